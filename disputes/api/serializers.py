@@ -1,0 +1,80 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from core.masking import mask_name, mask_phone
+from disputes.models import CaseEvent, Dispute, Party
+from disputes.rules import lifecycle
+from disputes.rules.enums import Colour, Outcome
+
+
+class PartyMaskedSerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+    phone = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Party
+        fields = ["id", "role", "name", "phone", "is_minor", "is_elderly", "is_disabled", "is_pregnant"]
+
+    def get_name(self, obj) -> str:
+        return mask_name(obj.name)
+
+    def get_phone(self, obj) -> str:
+        return mask_phone(obj.phone)
+
+
+class CaseEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CaseEvent
+        fields = ["at", "actor_role", "kind", "action", "from_status", "to_status", "reason", "data"]
+
+
+class CaseListSerializer(serializers.ModelSerializer):
+    colour = serializers.SerializerMethodField()
+    category = serializers.CharField(source="category.code")
+    lead_department = serializers.CharField(source="lead_department.name", default=None)
+
+    class Meta:
+        model = Dispute
+        fields = [
+            "tracking_number",
+            "category",
+            "colour",
+            "status",
+            "channel",
+            "lead_department",
+            "submitted_at",
+            "next_due_at",
+        ]
+
+    def get_colour(self, obj) -> str:
+        return Colour(obj.colour).code
+
+
+class CaseDetailSerializer(CaseListSerializer):
+    parties = PartyMaskedSerializer(many=True, read_only=True)
+    events = CaseEventSerializer(many=True, read_only=True)
+    allowed_actions = serializers.SerializerMethodField()
+
+    class Meta(CaseListSerializer.Meta):
+        fields = [
+            *CaseListSerializer.Meta.fields,
+            "description",
+            "occurred_at",
+            "occurred_place",
+            "triage_reasons",
+            "outcome",
+            "parties",
+            "events",
+            "allowed_actions",
+        ]
+
+    def get_allowed_actions(self, obj) -> list[str]:
+        role = self.context.get("role", "")
+        return lifecycle.allowed_actions(obj.status, role)
+
+
+class TransitionInputSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=sorted(lifecycle.TRANSITIONS))
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    department = serializers.IntegerField(required=False, min_value=1, help_text=_("For dispatch and transfer."))
+    outcome = serializers.ChoiceField(choices=Outcome.choices, required=False, help_text=_("For report_back."))

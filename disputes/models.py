@@ -1,0 +1,286 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from core.models import BaseModel
+from disputes.rules.enums import (
+    Channel,
+    Colour,
+    DeadlineKind,
+    EventKind,
+    Outcome,
+    PartyRole,
+    Status,
+)
+from disputes.rules.tracking import format_tracking_number
+
+
+class Category(BaseModel):
+    """纠纷类别: family, neighbour, labour … with the base colour triage starts from."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    name_en = models.CharField(_("English name"), max_length=80, blank=True)
+    base_colour = models.PositiveSmallIntegerField(_("base colour"), choices=Colour.choices, default=Colour.WHITE)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name
+
+
+class ServiceLevelSetting(BaseModel):
+    """Per-colour clocks, editable in the admin; defaults in rules/clocks.py."""
+
+    colour = models.PositiveSmallIntegerField(_("colour"), choices=Colour.choices, unique=True)
+    accept_within = models.DurationField(_("accept within"))
+    resolve_within = models.DurationField(_("resolve within"))
+    follow_up_every = models.DurationField(_("follow up every"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("service level")
+        verbose_name_plural = _("service levels")
+
+    def __str__(self) -> str:
+        return str(self.get_colour_display())
+
+
+class DiversionRule(BaseModel):
+    """分流清单: in this area (and below, unless a nearer rule exists) this category goes to these departments."""
+
+    area = models.ForeignKey("grids.Area", verbose_name=_("area"), on_delete=models.CASCADE, related_name="+")
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="+")
+    lead_department = models.ForeignKey(
+        "grids.Department", verbose_name=_("lead department"), on_delete=models.PROTECT, related_name="+"
+    )
+    assisting_departments = models.ManyToManyField(
+        "grids.Department", verbose_name=_("assisting departments"), blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("diversion rule")
+        verbose_name_plural = _("diversion list")
+        constraints = [models.UniqueConstraint(fields=["area", "category"], name="diversion_rule_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.area.name} · {self.category} → {self.lead_department}"
+
+
+class Dispute(BaseModel):
+    """矛盾纠纷: one case, from submission to closing."""
+
+    tracking_number = models.CharField(_("tracking number"), max_length=16, unique=True)
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+")
+    description = models.TextField(_("what happened"))
+    occurred_at = models.DateTimeField(_("when it happened"), null=True, blank=True)
+    occurred_place = models.CharField(_("where it happened"), max_length=200, blank=True)
+    grid = models.ForeignKey("grids.Area", verbose_name=_("grid"), on_delete=models.PROTECT, related_name="+")
+    # The grid's tree path, copied so "this area and below" is one indexed prefix match.
+    area_path = models.CharField(max_length=255, editable=False)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    source_id = models.CharField(_("source system id"), max_length=100, blank=True)
+    amount = models.DecimalField(_("amount at stake (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    people_involved = models.PositiveIntegerField(_("people involved"), null=True, blank=True)
+
+    colour = models.PositiveSmallIntegerField(_("colour"), choices=Colour.choices, default=Colour.WHITE)
+    triage_reasons = models.JSONField(_("triage reasons"), default=list, blank=True)
+    colour_overridden = models.BooleanField(default=False)
+    # Written only by disputes.services.dispute_transition.
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+
+    lead_department = models.ForeignKey(
+        "grids.Department",
+        verbose_name=_("lead department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lead_disputes",
+    )
+    assisting_departments = models.ManyToManyField(
+        "grids.Department",
+        verbose_name=_("assisting departments"),
+        through="DisputeAssist",
+        blank=True,
+        related_name="assisted_disputes",
+    )
+    assigned_mediator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("mediator"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_disputes",
+    )
+
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    reported_at = models.DateTimeField(_("reported back at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The nearest open deadline: the queue sorts on it without a join.
+    next_due_at = models.DateTimeField(null=True, blank=True)
+    reopened_count = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "source_id"],
+                condition=~Q(source_id=""),
+                name="dispute_unique_source_id",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["area_path"], name="dispute_area_path", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["status", "colour", "next_due_at"], name="dispute_status_queue"),
+            models.Index(fields=["lead_department", "status"], name="dispute_dept_status"),
+            models.Index(fields=["assigned_mediator", "status"], name="dispute_mediator_status"),
+            models.Index(fields=["submitted_at"], name="dispute_submitted_at"),
+        ]
+
+    def __str__(self) -> str:
+        return self.tracking_number_display
+
+    @property
+    def tracking_number_display(self) -> str:
+        return format_tracking_number(self.tracking_number)
+
+    @property
+    def colour_code(self) -> str:
+        return Colour(self.colour).code
+
+
+class DisputeAssist(BaseModel):
+    """联合调解: an assisting department on a case."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="assists")
+    department = models.ForeignKey("grids.Department", on_delete=models.PROTECT, related_name="assists")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dispute", "department"], name="dispute_assist_unique")]
+        indexes = [models.Index(fields=["department", "dispute"], name="assist_dept_dispute")]
+
+
+class Party(BaseModel):
+    """当事人: an applicant, respondent or third party on a case."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="parties")
+    role = models.CharField(_("role"), max_length=20, choices=PartyRole.choices)
+    name = models.CharField(_("name"), max_length=100)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
+    id_number = models.CharField(_("ID-card number"), max_length=18, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    is_minor = models.BooleanField(_("minor"), default=False)
+    is_elderly = models.BooleanField(_("elderly"), default=False)
+    is_disabled = models.BooleanField(_("disabled"), default=False)
+    is_pregnant = models.BooleanField(_("pregnant"), default=False)
+
+    class Meta:
+        verbose_name = _("party")
+        verbose_name_plural = _("parties")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} #{self.pk}"
+
+    @property
+    def is_vulnerable(self) -> bool:
+        return self.is_minor or self.is_elderly or self.is_disabled or self.is_pregnant
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("case events are append-only")
+
+    def delete(self):
+        raise TypeError("case events are append-only")
+
+
+class CaseEvent(models.Model):
+    """时间线: one append-only entry on a case's timeline."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_role = models.CharField(max_length=20)
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    action = models.CharField(max_length=30, blank=True)
+    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    # Shown on the resident's tracking page; internal notes are not.
+    is_public = models.BooleanField(default=False)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["dispute", "at"], name="event_dispute_at")]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id} {self.kind} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise TypeError("case events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("case events are append-only")
+
+
+class DeadlineQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(done_at__isnull=True, cancelled_at__isnull=True)
+
+
+class Deadline(BaseModel):
+    """时限: a due date kept in the database and swept by beat (never a broker ETA)."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="deadlines")
+    kind = models.CharField(_("kind"), max_length=30, choices=DeadlineKind.choices)
+    due_at = models.DateTimeField(_("due at"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    paused_seconds = models.PositiveIntegerField(_("time paused (seconds)"), default=0)
+    # 0 nothing yet, 1 handler reminded, 2 supervisor told, 3 colour raised.
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+
+    objects = DeadlineQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                name="deadline_open_due",
+                condition=Q(done_at__isnull=True, cancelled_at__isnull=True),
+            ),
+            models.Index(fields=["dispute", "kind"], name="deadline_dispute_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} @ {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.done_at is None and self.cancelled_at is None

@@ -1,0 +1,1 @@
+"""Pure rules: functions of plain data and `now`. No ORM, no I/O."""

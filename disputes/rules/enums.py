@@ -1,0 +1,97 @@
+"""The vocabulary of a case, shared by the rules, the models and the API."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    TRIAGED = "triaged", _("Triaged, awaiting dispatch")
+    DISPATCHED = "dispatched", _("Dispatched")
+    RETURNED = "returned", _("Returned to dispatch")
+    ACCEPTED = "accepted", _("Accepted")
+    IN_MEDIATION = "in_mediation", _("In mediation")
+    REPORTED = "reported", _("Reported back")
+    AWAITING_CALLBACK = "awaiting_callback", _("Awaiting callback")
+    REOPENED = "reopened", _("Reopened")
+    CLOSED = "closed", _("Closed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# States in which the case is still being worked (not finished).
+OPEN_STATUSES = frozenset(
+    {
+        Status.SUBMITTED,
+        Status.TRIAGED,
+        Status.DISPATCHED,
+        Status.RETURNED,
+        Status.ACCEPTED,
+        Status.IN_MEDIATION,
+        Status.REOPENED,
+    }
+)
+FINAL_STATUSES = frozenset({Status.CLOSED, Status.WITHDRAWN})
+
+
+class Colour(models.IntegerChoices):
+    """红单/黄单/白单. Lower value = more urgent, so ordering by colour puts red first."""
+
+    RED = 1, _("Red")
+    YELLOW = 2, _("Yellow")
+    WHITE = 3, _("White")
+
+    @property
+    def code(self) -> str:
+        return self.name.lower()
+
+
+class Outcome(models.TextChoices):
+    AGREEMENT = "agreement", _("Resolved by agreement")
+    RESOLVED_OTHERWISE = "resolved_otherwise", _("Resolved otherwise")
+    LITIGATION = "litigation", _("Mediation failed, referred to litigation")
+    POLICE = "police", _("Referred to the police as a criminal matter")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the parties")
+
+
+RESOLVED_OUTCOMES = frozenset({Outcome.AGREEMENT, Outcome.RESOLVED_OTHERWISE})
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web form")
+    QR = "qr", _("QR code")
+    WALK_IN = "walk_in", _("Walk-in or phone registration")
+    POLICE_110 = "police_110", _("110 non-police transfer")
+    HOTLINE_12345 = "hotline_12345", _("12345 hotline")
+    GRID_REPORT = "grid_report", _("Grid worker report")
+    PETITION = "petition", _("Petition")
+    OPEN311 = "open311", _("Open311")
+
+
+class PartyRole(models.TextChoices):
+    APPLICANT = "applicant", _("Applicant")
+    RESPONDENT = "respondent", _("Respondent")
+    THIRD_PARTY = "third_party", _("Third party")
+
+
+class DeadlineKind(models.TextChoices):
+    ACCEPT = "accept", _("Accept the case")
+    RESOLVE = "resolve", _("Resolve the case")
+    CALLBACK = "callback", _("Call the parties back")
+    JUDICIAL_CONFIRMATION = "judicial_confirmation", _("Apply for judicial confirmation")
+    PERFORMANCE = "performance", _("Perform the agreement")
+
+
+class EventKind(models.TextChoices):
+    TRANSITION = "transition", _("Status changed")
+    TRIAGE = "triage", _("Triaged")
+    COLOUR_OVERRIDE = "colour_override", _("Colour changed by staff")
+    COLOUR_RAISED = "colour_raised", _("Colour raised")
+    NOTE = "note", _("Note")
+    PARTY_ADDED = "party_added", _("Party added")
+    ASSIGNED = "assigned", _("Mediator assigned")
+    ASSISTANCE = "assistance", _("Assisting department added")
+    SESSION = "session", _("Mediation session")
+    DEADLINE_REMINDER = "deadline_reminder", _("Deadline reminder")
+    ESCALATED = "escalated", _("Escalated")
+    CALLBACK = "callback", _("Callback")
+    NOTIFICATION = "notification", _("Notification sent")

@@ -1,0 +1,115 @@
+"""六步闭环: the transition table of the closed loop.
+
+register → dispatch → accept → handle → report back → evaluate. Each action
+names the states it may start from, the state it leads to, and who may take it.
+`disputes.services.dispute_transition` is the only code that applies it.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from disputes.rules.enums import Status
+
+# Who acts. Staff roles mirror grids.models.Role; "system" is the platform itself
+# (Celery tasks, the sweeper) and "resident" a party proven by tracking number + phone.
+SYSTEM = "system"
+RESIDENT = "resident"
+MEDIATOR = "mediator"
+DEPARTMENT_STAFF = "department_staff"
+DISPATCHER = "dispatcher"
+CALLBACK_CALLER = "callback_caller"
+SUPERVISOR = "supervisor"
+ADMIN = "admin"
+
+ALL_ROLES = (SYSTEM, RESIDENT, MEDIATOR, DEPARTMENT_STAFF, DISPATCHER, CALLBACK_CALLER, SUPERVISOR, ADMIN)
+HANDLERS = frozenset({MEDIATOR, DEPARTMENT_STAFF})
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset[str]
+    target: str
+    roles: frozenset[str]
+    label: str
+    needs_reason: bool = False
+    # Shown on the resident's tracking page.
+    public: bool = True
+
+
+def _t(action, sources, target, roles, label, **kw) -> Transition:
+    return Transition(action, frozenset(sources), target, frozenset(roles) | {ADMIN}, label, **kw)
+
+
+S = Status
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        _t("triage", {S.SUBMITTED}, S.TRIAGED, {SYSTEM, DISPATCHER, SUPERVISOR}, _("Triage")),
+        _t("dispatch", {S.TRIAGED, S.RETURNED}, S.DISPATCHED, {SYSTEM, DISPATCHER, SUPERVISOR}, _("Dispatch")),
+        _t("accept", {S.DISPATCHED}, S.ACCEPTED, HANDLERS, _("Accept")),
+        _t(
+            "return",
+            {S.DISPATCHED, S.ACCEPTED},
+            S.RETURNED,
+            HANDLERS,
+            _("Return to dispatch"),
+            needs_reason=True,
+        ),
+        _t(
+            "transfer",
+            {S.DISPATCHED, S.ACCEPTED, S.IN_MEDIATION},
+            S.DISPATCHED,
+            {DISPATCHER, SUPERVISOR, *HANDLERS},
+            _("Transfer to another department"),
+            needs_reason=True,
+        ),
+        _t("start_mediation", {S.ACCEPTED}, S.IN_MEDIATION, HANDLERS, _("Start mediation")),
+        _t("report_back", {S.ACCEPTED, S.IN_MEDIATION}, S.REPORTED, HANDLERS, _("Report back with an outcome")),
+        _t("await_callback", {S.REPORTED}, S.AWAITING_CALLBACK, {SYSTEM}, _("Schedule the callback")),
+        _t(
+            "close",
+            {S.AWAITING_CALLBACK},
+            S.CLOSED,
+            {SYSTEM, CALLBACK_CALLER, SUPERVISOR},
+            _("Close"),
+        ),
+        _t(
+            "reopen",
+            {S.AWAITING_CALLBACK, S.CLOSED},
+            S.REOPENED,
+            {SYSTEM, RESIDENT, CALLBACK_CALLER, SUPERVISOR},
+            _("Reopen after dissatisfaction"),
+            needs_reason=True,
+        ),
+        _t("resume", {S.REOPENED}, S.IN_MEDIATION, HANDLERS, _("Resume mediation")),
+        _t(
+            "withdraw",
+            {S.SUBMITTED, S.TRIAGED, S.DISPATCHED, S.RETURNED, S.ACCEPTED, S.IN_MEDIATION, S.REOPENED},
+            S.WITHDRAWN,
+            {RESIDENT, DISPATCHER, SUPERVISOR, *HANDLERS},
+            _("Withdraw"),
+            needs_reason=True,
+        ),
+    )
+}
+
+
+def allowed_actions(status: str, role: str) -> list[str]:
+    """The actions `role` may take on a case in `status`, in table order."""
+    return [t.action for t in TRANSITIONS.values() if status in t.sources and role in t.roles]
+
+
+def check_transition(*, status: str, action: str, role: str, reason: str = "") -> Transition | str:
+    """The transition if allowed, else a refusal code: unknown_action, wrong_state, wrong_role, reason_required."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        return "unknown_action"
+    if status not in transition.sources:
+        return "wrong_state"
+    if role not in transition.roles:
+        return "wrong_role"
+    if transition.needs_reason and not reason.strip():
+        return "reason_required"
+    return transition

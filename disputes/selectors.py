@@ -1,0 +1,39 @@
+"""Reads with a rule in them. Every staff query starts from `disputes_visible_to`."""
+
+from django.db.models import Q, QuerySet
+
+from disputes.models import Dispute, DisputeAssist
+from grids.models import Role
+
+
+def staff_profile(user):
+    if user is None or not user.is_authenticated:
+        return None
+    return getattr(user, "staff", None)
+
+
+def disputes_visible_to(user) -> QuerySet[Dispute]:
+    """Cases this user may list, read and act on.
+
+    Admins (and superusers) see everything. Every other staff member sees the
+    cases in their area and below, the cases routed to their department (as
+    lead or assisting department), and the cases assigned to them. Anyone
+    else sees nothing.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Dispute.objects.none()
+    profile = staff_profile(user)
+    if profile is None:
+        return Dispute.objects.all() if user.is_superuser else Dispute.objects.none()
+    if profile.role == Role.ADMIN or user.is_superuser:
+        return Dispute.objects.all()
+    area_path = profile.area.path
+    visible = Q(area_path__startswith=area_path) | Q(assigned_mediator=user)
+    if profile.department_id:
+        visible |= Q(lead_department_id=profile.department_id)
+        visible |= Q(pk__in=DisputeAssist.objects.filter(department_id=profile.department_id).values("dispute_id"))
+    return Dispute.objects.filter(visible)
+
+
+def dispute_get_visible(*, user, tracking_number: str) -> Dispute | None:
+    return disputes_visible_to(user).filter(tracking_number=tracking_number).first()

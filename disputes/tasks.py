@@ -1,0 +1,23 @@
+"""Thin Celery tasks: take ids, re-fetch, call a service. Safe to run twice."""
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+
+from disputes import services
+
+
+@shared_task(acks_late=True)
+def route_dispute(dispute_id: int) -> str | None:
+    case = services.dispute_route(dispute_id=dispute_id)
+    return case.status if case else None
+
+
+@shared_task
+def sweep_unrouted() -> int:
+    """Re-enqueue routing for cases left `submitted`, so a broker outage delays routing but never loses it."""
+    ids = services.disputes_unrouted(older_than=timedelta(minutes=settings.UNROUTED_AFTER_MINUTES))
+    for pk in ids:
+        route_dispute.delay(pk)
+    return len(ids)
