@@ -28,7 +28,8 @@ class Area(MP_Node, BaseModel):
     level = models.PositiveSmallIntegerField(_("level"), choices=AreaLevel.choices)
     population = models.PositiveIntegerField(_("population"), default=0)
 
-    node_order_by = ["code"]
+    # No node_order_by: sorted inserts would rewrite sibling paths, and cases keep a
+    # copy of their grid's path. New nodes are appended, so paths never change.
 
     class Meta:
         verbose_name = _("area")
