@@ -12,13 +12,18 @@ from pathlib import Path
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 env = environ.Env(
     DEBUG=(bool, False),
     ALLOWED_HOSTS=(list, ["127.0.0.1", "localhost", "testserver"]),
 )
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Read first, so every variable below (VAR_DIR too) may come from the file; the
+# real environment still wins. ENV_FILE= (empty) reads none, which is how a test
+# proves that production refuses to start without a SECRET_KEY.
+_env_file = env.str("ENV_FILE", default=str(BASE_DIR / ".env"))
+if _env_file:
+    environ.Env.read_env(_env_file, overwrite=False)
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env("DEBUG")
 if DEBUG:
@@ -49,8 +54,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves collected static files from gunicorn: the compose deployment has no
+    # separate file server, and intranet installs often cannot add one.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "core.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -122,6 +130,8 @@ USE_TZ = True
 # --- Static and private files ------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
+# WhiteNoise warns on every start while the folder is missing (before any collectstatic).
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Attachments are private: never under STATIC/MEDIA URLs, served by a checked view.
 PRIVATE_STORAGE_ROOT = Path(env.str("PRIVATE_STORAGE_ROOT", default=str(VAR_DIR / "private")))
@@ -153,12 +163,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # kombu's filesystem transport: a queue is a folder of message files, so the
     # worker, beat and web process need nothing but a shared disk.
     _broker_dir = VAR_DIR / "broker"
-    for sub in ("out", "processed"):
+    for sub in ("out", "processed", "control"):
         (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
+        # Broadcast (pidbox) exchanges; the default is a "control" folder in the working directory.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 else:
@@ -197,6 +209,13 @@ CALLBACK_DUE_DAYS = env.int("CALLBACK_DUE_DAYS", default=7)
 JUDICIAL_CONFIRMATION_DAYS = env.int("JUDICIAL_CONFIRMATION_DAYS", default=30)
 # A case still `submitted` this long after it arrived is routed again by the sweeper.
 UNROUTED_AFTER_MINUTES = env.int("UNROUTED_AFTER_MINUTES", default=5)
+
+# --- Notifications ------------------------------------------------------------------------
+NOTIFICATION_BACKEND = env.str("NOTIFICATION_BACKEND", default="core.notifications.LogBackend")
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
+# Where links in SMS point (the public site's address).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -6,10 +6,22 @@ Locally, without the service, they skip. With REQUIRE_SERVICES=1 (set by
 """
 
 import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+from django.conf import settings
 from django.db import connection
+from django.test import override_settings
+from django.utils import translation
 
 from grids.models import Role
 from tests.factories import CategoryFactory, DepartmentFactory, StaffFactory, UserFactory, area_child, area_root
@@ -40,6 +52,25 @@ def pytest_sessionfinish(session, exitstatus):
     if skipped and exitstatus == 0:
         reporter.write_line(f"REQUIRE_SERVICES=1: {skipped} test(s) skipped; failing the run.", red=True)
         session.exitstatus = 1
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hasher():
+    """Test users get a cheap hash: PBKDF2 at production strength costs ~0.6 s per user."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Start and leave each test in the default language.
+
+    A request to /en/… leaves English active in the thread, and `reverse()` would
+    then build /en/ URLs in whichever test runs next.
+    """
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @dataclass
@@ -106,3 +137,167 @@ def staff_a(make_staff, tree, departments):
         Role.SUPERVISOR: make_staff(Role.SUPERVISOR, area=tree.town_a),
         Role.ADMIN: make_staff(Role.ADMIN, area=tree.city),
     }
+
+
+# --- A live Celery worker ------------------------------------------------------------
+
+
+def database_url_for_subprocess() -> str:
+    """The database this test runs against (the test database), as a DATABASE_URL for a child process."""
+    conf = connection.settings_dict
+    if connection.vendor == "sqlite":
+        # The settings keep the SQLite test database in a file so that a child can open it.
+        return f"sqlite:///{Path(conf['NAME']).resolve()}"
+    if connection.vendor == "postgresql":
+        auth = quote(conf["USER"] or "", safe="")
+        if conf["PASSWORD"]:
+            auth += ":" + quote(conf["PASSWORD"], safe="")
+        port = f":{conf['PORT']}" if conf["PORT"] else ""
+        return f"postgres://{auth}{'@' if auth else ''}{conf['HOST'] or ''}{port}/{quote(conf['NAME'], safe='')}"
+    raise NotImplementedError(f"no DATABASE_URL for {connection.vendor}")
+
+
+@contextmanager
+def celery_broker(url: str, transport_options: dict | None = None) -> Iterator[object]:
+    """Point this process's Celery app at another broker for a while (e.g. a closed port)."""
+    from config.celery_app import app
+
+    saved = (app.conf.broker_url, app.conf.broker_transport_options, app._pool, app.amqp._producer_pool)
+    saved_env = os.environ.get("CELERY_BROKER_URL")
+    # Celery reads CELERY_BROKER_URL from the environment before its own configuration.
+    os.environ["CELERY_BROKER_URL"] = url
+    app.conf.broker_url = url
+    app.conf.broker_transport_options = transport_options or {}
+    # Producer pools are cached per app; without a reset, publishing would reuse the old broker.
+    app._pool = None
+    app.amqp._producer_pool = None
+    try:
+        yield app
+    finally:
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app.conf.broker_url, app.conf.broker_transport_options, app._pool, app.amqp._producer_pool = saved
+        if saved_env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = saved_env
+
+
+@dataclass
+class LiveWorker:
+    process: subprocess.Popen
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def signal(self, sig: int) -> None:
+        """Signal the worker and its pool children (it leads its own process group)."""
+        try:
+            os.killpg(self.process.pid, sig)
+        except ProcessLookupError:
+            pass
+
+    def stop(self, timeout: float = 30) -> None:
+        if self.process.poll() is None:
+            self.signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        # Whatever is left (a hung worker, orphaned pool children) must not outlive the test.
+        self.signal(signal.SIGKILL)
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+
+
+def wait_for(predicate, *, timeout: float = 30, interval: float = 0.2, what: str = "condition", explain=None):
+    """Poll until `predicate()` is truthy and return its value; fail after `timeout` seconds.
+
+    `explain()`, if given, adds context to the failure (e.g. the worker's log).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}" + (f"\n{explain()}" if explain else ""))
+        time.sleep(interval)
+
+
+@pytest.fixture
+def live_worker(transactional_db, tmp_path) -> Iterator:
+    """live_worker(**options) starts a real `celery worker` process against the test database.
+
+    Depends on `transactional_db` because a worker in another process only sees
+    committed rows, and so that it is stopped before the tables are flushed.
+    The worker consumes from the broker this process publishes to (CELERY_BROKER_URL,
+    or the embedded filesystem broker under the same VAR_DIR) unless told otherwise.
+    """
+    started: list[LiveWorker] = []
+
+    def start(
+        *,
+        broker_url: str | None = None,
+        env: dict[str, str] | None = None,
+        pool: str = "solo",
+        concurrency: int = 1,
+        purge: bool = True,
+        timeout: float = 30,
+    ) -> LiveWorker:
+        from config.celery_app import app
+
+        if purge:
+            # Messages left by earlier tests would be harmless (tasks re-fetch by id) but slow us down.
+            app.control.purge()
+        name = f"test-{uuid.uuid4().hex[:8]}"
+        log_path = tmp_path / f"{name}.log"
+        child_env = {
+            **os.environ,
+            "DATABASE_URL": database_url_for_subprocess(),
+            "CELERY_BROKER_URL": broker_url or app.conf.broker_url,
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
+        cmd = [
+            sys.executable,
+            "-m",
+            "celery",
+            "--app=config",
+            "worker",
+            f"--pool={pool}",
+            f"--concurrency={concurrency}",
+            "--queues=celery",
+            "--loglevel=info",
+            f"--hostname={name}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ]
+        with log_path.open("wb") as log:
+            process = subprocess.Popen(  # noqa: S603 (a fixed command line)
+                cmd,
+                cwd=settings.BASE_DIR,
+                env=child_env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        worker = LiveWorker(process, log_path)
+        started.append(worker)
+
+        def ready():
+            if process.poll() is not None:
+                pytest.fail(f"the worker exited with {process.returncode}:\n{worker.log()}")
+            return " ready." in worker.log()
+
+        wait_for(ready, timeout=timeout, what="the worker to be ready", explain=worker.log)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()

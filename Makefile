@@ -1,0 +1,114 @@
+# Two commands on a fresh machine:
+#   make run    set up, migrate, load the demo data, start web + worker + beat
+#   make test   set up, run the whole test suite, the migration check and ruff
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+MANAGE := $(PY) manage.py
+# Written after a successful install, so pip runs again only when a requirements file changed.
+STAMP := $(VENV)/.requirements.stamp
+# `make run PORT=8001`. Not taken from the environment: shells and hosting set HOST and PORT for their own ends.
+HOST := 127.0.0.1
+PORT := 8000
+PYTEST_ARGS :=
+
+# Django 6 needs Python >= 3.12. Candidates are run, not just found: a pyenv
+# shim exists for every installed version but fails unless that version is active.
+define FIND_PYTHON
+ok() { "$$1" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; }; \
+if [ -n "$${PYTHON:-}" ]; then \
+	if ok "$$PYTHON"; then echo "$$PYTHON"; exit 0; fi; \
+	echo "PYTHON=$$PYTHON is not a working Python 3.12 or newer." >&2; exit 1; \
+fi; \
+for name in python3.14 python3.13 python3.12; do \
+	p=$$(command -v $$name) && ok "$$p" && { echo "$$p"; exit 0; }; \
+done; \
+for p in $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 /usr/bin/python3.1[2-9] 2>/dev/null | sort -rV); do \
+	ok "$$p" && { echo "$$p"; exit 0; }; \
+done; \
+echo "No Python 3.12 or newer found (Django 6 requires it)." >&2; \
+echo "Install one (e.g. 'pyenv install 3.12' or your distribution's python3.12) or run: make PYTHON=/path/to/python3.12 ..." >&2; \
+exit 1
+endef
+
+.PHONY: help setup run test lint format migrate seed worker beat clean
+
+help:
+	@echo "make run    set up, migrate, load demo data, start web + worker + beat on http://$(HOST):$(PORT)/"
+	@echo "make test   set up, run the tests, the migration check and ruff"
+	@echo "make setup  create .venv, install requirements, create .env"
+	@echo "make lint / make format / make clean"
+
+# The .mo catalogues are built, not committed; the command only redoes changed ones.
+setup: $(STAMP) .env
+	@$(MANAGE) compiletranslations
+
+$(PY):
+	@py=$$( $(FIND_PYTHON) ) || exit 1; \
+	echo "Creating $(VENV) with $$py ($$($$py -V 2>&1))"; \
+	"$$py" -m venv $(VENV)
+
+$(STAMP): requirements.txt requirements-dev.txt | $(PY)
+	@$(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || { \
+		echo "$(VENV) was made with $$($(PY) -V 2>&1); Django 6 needs 3.12+. Remove it (rm -rf $(VENV)) and run make again." >&2; \
+		exit 1; }
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+# Order-only on the example: editing .env.example must never overwrite a developer's .env.
+.env: | .env.example $(PY)
+	@key=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))'); \
+	sed -e 's/^DEBUG=.*/DEBUG=1/' -e "s/^SECRET_KEY=.*/SECRET_KEY=$$key/" .env.example > $@.tmp && mv $@.tmp $@
+	@echo "Created .env (DEBUG=1, new SECRET_KEY)."
+
+migrate: setup
+	$(MANAGE) migrate --noinput
+
+seed: migrate
+	$(MANAGE) seed_demo
+
+# honcho runs the three processes together and Ctrl-C stops them all. Settings
+# read .env themselves; `--env /dev/null` stops honcho from letting .env override
+# the real environment. Honcho hands the web process PORT.
+run: seed
+	@echo
+	@echo "  Portal:   http://$(HOST):$(PORT)/"
+	@echo "  Admin:    http://$(HOST):$(PORT)/admin/"
+	@echo "  API docs: http://$(HOST):$(PORT)/api/docs/"
+	@echo "  Ctrl-C stops web, worker and beat."
+	@echo
+	PATH="$(CURDIR)/$(BIN):$$PATH" PYTHONUNBUFFERED=1 HOST=$(HOST) \
+		exec $(BIN)/honcho --env /dev/null --procfile Procfile.dev start --port $(PORT)
+
+worker: setup
+	$(BIN)/celery -A config worker -l info --pool=threads -c 2 -Q celery
+
+beat: setup
+	$(BIN)/celery -A config beat -l info
+
+# Runs every check even when one fails, so one run shows everything; the exit
+# status is non-zero if any failed (pytest's 5, "no tests collected", included).
+test: setup
+	@status=0; \
+	$(PY) -m pytest $(PYTEST_ARGS) || status=1; \
+	echo "--- makemigrations --check"; \
+	$(MANAGE) makemigrations --check --dry-run || status=1; \
+	echo "--- ruff"; \
+	$(BIN)/ruff check . || status=1; \
+	if [ $$status -ne 0 ]; then echo "make test: FAILED" >&2; fi; \
+	exit $$status
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

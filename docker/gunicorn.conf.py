@@ -1,0 +1,22 @@
+"""Gunicorn settings for the container (docker-compose.yml's web service)."""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")  # noqa: S104 (inside the container network)
+workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+# Threads let a worker keep answering while another request waits on the database.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30
+keepalive = 5
+# Recycling workers bounds the damage of a slow leak in any dependency.
+max_requests = 2000
+max_requests_jitter = 200
+# The heartbeat file on a tmpfs: an overlay filesystem can stall it and get healthy workers killed.
+worker_tmp_dir = "/dev/shm"  # noqa: S108 (a tmpfs, as the comment says)
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+# TLS ends at the reverse proxy in front; trust its X-Forwarded-* headers.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
