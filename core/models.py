@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class BaseModel(models.Model):
@@ -9,3 +11,41 @@ class BaseModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class Notification(BaseModel):
+    """An SMS or staff message in the outbox; sent by Celery after the change that caused it commits.
+
+    The body is stored so a resident's message can be resent and audited; logs
+    only ever show the recipient masked.
+    """
+
+    class Channel(models.TextChoices):
+        SMS = "sms", _("SMS")
+        STAFF = "staff", _("Staff message")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    recipient_phone = models.CharField(_("phone"), max_length=20, blank=True)
+    recipient_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    body = models.TextField(_("message"))
+    dispute_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["state", "created_at"], name="notification_state")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.channel}"

@@ -118,6 +118,10 @@ class Dispute(BaseModel):
         blank=True,
         related_name="assisted_disputes",
     )
+    # The diversion rule that chose the lead department (null: chosen by a person).
+    routing_rule = models.ForeignKey(
+        DiversionRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
     assigned_mediator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("mediator"),
@@ -263,6 +267,8 @@ class Deadline(BaseModel):
     paused_seconds = models.PositiveIntegerField(_("time paused (seconds)"), default=0)
     # 0 nothing yet, 1 handler reminded, 2 supervisor told, 3 colour raised.
     escalation_level = models.PositiveSmallIntegerField(default=0)
+    # When the sweeper must next act on this row (null: at due_at).
+    escalate_at = models.DateTimeField(null=True, blank=True)
 
     objects = DeadlineQuerySet.as_manager()
 
@@ -276,6 +282,11 @@ class Deadline(BaseModel):
                 condition=Q(done_at__isnull=True, cancelled_at__isnull=True),
             ),
             models.Index(fields=["dispute", "kind"], name="deadline_dispute_kind"),
+            models.Index(
+                fields=["escalate_at"],
+                name="deadline_open_escalate",
+                condition=Q(done_at__isnull=True, cancelled_at__isnull=True, escalate_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -284,3 +295,40 @@ class Deadline(BaseModel):
     @property
     def is_open(self) -> bool:
         return self.done_at is None and self.cancelled_at is None
+
+
+class TriageKeyword(BaseModel):
+    """A word that makes triage raise a case to red (threats, self-harm, weapons); editable in the admin."""
+
+    class Kind(models.TextChoices):
+        VIOLENCE = "violence", _("Threat of violence")
+        SELF_HARM = "self_harm", _("Self-harm")
+        WEAPON = "weapon", _("Weapon or dangerous means")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    word = models.CharField(_("word"), max_length=30)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("triage keyword")
+        verbose_name_plural = _("triage keywords")
+        constraints = [models.UniqueConstraint(fields=["kind", "word"], name="triage_keyword_unique")]
+
+    def __str__(self) -> str:
+        return self.word
+
+
+class RoutingReturn(models.Model):
+    """退回: a department sent a case back as misrouted. Counted per rule and department for the dashboard."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="returns")
+    department = models.ForeignKey("grids.Department", on_delete=models.PROTECT, related_name="+")
+    rule = models.ForeignKey(DiversionRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="returns")
+    reason = models.TextField()
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["department", "at"], name="routing_return_dept_at")]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id} ← {self.department_id}"

@@ -41,3 +41,40 @@ def time_left(due: datetime, now: datetime) -> timedelta:
 
 def is_overdue(due: datetime, now: datetime, *, done: bool = False) -> bool:
     return not done and now > due
+
+
+# --- The escalation ladder (督办) ---------------------------------------------------------
+# When a deadline passes, the sweeper climbs one rung at a time: remind the
+# handler, then tell the area's supervisor, then raise the colour. The gap
+# between rungs scales with urgency.
+REMIND = "remind_handler"
+ESCALATE = "escalate_supervisor"
+RAISE_COLOUR = "raise_colour"
+
+LADDER_GAP: dict[int, timedelta] = {
+    Colour.RED: timedelta(hours=2),
+    Colour.YELLOW: timedelta(days=1),
+    Colour.WHITE: timedelta(days=2),
+}
+# Deadlines that are not about the handling itself stop before the colour rung.
+NO_COLOUR_RUNG = frozenset({"callback", "judicial_confirmation", "performance"})
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str
+    level: int
+    next_at: datetime | None  # when the next rung is due; None when the ladder ends here
+
+
+def next_step(*, kind: str, colour: int, level: int, due: datetime) -> Step | None:
+    """The rung to take now for a deadline at `level` that the sweeper found due, or None if none is left."""
+    gap = LADDER_GAP[Colour(colour)]
+    last_level = 2 if kind in NO_COLOUR_RUNG else 3
+    if level >= last_level:
+        return None
+    if level == 0:
+        return Step(REMIND, 1, due + gap)
+    if level == 1:
+        return Step(ESCALATE, 2, due + 2 * gap if last_level == 3 else None)
+    return Step(RAISE_COLOUR, 3, None)

@@ -1,0 +1,104 @@
+"""Notifications: an outbox row per message, a pluggable backend to deliver it.
+
+`notify_*` functions are called inside a service's transaction; they store the
+row and queue delivery on commit, so a rolled-back change sends nothing and a
+failing SMS gateway never fails the change that caused it.
+"""
+
+import logging
+from typing import Protocol
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from core.masking import mask_phone
+from core.models import Notification
+
+logger = logging.getLogger(__name__)
+
+
+class DeliveryError(Exception):
+    """The backend could not deliver now; the task retries with backoff."""
+
+
+class Backend(Protocol):
+    def send(self, notification: Notification) -> None: ...
+
+
+class LogBackend:
+    """Default: writes a line to the log (recipient masked). The body stays in the outbox table."""
+
+    def send(self, notification: Notification) -> None:
+        to = mask_phone(notification.recipient_phone) or f"user:{notification.recipient_user_id}"
+        logger.info("notification %s kind=%s to=%s", notification.pk, notification.kind, to)
+
+
+class HttpSmsBackend:
+    """POSTs JSON {"phone", "message"} to SMS_GATEWAY_URL with a bearer token."""
+
+    def send(self, notification: Notification) -> None:
+        if notification.channel != Notification.Channel.SMS:
+            LogBackend().send(notification)
+            return
+        try:
+            response = requests.post(
+                settings.SMS_GATEWAY_URL,
+                json={"phone": notification.recipient_phone, "message": notification.body},
+                headers={"Authorization": f"Bearer {settings.SMS_GATEWAY_TOKEN}"},
+                timeout=5,
+            )
+        except requests.RequestException as exc:
+            raise DeliveryError(type(exc).__name__) from exc
+        if response.status_code >= 300:
+            raise DeliveryError(f"gateway answered {response.status_code}")
+
+
+def get_backend() -> Backend:
+    return import_string(settings.NOTIFICATION_BACKEND)()
+
+
+def _queue(notification: Notification) -> None:
+    from core.tasks import deliver_notification
+
+    transaction.on_commit(lambda: deliver_notification.delay(notification.pk), robust=True)
+
+
+def notify_sms(*, phone: str, kind: str, body: str, dispute_id: int | None = None) -> Notification | None:
+    if not phone:
+        return None
+    n = Notification.objects.create(
+        channel=Notification.Channel.SMS, recipient_phone=phone, kind=kind, body=body, dispute_id=dispute_id
+    )
+    _queue(n)
+    return n
+
+
+def notify_staff(*, user, kind: str, body: str, dispute_id: int | None = None) -> Notification | None:
+    if user is None:
+        return None
+    n = Notification.objects.create(
+        channel=Notification.Channel.STAFF, recipient_user=user, kind=kind, body=body, dispute_id=dispute_id
+    )
+    _queue(n)
+    return n
+
+
+def deliver(notification_id: int) -> bool:
+    """Send one pending notification. True when sent (or already sent)."""
+    n = Notification.objects.filter(pk=notification_id).first()
+    if n is None or n.state == Notification.State.SENT:
+        return True
+    n.attempts += 1
+    try:
+        get_backend().send(n)
+    except DeliveryError as exc:
+        n.last_error = str(exc)[:300]
+        n.save(update_fields=["attempts", "last_error", "updated_at"])
+        raise
+    n.state = Notification.State.SENT
+    n.sent_at = timezone.now()
+    n.save(update_fields=["attempts", "state", "sent_at", "updated_at"])
+    return True

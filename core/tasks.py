@@ -1,0 +1,21 @@
+from celery import shared_task
+
+from core import notifications
+from core.models import Notification
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(notifications.DeliveryError,),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def deliver_notification(self, notification_id: int) -> bool:
+    try:
+        return notifications.deliver(notification_id)
+    except notifications.DeliveryError:
+        if self.request.retries >= self.max_retries:
+            Notification.objects.filter(pk=notification_id).update(state=Notification.State.FAILED)
+        raise
