@@ -192,7 +192,8 @@ def _effect_accept(ctx: _Context) -> None:
     deadlines_finish(dispute=case, kinds=[DeadlineKind.ACCEPT], now=ctx.now)
     level = service_level_for(case.colour)
     deadline_open(dispute=case, kind=DeadlineKind.RESOLVE, due_at=clocks.due_at(ctx.now, level.resolve_within))
-    if case.assigned_mediator_id is None and ctx.actor.user is not None:
+    # The accepting handler becomes the mediator; an admin accepting for a department does not.
+    if case.assigned_mediator_id is None and ctx.actor.user is not None and ctx.actor.role in lifecycle.HANDLERS:
         case.assigned_mediator = ctx.actor.user
         ctx.event_data["mediator"] = ctx.actor.user.pk
 

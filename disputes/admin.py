@@ -1,0 +1,304 @@
+"""Admin for the reference tables (categories, clocks, the diversion list) and a read-only view of cases.
+
+Cases are never edited here: a case's status changes only through
+`disputes.services.dispute_transition`, which checks the transition table and
+writes the timeline. The admin shows a case, its parties (masked), its
+timeline and its deadlines, and nothing on those pages can be changed.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.utils import display_for_value
+from django.utils.translation import gettext_lazy as _
+
+from core.masking import mask_address, mask_id_number, mask_name, mask_phone
+from disputes.models import (
+    CaseEvent,
+    Category,
+    Deadline,
+    Dispute,
+    DiversionRule,
+    Party,
+    ServiceLevelSetting,
+    TriageKeyword,
+)
+from disputes.rules import lifecycle
+from disputes.rules.tracking import normalise_tracking_number
+from grids.models import Role
+
+ROLE_LABELS = {lifecycle.SYSTEM: _("System"), lifecycle.RESIDENT: _("Resident"), **dict(Role.choices)}
+
+
+class ViewOnlyMixin:
+    """Rows that are written by the services only: the admin may look, never add, change or delete."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- Reference tables --------------------------------------------------------------------
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "name_en", "base_colour", "sort_order", "is_active")
+    list_editable = ("base_colour", "sort_order", "is_active")
+    list_filter = ("base_colour", "is_active")
+    search_fields = ("code", "name", "name_en")
+
+
+@admin.register(ServiceLevelSetting)
+class ServiceLevelSettingAdmin(admin.ModelAdmin):
+    list_display = ("colour", "accept_within", "resolve_within", "follow_up_every")
+    ordering = ("colour",)
+
+
+@admin.register(TriageKeyword)
+class TriageKeywordAdmin(admin.ModelAdmin):
+    list_display = ("word", "kind", "is_active")
+    list_editable = ("kind", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("word",)
+
+
+class DiversionRuleForm(forms.ModelForm):
+    class Meta:
+        model = DiversionRule
+        fields = ("area", "category", "lead_department", "assisting_departments")
+
+    def clean(self):
+        cleaned = super().clean()
+        lead = cleaned.get("lead_department")
+        assisting = cleaned.get("assisting_departments")
+        if lead is not None and assisting is not None and lead in assisting:
+            self.add_error("assisting_departments", _("The lead department cannot also be an assisting department."))
+        return cleaned
+
+
+@admin.register(DiversionRule)
+class DiversionRuleAdmin(admin.ModelAdmin):
+    form = DiversionRuleForm
+    list_display = ("area", "category", "lead_department", "assisting")
+    list_filter = ("category",)
+    list_select_related = ("area", "category", "lead_department")
+    search_fields = ("area__name", "area__code", "category__name", "lead_department__name")
+    autocomplete_fields = ("area", "category", "lead_department")
+    filter_horizontal = ("assisting_departments",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("assisting_departments")
+
+    @admin.display(description=_("assisting departments"))
+    def assisting(self, obj) -> str:
+        return "、".join(d.display_name for d in obj.assisting_departments.all())
+
+
+# --- Cases (read-only) -----------------------------------------------------------------
+
+
+class PartyInline(ViewOnlyMixin, admin.TabularInline):
+    """Parties with their personal data masked: the admin does not work the case."""
+
+    model = Party
+    extra = 0
+    fields = (
+        "role",
+        "masked_name",
+        "masked_phone",
+        "masked_id_number",
+        "masked_address",
+        "is_minor",
+        "is_elderly",
+        "is_disabled",
+        "is_pregnant",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("name"))
+    def masked_name(self, obj) -> str:
+        return mask_name(obj.name)
+
+    @admin.display(description=_("phone"))
+    def masked_phone(self, obj) -> str:
+        return mask_phone(obj.phone)
+
+    @admin.display(description=_("ID-card number"))
+    def masked_id_number(self, obj) -> str:
+        return mask_id_number(obj.id_number)
+
+    @admin.display(description=_("address"))
+    def masked_address(self, obj) -> str:
+        return mask_address(obj.address)
+
+
+class CaseEventDisplay:
+    """Translated column labels for the timeline (the event model has no verbose names)."""
+
+    @admin.display(description=_("time"), ordering="at")
+    def event_at(self, obj) -> str:
+        # Read-only method columns are not formatted by the admin: show local time like the other dates.
+        return display_for_value(obj.at, "")
+
+    @admin.display(description=_("by"))
+    def actor_display(self, obj) -> str:
+        role = ROLE_LABELS.get(obj.actor_role, obj.actor_role)
+        return f"{obj.actor} ({role})" if obj.actor_id else str(role)
+
+    @admin.display(description=_("event"))
+    def kind_display(self, obj) -> str:
+        return obj.get_kind_display()
+
+    @admin.display(description=_("action"))
+    def action_display(self, obj) -> str:
+        transition = lifecycle.TRANSITIONS.get(obj.action)
+        return str(transition.label) if transition else obj.action
+
+    @admin.display(description=_("status"))
+    def status_change(self, obj) -> str:
+        if not obj.to_status:
+            return ""
+        if not obj.from_status:
+            return str(obj.get_to_status_display())
+        return f"{obj.get_from_status_display()} → {obj.get_to_status_display()}"
+
+    @admin.display(description=_("reason"))
+    def reason_display(self, obj) -> str:
+        return obj.reason
+
+    @admin.display(description=_("public"), boolean=True)
+    def public(self, obj) -> bool:
+        return obj.is_public
+
+
+class CaseEventInline(ViewOnlyMixin, CaseEventDisplay, admin.TabularInline):
+    model = CaseEvent
+    extra = 0
+    fields = (
+        "event_at",
+        "actor_display",
+        "kind_display",
+        "action_display",
+        "status_change",
+        "reason_display",
+        "public",
+    )
+    readonly_fields = fields
+    ordering = ("at", "id")
+    verbose_name = _("timeline entry")
+    verbose_name_plural = _("timeline")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+class DeadlineInline(ViewOnlyMixin, admin.TabularInline):
+    model = Deadline
+    extra = 0
+    fields = ("kind", "due_at", "done_at", "cancelled_at", "paused_at", "escalation_level")
+    readonly_fields = fields
+    ordering = ("due_at",)
+
+
+DISPUTE_FIELDSETS = (
+    (
+        None,
+        {
+            "fields": (
+                "tracking_number",
+                "category",
+                "status",
+                "outcome",
+                "colour",
+                "colour_overridden",
+                "triage_reasons",
+            )
+        },
+    ),
+    (
+        _("What happened"),
+        {"fields": ("description", "occurred_at", "occurred_place", "amount", "people_involved")},
+    ),
+    (_("Intake"), {"fields": ("grid", "channel", "source_id")}),
+    (_("Handling"), {"fields": ("lead_department", "assisting", "assigned_mediator")}),
+    (
+        _("Dates"),
+        {"fields": ("submitted_at", "reported_at", "closed_at", "next_due_at", "reopened_count")},
+    ),
+)
+
+
+@admin.register(Dispute)
+class DisputeAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    """A read-only view of a case. Status changes go through the transition service, never through here."""
+
+    list_display = ("tracking", "category", "colour", "status", "channel", "submitted_at")
+    list_filter = ("status", "colour", "channel")
+    list_select_related = ("category",)
+    search_fields = ("=tracking_number",)
+    search_help_text = _("Tracking number, with or without spaces.")
+    ordering = ("-submitted_at", "-id")
+    show_full_result_count = False
+    fieldsets = DISPUTE_FIELDSETS
+    # Every field read-only, even if someone grants change permission later.
+    readonly_fields = tuple(f for _name, opts in DISPUTE_FIELDSETS for f in opts["fields"])
+    inlines = (PartyInline, CaseEventInline, DeadlineInline)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("category", "grid", "lead_department", "assigned_mediator")
+
+    def get_search_results(self, request, queryset, search_term):
+        return super().get_search_results(request, queryset, normalise_tracking_number(search_term))
+
+    @admin.display(description=_("tracking number"), ordering="tracking_number")
+    def tracking(self, obj) -> str:
+        return obj.tracking_number_display
+
+    @admin.display(description=_("assisting departments"))
+    def assisting(self, obj) -> str:
+        return "、".join(d.display_name for d in obj.assisting_departments.all())
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(ViewOnlyMixin, CaseEventDisplay, admin.ModelAdmin):
+    """The append-only timeline across all cases, for audit: nothing here can be added, changed or deleted."""
+
+    list_display = ("event_at", "dispute", "actor_display", "kind_display", "action_display", "status_change")
+    list_filter = ("kind", "actor_role", "action")
+    list_select_related = ("dispute", "actor")
+    search_fields = ("=dispute__tracking_number",)
+    show_full_result_count = False
+    fields = (
+        "dispute",
+        "event_at",
+        "actor_display",
+        "kind_display",
+        "action_display",
+        "status_change",
+        "reason_display",
+        "public",
+        "data",
+    )
+    readonly_fields = fields
+
+    def get_search_results(self, request, queryset, search_term):
+        return super().get_search_results(request, queryset, normalise_tracking_number(search_term))
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    list_display = ("dispute", "kind", "due_at", "done_at", "cancelled_at", "escalation_level")
+    list_filter = ("kind",)
+    list_select_related = ("dispute",)
+    search_fields = ("=dispute__tracking_number",)
+    show_full_result_count = False
+    fields = ("dispute", "kind", "due_at", "done_at", "cancelled_at", "paused_at", "paused_seconds", "escalation_level")
+    readonly_fields = fields
+
+    def get_search_results(self, request, queryset, search_term):
+        return super().get_search_results(request, queryset, normalise_tracking_number(search_term))
