@@ -175,8 +175,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # Longer than any task may run, so a slow task is not delivered twice.
-        "visibility_timeout": 3600,
+        # Longer than any task may run, so a slow task is not delivered twice; a
+        # task whose worker died is delivered again after this long.
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
     }
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_IGNORE_RESULT = True
@@ -193,6 +194,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
 CELERY_BEAT_SCHEDULE = {
     "sweep-unrouted": {"task": "disputes.tasks.sweep_unrouted", "schedule": timedelta(minutes=1)},
+    "sweep-deadlines": {"task": "disputes.tasks.sweep_deadlines", "schedule": timedelta(minutes=1)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -9,26 +9,32 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Min
+from django.db.models import Count, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.actors import Actor
 from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
+from core.notifications import notify_staff
 from disputes.models import (
     CaseEvent,
     Category,
     Deadline,
     Dispute,
+    DisputeAssist,
     DiversionRule,
     Party,
+    RoutingReturn,
     ServiceLevelSetting,
+    TriageKeyword,
 )
 from disputes.rules import clocks, lifecycle
-from disputes.rules.enums import Channel, Colour, DeadlineKind, EventKind, Outcome, PartyRole, Status
+from disputes.rules import triage as triage_rules
+from disputes.rules.enums import OPEN_STATUSES, Channel, Colour, DeadlineKind, EventKind, Outcome, PartyRole, Status
 from disputes.rules.tracking import new_tracking_number
-from grids.models import Area, AreaLevel, Department
+from grids.models import Area, AreaLevel, Department, Role, StaffProfile
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +51,8 @@ def service_level_for(colour: int) -> clocks.ServiceLevel:
 
 
 def deadline_open(*, dispute: Dispute, kind: str, due_at: datetime) -> Deadline:
-    return Deadline.objects.create(dispute=dispute, kind=kind, due_at=due_at)
+    # The sweeper's first rung is the due date itself.
+    return Deadline.objects.create(dispute=dispute, kind=kind, due_at=due_at, escalate_at=due_at)
 
 
 def deadlines_finish(*, dispute: Dispute, kinds: list[str] | None = None, now: datetime, cancel: bool = False) -> int:
@@ -80,6 +87,7 @@ class _Context:
     now: datetime
     data: dict[str, Any]
     event_data: dict[str, Any]
+    data_reason: str = ""
 
 
 def dispute_transition(
@@ -115,7 +123,7 @@ def dispute_transition(
         _check_handler(case, actor, action)
 
         now = timezone.now()
-        ctx = _Context(dispute=case, actor=actor, now=now, data=data, event_data={})
+        ctx = _Context(dispute=case, actor=actor, now=now, data=data, event_data={}, data_reason=reason)
         from_status = case.status
         effect = _EFFECTS.get(action)
         if effect is not None:
@@ -170,16 +178,32 @@ def _department_from(ctx: _Context) -> Department:
     return department
 
 
+def _effect_triage(ctx: _Context) -> None:
+    case = ctx.dispute
+    result = triage_rules.triage(triage_facts(case, now=ctx.now))
+    case.colour = result.colour
+    case.triage_reasons = result.reasons_as_dicts()
+    ctx.event_data.update({"colour": Colour(result.colour).code, "reasons": case.triage_reasons})
+
+
 def _effect_dispatch(ctx: _Context) -> None:
     case = ctx.dispute
     department = _department_from(ctx)
     case.lead_department = department
     case.assigned_mediator = None
+    rule = ctx.data.get("rule")
+    case.routing_rule = rule
     level = service_level_for(case.colour)
     deadlines_finish(dispute=case, kinds=[DeadlineKind.ACCEPT, DeadlineKind.RESOLVE], now=ctx.now, cancel=True)
     deadline_open(dispute=case, kind=DeadlineKind.ACCEPT, due_at=clocks.due_at(ctx.now, level.accept_within))
     ctx.event_data["department"] = department.pk
     ctx.event_data["department_name"] = department.name
+    if rule is not None:
+        ctx.event_data["rule"] = rule.pk
+        # 联合调解: the rule's assisting departments join the case from the start.
+        for assisting in rule.assisting_departments.all():
+            if assisting.pk != department.pk:
+                DisputeAssist.objects.get_or_create(dispute=case, department=assisting)
 
 
 def _effect_transfer(ctx: _Context) -> None:
@@ -201,6 +225,16 @@ def _effect_accept(ctx: _Context) -> None:
 def _effect_return(ctx: _Context) -> None:
     case = ctx.dispute
     ctx.event_data["from_department"] = case.lead_department_id
+    # A routing miss: counted per department and per diversion rule on the dashboard.
+    if case.lead_department_id is not None:
+        RoutingReturn.objects.create(
+            dispute=case,
+            department_id=case.lead_department_id,
+            rule_id=case.routing_rule_id,
+            reason=ctx.data_reason,
+            at=ctx.now,
+        )
+    case.routing_rule = None
     deadlines_finish(dispute=case, kinds=[DeadlineKind.ACCEPT, DeadlineKind.RESOLVE], now=ctx.now, cancel=True)
     case.lead_department = None
     case.assigned_mediator = None
@@ -244,6 +278,7 @@ def _effect_withdraw(ctx: _Context) -> None:
 
 
 _EFFECTS = {
+    "triage": _effect_triage,
     "dispatch": _effect_dispatch,
     "transfer": _effect_transfer,
     "accept": _effect_accept,
@@ -372,16 +407,219 @@ def _enqueue_routing(pk: int) -> None:
     route_dispute.delay(pk)
 
 
-# --- Routing (the first steps; triage rules and assignment grow in their issue) --------
+# --- Triage -------------------------------------------------------------------------------
+
+REPEAT_WINDOW = timedelta(days=365)
+
+
+def triage_keywords() -> dict[str, tuple[str, ...]]:
+    """The admin's keyword lists; a kind with no active rows keeps the default list."""
+    lists: dict[str, list[str]] = {}
+    for kind, word in TriageKeyword.objects.filter(is_active=True).values_list("kind", "word"):
+        lists.setdefault(kind, []).append(word)
+    return {kind: tuple(lists.get(kind, default)) for kind, default in triage_rules.DEFAULT_KEYWORDS.items()}
+
+
+def triage_facts(case: Dispute, *, now: datetime) -> triage_rules.TriageInput:
+    """Gather what the triage rules need about a case: its own data and its parties' history."""
+    parties = list(case.parties.all())
+    phones = {p.phone for p in parties if p.phone}
+    applicant_phones = {p.phone for p in parties if p.phone and p.role == PartyRole.APPLICANT}
+    other_phones = {p.phone for p in parties if p.phone and p.role != PartyRole.APPLICANT}
+    since = now - REPEAT_WINDOW
+    earlier = (
+        Party.objects.filter(phone__in=phones, dispute__submitted_at__gte=since)
+        .exclude(dispute_id=case.pk)
+        .values("dispute_id")
+    )
+    same_phone = earlier.distinct().count() if phones else 0
+    same_pair = 0
+    if applicant_phones and other_phones:
+        with_applicant = Party.objects.filter(phone__in=applicant_phones).values("dispute_id")
+        same_pair = (
+            Party.objects.filter(
+                phone__in=other_phones, dispute_id__in=with_applicant, dispute__submitted_at__gte=since
+            )
+            .exclude(dispute_id=case.pk)
+            .values("dispute_id")
+            .distinct()
+            .count()
+        )
+    failed = Dispute.objects.filter(pk__in=earlier, outcome=Outcome.LITIGATION).count() if phones else 0
+    return triage_rules.TriageInput(
+        text=f"{case.description} {case.occurred_place}",
+        category_code=case.category.code,
+        category_base=case.category.base_colour,
+        parties=tuple(
+            triage_rules.PartyFacts(
+                role=p.role,
+                phone=p.phone,
+                is_minor=p.is_minor,
+                is_elderly=p.is_elderly,
+                is_disabled=p.is_disabled,
+                is_pregnant=p.is_pregnant,
+            )
+            for p in parties
+        ),
+        people_involved=case.people_involved,
+        amount=case.amount,
+        earlier_cases_same_phone=same_phone,
+        earlier_cases_same_pair=same_pair,
+        open_petitions=open_petitions_for(phones=phones, id_numbers={p.id_number for p in parties if p.id_number}),
+        failed_mediations=failed,
+        keywords=triage_keywords(),
+    )
+
+
+def open_petitions_for(*, phones: set[str], id_numbers: set[str]) -> int:
+    """Open petitions (信访) by any of these people. Petitions are recorded by the petitions app."""
+    from petitions import selectors as petition_selectors
+
+    return petition_selectors.open_petitions_count(phones=phones, id_numbers=id_numbers)
+
+
+def dispute_retriage(*, dispute: Dispute | int, actor: Actor, cause: str) -> Dispute:
+    """New information re-runs triage. The colour may rise, never silently drop."""
+    pk = dispute.pk if isinstance(dispute, Dispute) else dispute
+    with transaction.atomic():
+        case = Dispute.objects.select_for_update().select_related("category").get(pk=pk)
+        now = timezone.now()
+        result = triage_rules.triage(triage_facts(case, now=now))
+        new_colour = triage_rules.combine(case.colour, result.colour)
+        old_colour = case.colour
+        reasons = result.reasons_as_dicts()
+        # A staff override stays on the list of reasons until a person changes it again.
+        reasons += [r for r in case.triage_reasons if r.get("rule") in ("staff_override", "escalated")]
+        case.colour = new_colour
+        case.triage_reasons = reasons
+        case.save(update_fields=["colour", "triage_reasons", "updated_at"])
+        _event(
+            case,
+            actor,
+            EventKind.TRIAGE,
+            now=now,
+            data={
+                "cause": cause,
+                "from_colour": Colour(old_colour).code,
+                "colour": Colour(new_colour).code,
+                "reasons": reasons,
+            },
+        )
+    return case
+
+
+def dispute_override_colour(*, dispute: Dispute | int, actor: Actor, colour: int, reason: str) -> Dispute:
+    """A person sets the colour, with a reason; the change is an event on the timeline."""
+    if not (reason or "").strip():
+        raise ApplicationError(_("Please give a reason for this action."), code="reason_required")
+    if colour not in Colour.values:
+        raise ApplicationError(_("Unknown colour."), code="unknown_colour")
+    if actor.role not in OVERRIDE_ROLES:
+        raise PermissionDeniedError(_("Your role may not take this action."), code="wrong_role")
+    pk = dispute.pk if isinstance(dispute, Dispute) else dispute
+    with transaction.atomic():
+        case = _lock_visible(pk, actor)
+        if actor.role in lifecycle.HANDLERS:
+            _check_handler(case, actor, "override_colour")
+        if case.status in (Status.CLOSED, Status.WITHDRAWN):
+            raise ApplicationError(
+                _("This action is not possible while the case is “%(status)s”.")
+                % {"status": case.get_status_display()},
+                code="wrong_state",
+            )
+        old = case.colour
+        case.colour = colour
+        case.colour_overridden = True
+        case.triage_reasons = [
+            *[r for r in case.triage_reasons if r.get("rule") != "staff_override"],
+            {"rule": "staff_override", "colour": Colour(colour).code, "params": {"reason": reason}},
+        ]
+        case.save(update_fields=["colour", "colour_overridden", "triage_reasons", "updated_at"])
+        _event(
+            case,
+            actor,
+            EventKind.COLOUR_OVERRIDE,
+            reason=reason,
+            data={"from_colour": Colour(old).code, "colour": Colour(colour).code},
+        )
+    return case
+
+
+OVERRIDE_ROLES = frozenset(
+    {lifecycle.DISPATCHER, lifecycle.SUPERVISOR, lifecycle.ADMIN, lifecycle.MEDIATOR, lifecycle.DEPARTMENT_STAFF}
+)
+
+
+def dispute_add_party(*, dispute: Dispute | int, actor: Actor, party: dict[str, Any]) -> Party:
+    """A party joins the case (new information): stored, then triage runs again."""
+    pk = dispute.pk if isinstance(dispute, Dispute) else dispute
+    if not (party.get("name") or "").strip() or party.get("role") not in PartyRole.values:
+        raise ApplicationError(_("Give the party's name and role."), code="party_invalid")
+    with transaction.atomic():
+        case = _lock_visible(pk, actor)
+        _refuse_if_finished(case)
+        created = Party.objects.create(dispute=case, **_party_fields(party))
+        _event(case, actor, EventKind.PARTY_ADDED, data={"party": created.pk, "role": created.role})
+        dispute_retriage(dispute=case, actor=actor, cause="party_added")
+    return created
+
+
+def dispute_update_description(*, dispute: Dispute | int, actor: Actor, description: str) -> Dispute:
+    """The description is corrected or completed: the old text stays on the timeline, triage runs again."""
+    description = (description or "").strip()
+    if not description:
+        raise ApplicationError(_("Please describe what happened."), code="description_required")
+    pk = dispute.pk if isinstance(dispute, Dispute) else dispute
+    with transaction.atomic():
+        case = _lock_visible(pk, actor)
+        _refuse_if_finished(case)
+        previous = case.description
+        case.description = description
+        case.save(update_fields=["description", "updated_at"])
+        _event(case, actor, EventKind.DESCRIPTION_EDITED, data={"previous": previous})
+        return dispute_retriage(dispute=case, actor=actor, cause="description_edited")
+
+
+def _lock_visible(pk: int, actor: Actor) -> Dispute:
+    try:
+        case = Dispute.objects.select_for_update().get(pk=pk)
+    except Dispute.DoesNotExist:
+        raise NotFoundError(_("Case not found.")) from None
+    _check_jurisdiction(case, actor)
+    return case
+
+
+def _refuse_if_finished(case: Dispute) -> None:
+    if case.status in (Status.CLOSED, Status.WITHDRAWN):
+        raise ApplicationError(
+            _("This action is not possible while the case is “%(status)s”.") % {"status": case.get_status_display()},
+            code="wrong_state",
+        )
+
+
+def _event(case: Dispute, actor: Actor, kind: str, *, reason: str = "", data=None, now=None, public=False) -> CaseEvent:
+    return CaseEvent.objects.create(
+        dispute=case,
+        at=now or timezone.now(),
+        actor=actor.user,
+        actor_role=actor.role,
+        kind=kind,
+        reason=reason,
+        data=data or {},
+        is_public=public,
+    )
+
+
+# --- Routing -------------------------------------------------------------------------------
 
 
 def diversion_rule_for(*, area: Area, category: Category) -> DiversionRule | None:
     """The nearest rule up the tree from `area` for this category."""
-    paths = [area.path[:i] for i in range(len(area.path), 0, -Area.steplen)]
+    paths = ancestor_paths(area.path)
     rules = {
         r.area.path: r
         for r in DiversionRule.objects.select_related("area", "lead_department").filter(
-            category=category, area__path__in=paths
+            category=category, area__path__in=paths, lead_department__is_active=True
         )
     }
     for path in paths:
@@ -390,29 +628,346 @@ def diversion_rule_for(*, area: Area, category: Category) -> DiversionRule | Non
     return None
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """The tree paths of a node and all its ancestors, nearest first."""
+    return [path[:i] for i in range(len(path), 0, -Area.steplen)]
+
+
 def dispute_route(*, dispute_id: int) -> Dispute | None:
-    """Triage and dispatch a submitted case. Running it twice changes nothing."""
-    case = Dispute.objects.filter(pk=dispute_id).select_related("category", "grid").first()
-    if case is None:
-        return None
+    """分流: triage, dispatch by the diversion list and pick a mediator, in one transaction.
+
+    Safe to run twice or concurrently: the case row is locked first and each
+    step only runs from the state before it, so a redelivered task (acks_late,
+    a killed worker) finds the work done and changes nothing.
+    """
     system = Actor.system()
-    if case.status == Status.SUBMITTED:
-        case = dispute_transition(dispute=case, action="triage", actor=system)
-    if case.status != Status.TRIAGED:
-        return case
-    if case.colour == Colour.RED and settings.RED_CASES_NEED_HUMAN_DISPATCH:
-        return case
-    rule = diversion_rule_for(area=case.grid, category=case.category)
-    if rule is None:
-        return case
-    try:
-        return dispute_transition(
-            dispute=case, action="dispatch", actor=system, data={"department": rule.lead_department}
+    with transaction.atomic():
+        case = Dispute.objects.select_for_update().filter(pk=dispute_id).first()
+        if case is None:
+            return None
+        if case.status == Status.SUBMITTED:
+            case = dispute_transition(dispute=case, action="triage", actor=system)
+        if case.status != Status.TRIAGED or case.lead_department_id is not None:
+            return case
+        if case.colour == Colour.RED and settings.RED_CASES_NEED_HUMAN_DISPATCH:
+            # Waits in the centre's dispatch queue for a person to look at it.
+            return case
+        rule = diversion_rule_for(area=case.grid, category=case.category)
+        if rule is None:
+            return case
+        case = dispute_transition(
+            dispute=case, action="dispatch", actor=system, data={"department": rule.lead_department, "rule": rule}
         )
-    except ApplicationError as exc:
-        if exc.code == "wrong_state":  # a concurrent run got there first
-            return Dispute.objects.get(pk=dispute_id)
-        raise
+        dispute_assign_mediator(dispute=case)
+    return case
+
+
+def dispute_assign_mediator(*, dispute: Dispute) -> Dispute:
+    """Pick a mediator of the lead department working in the case's area or above.
+
+    Specialty in the case's category first, then the fewest open cases. The
+    candidates are locked with SKIP LOCKED, so two workers assigning at once
+    never both count the same mediator's load: each sees a mediator only while
+    holding that row, and no mediator goes over `max_open_cases`. If every
+    candidate is busy (locked or full) the case stays with the department,
+    whose staff accept it from their queue.
+    """
+    case = dispute
+    if case.lead_department_id is None or case.assigned_mediator_id is not None:
+        return case
+    candidates = list(
+        StaffProfile.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(
+            role=Role.MEDIATOR,
+            department_id=case.lead_department_id,
+            area__path__in=ancestor_paths(case.area_path),
+            user__is_active=True,
+        )
+        .order_by("pk")
+    )
+    if not candidates:
+        return case
+    user_ids = [c.user_id for c in candidates]
+    load = dict(
+        Dispute.objects.filter(assigned_mediator_id__in=user_ids, status__in=OPEN_STATUSES)
+        .values_list("assigned_mediator_id")
+        .annotate(n=Count("pk"))
+        .values_list("assigned_mediator_id", "n")
+    )
+    specialists = set(
+        StaffProfile.specialties.through.objects.filter(
+            staffprofile_id__in=[c.pk for c in candidates], category_id=case.category_id
+        ).values_list("staffprofile_id", flat=True)
+    )
+    free = [c for c in candidates if load.get(c.user_id, 0) < c.max_open_cases]
+    if not free:
+        return case
+    chosen = min(free, key=lambda c: (c.pk not in specialists, load.get(c.user_id, 0), c.pk))
+    Dispute.objects.filter(pk=case.pk).update(assigned_mediator_id=chosen.user_id, updated_at=timezone.now())
+    case.assigned_mediator_id = chosen.user_id
+    _event(
+        case,
+        Actor.system(),
+        EventKind.ASSIGNED,
+        data={
+            "mediator": chosen.user_id,
+            "open_cases": load.get(chosen.user_id, 0),
+            "specialist": chosen.pk in specialists,
+        },
+    )
+    notify_staff(user=chosen.user, kind="assigned", body=_assigned_text(case), dispute_id=case.pk)
+    return case
+
+
+def _assigned_text(case: Dispute) -> str:
+    return _("New case %(number)s (%(colour)s) has been assigned to you.") % {
+        "number": case.tracking_number_display,
+        "colour": Colour(case.colour).label,
+    }
+
+
+def dispute_request_assistance(
+    *, dispute: Dispute | int, actor: Actor, department: Department, reason: str = ""
+) -> Dispute:
+    """联合调解: another department joins the case; it sees the case and adds notes."""
+    if actor.role not in ASSIST_ROLES:
+        raise PermissionDeniedError(_("Your role may not take this action."), code="wrong_role")
+    pk = dispute.pk if isinstance(dispute, Dispute) else dispute
+    with transaction.atomic():
+        case = _lock_visible(pk, actor)
+        if actor.role in lifecycle.HANDLERS:
+            _check_handler(case, actor, "assist")
+        _refuse_if_finished(case)
+        if department.pk == case.lead_department_id:
+            raise ApplicationError(_("This department already leads the case."), code="already_lead")
+        _assist, created = DisputeAssist.objects.get_or_create(dispute=case, department=department)
+        if created:
+            _event(
+                case,
+                actor,
+                EventKind.ASSISTANCE,
+                reason=reason,
+                data={"department": department.pk, "department_name": department.name},
+            )
+            for profile in department.staff.select_related("user").filter(user__is_active=True)[:20]:
+                notify_staff(
+                    user=profile.user,
+                    kind="assistance",
+                    body=_("Your department is asked to help with case %(number)s.")
+                    % {"number": case.tracking_number_display},
+                    dispute_id=case.pk,
+                )
+    return case
+
+
+ASSIST_ROLES = frozenset(
+    {lifecycle.DISPATCHER, lifecycle.SUPERVISOR, lifecycle.ADMIN, lifecycle.MEDIATOR, lifecycle.DEPARTMENT_STAFF}
+)
+
+
+def dispute_add_note(*, dispute: Dispute | int, actor: Actor, text: str) -> CaseEvent:
+    """An internal note: anyone who may see the case (assisting departments too). Never shown to residents."""
+    text = (text or "").strip()
+    if not text:
+        raise ApplicationError(_("The note is empty."), code="note_empty")
+    if not actor.is_staff_member:
+        raise PermissionDeniedError(_("Your role may not take this action."), code="wrong_role")
+    pk = dispute.pk if isinstance(dispute, Dispute) else dispute
+    with transaction.atomic():
+        case = _lock_visible(pk, actor)
+        return _event(case, actor, EventKind.NOTE, reason=text)
+
+
+# --- Clocks: pause, resume, sweep ---------------------------------------------------------
+
+PAUSABLE = (DeadlineKind.ACCEPT, DeadlineKind.RESOLVE)
+
+
+def dispute_pause_clock(*, dispute: Dispute | int, actor: Actor, reason: str) -> Dispute:
+    """The case waits on a party (e.g. a document, a hospital stay): its handling clocks stop."""
+    if not (reason or "").strip():
+        raise ApplicationError(_("Please give a reason for this action."), code="reason_required")
+    pk = dispute.pk if isinstance(dispute, Dispute) else dispute
+    with transaction.atomic():
+        case = _lock_visible(pk, actor)
+        _check_handler_or_lead(case, actor)
+        now = timezone.now()
+        paused = (
+            Deadline.objects.open()
+            .filter(dispute=case, kind__in=PAUSABLE, paused_at__isnull=True)
+            .update(paused_at=now, updated_at=now)
+        )
+        if not paused:
+            raise ApplicationError(_("No running clock to pause."), code="nothing_to_pause")
+        dispute_refresh_next_due(dispute=case)
+        case.save(update_fields=["next_due_at", "updated_at"])
+        _event(case, actor, EventKind.CLOCK_PAUSED, reason=reason, now=now, public=True)
+    return case
+
+
+def dispute_resume_clock(*, dispute: Dispute | int, actor: Actor) -> Dispute:
+    """The wait is over: each paused deadline moves by the time it was paused."""
+    pk = dispute.pk if isinstance(dispute, Dispute) else dispute
+    with transaction.atomic():
+        case = _lock_visible(pk, actor)
+        _check_handler_or_lead(case, actor)
+        now = timezone.now()
+        rows = list(Deadline.objects.open().select_for_update().filter(dispute=case, paused_at__isnull=False))
+        if not rows:
+            raise ApplicationError(_("No paused clock to resume."), code="nothing_to_resume")
+        for d in rows:
+            shift = now - d.paused_at
+            d.due_at = clocks.resume_due_at(d.due_at, d.paused_at, now)
+            if d.escalate_at is not None:
+                d.escalate_at = d.escalate_at + shift
+            d.paused_seconds += int(shift.total_seconds())
+            d.paused_at = None
+            d.save(update_fields=["due_at", "escalate_at", "paused_seconds", "paused_at", "updated_at"])
+        dispute_refresh_next_due(dispute=case)
+        case.save(update_fields=["next_due_at", "updated_at"])
+        _event(case, actor, EventKind.CLOCK_RESUMED, now=now, public=True)
+    return case
+
+
+def _check_handler_or_lead(case: Dispute, actor: Actor) -> None:
+    if actor.role in lifecycle.HANDLERS:
+        _check_handler(case, actor, "clock")
+    elif actor.role not in (lifecycle.DISPATCHER, lifecycle.SUPERVISOR, lifecycle.ADMIN):
+        raise PermissionDeniedError(_("Your role may not take this action."), code="wrong_role")
+
+
+def deadlines_due(*, now: datetime, limit: int) -> list[int]:
+    """Ids of open, running deadlines whose next rung is due, oldest first."""
+    return list(
+        Deadline.objects.open()
+        .filter(escalate_at__lte=now, paused_at__isnull=True)
+        .order_by("escalate_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def deadline_escalate(*, deadline_id: int, now: datetime) -> str | None:
+    """督办: take the next rung of the ladder for one due deadline. Returns the rung taken, or None.
+
+    Locks the case first and then the deadline (the order the transition
+    service uses), skipping rows another sweeper or a transition holds: they
+    are looked at again on the next sweep.
+    """
+    with transaction.atomic():
+        dispute_id = Deadline.objects.filter(pk=deadline_id).values_list("dispute_id", flat=True).first()
+        if dispute_id is None:
+            return None
+        case = Dispute.objects.select_for_update(skip_locked=True).filter(pk=dispute_id).first()
+        if case is None:
+            return None
+        deadline = (
+            Deadline.objects.select_for_update(skip_locked=True)
+            .filter(pk=deadline_id, done_at__isnull=True, cancelled_at__isnull=True, paused_at__isnull=True)
+            .filter(escalate_at__lte=now)
+            .first()
+        )
+        if deadline is None:
+            return None
+        step = clocks.next_step(
+            kind=deadline.kind, colour=case.colour, level=deadline.escalation_level, due=deadline.due_at
+        )
+        if step is None:
+            deadline.escalate_at = None
+            deadline.save(update_fields=["escalate_at", "updated_at"])
+            return None
+        system = Actor.system()
+        data = {
+            "deadline": deadline.pk,
+            "kind": deadline.kind,
+            "level": step.level,
+            "due_at": deadline.due_at.isoformat(),
+        }
+        if step.action == clocks.REMIND:
+            _event(case, system, EventKind.DEADLINE_REMINDER, now=now, data=data)
+            for user in _handlers_to_remind(case, deadline.kind):
+                notify_staff(
+                    user=user, kind="deadline_reminder", body=_reminder_text(case, deadline), dispute_id=case.pk
+                )
+        elif step.action == clocks.ESCALATE:
+            _event(case, system, EventKind.ESCALATED, now=now, data=data)
+            for user in _supervisors_over(case):
+                notify_staff(user=user, kind="escalated", body=_escalation_text(case, deadline), dispute_id=case.pk)
+        else:
+            old = case.colour
+            case.colour = triage_rules.raise_one_step(case.colour)
+            if case.colour != old:
+                case.triage_reasons = [
+                    *case.triage_reasons,
+                    {"rule": "escalated", "colour": Colour(case.colour).code, "params": {"deadline": deadline.kind}},
+                ]
+                case.save(update_fields=["colour", "triage_reasons", "updated_at"])
+            _event(
+                case,
+                system,
+                EventKind.COLOUR_RAISED,
+                now=now,
+                reason=triage_rules.reason_text({"rule": "escalated"}),
+                data={**data, "from_colour": Colour(old).code, "colour": Colour(case.colour).code},
+            )
+        deadline.escalation_level = step.level
+        deadline.escalate_at = step.next_at
+        deadline.save(update_fields=["escalation_level", "escalate_at", "updated_at"])
+        return step.action
+
+
+def deadlines_sweep(*, now: datetime | None = None, batch: int = 500, max_rows: int = 20_000) -> int:
+    """The beat entry's work: every due rung, in batches, until none is left (or `max_rows`)."""
+    now = now or timezone.now()
+    done = 0
+    seen: set[int] = set()
+    while done < max_rows:
+        ids = [pk for pk in deadlines_due(now=now, limit=batch) if pk not in seen]
+        if not ids:
+            break
+        for pk in ids:
+            seen.add(pk)
+            if deadline_escalate(deadline_id=pk, now=now):
+                done += 1
+    return done
+
+
+def _handlers_to_remind(case: Dispute, kind: str):
+    User = get_user_model()
+    if kind == DeadlineKind.CALLBACK:
+        return User.objects.filter(
+            is_active=True, staff__role=Role.CALLBACK_CALLER, staff__area__path__in=ancestor_paths(case.area_path)
+        )[:20]
+    if case.assigned_mediator_id:
+        return User.objects.filter(pk=case.assigned_mediator_id, is_active=True)
+    if case.lead_department_id:
+        return User.objects.filter(is_active=True, staff__department_id=case.lead_department_id)[:20]
+    return User.objects.filter(
+        is_active=True, staff__role=Role.DISPATCHER, staff__area__path__in=ancestor_paths(case.area_path)
+    )[:20]
+
+
+def _supervisors_over(case: Dispute):
+    """The supervisors of the case's area: the nearest level that has any."""
+    User = get_user_model()
+    for path in ancestor_paths(case.area_path):
+        users = list(User.objects.filter(is_active=True, staff__role=Role.SUPERVISOR, staff__area__path=path)[:20])
+        if users:
+            return users
+    return []
+
+
+def _reminder_text(case: Dispute, deadline: Deadline) -> str:
+    return _("Case %(number)s: the deadline “%(deadline)s” has passed.") % {
+        "number": case.tracking_number_display,
+        "deadline": deadline.get_kind_display(),
+    }
+
+
+def _escalation_text(case: Dispute, deadline: Deadline) -> str:
+    return _("Case %(number)s is overdue (“%(deadline)s”) and has been escalated to you.") % {
+        "number": case.tracking_number_display,
+        "deadline": deadline.get_kind_display(),
+    }
 
 
 def disputes_unrouted(*, older_than: timedelta, now: datetime | None = None) -> list[int]:

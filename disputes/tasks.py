@@ -21,3 +21,9 @@ def sweep_unrouted() -> int:
     for pk in ids:
         route_dispute.delay(pk)
     return len(ids)
+
+
+@shared_task
+def sweep_deadlines() -> int:
+    """督办 sweep (beat, every minute): climb one rung for every due deadline."""
+    return services.deadlines_sweep()

@@ -737,7 +737,8 @@ class _Walk:
         self.status = transition.target
 
     def _open(self, kind: str, seconds: int) -> None:
-        self.deadlines.append([kind, self.t, self.t + seconds, None, None, self.t, 0, None])
+        # escalate_at starts at due_at: the sweeper's first rung (as services.deadline_open does).
+        self.deadlines.append([kind, self.t, self.t + seconds, None, None, self.t, 0, self.t + seconds])
 
     def _finish(self, kinds: tuple[str, ...] | None, *, cancel: bool = False) -> None:
         for d in self.deadlines:

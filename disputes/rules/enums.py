@@ -95,3 +95,6 @@ class EventKind(models.TextChoices):
     ESCALATED = "escalated", _("Escalated")
     CALLBACK = "callback", _("Callback")
     NOTIFICATION = "notification", _("Notification sent")
+    DESCRIPTION_EDITED = "description_edited", _("Description edited")
+    CLOCK_PAUSED = "clock_paused", _("Clock paused: waiting on a party")
+    CLOCK_RESUMED = "clock_resumed", _("Clock resumed")
