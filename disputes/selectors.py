@@ -3,6 +3,7 @@
 from django.db.models import Q, QuerySet
 
 from disputes.models import Dispute, DisputeAssist
+from disputes.rules.enums import Status
 from grids.models import Role
 
 
@@ -37,3 +38,15 @@ def disputes_visible_to(user) -> QuerySet[Dispute]:
 
 def dispute_get_visible(*, user, tracking_number: str) -> Dispute | None:
     return disputes_visible_to(user).filter(tracking_number=tracking_number).first()
+
+
+DISPATCH_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
+
+
+def dispatch_queue(*, user) -> QuerySet[Dispute]:
+    """Cases waiting for a person to dispatch them (no rule, red, or returned), for dispatchers and supervisors."""
+    profile = staff_profile(user)
+    role = profile.role if profile is not None else (Role.ADMIN if user.is_authenticated and user.is_superuser else "")
+    if role not in DISPATCH_ROLES:
+        return Dispute.objects.none()
+    return disputes_visible_to(user).filter(status__in=[Status.TRIAGED, Status.RETURNED])

@@ -4,7 +4,8 @@ from rest_framework import serializers
 from core.masking import mask_name, mask_phone
 from disputes.models import CaseEvent, Dispute, Party
 from disputes.rules import lifecycle
-from disputes.rules.enums import Colour, Outcome
+from disputes.rules.enums import Colour, Outcome, PartyRole
+from disputes.rules.triage import reason_text
 
 
 class PartyMaskedSerializer(serializers.ModelSerializer):
@@ -62,11 +63,17 @@ class CaseDetailSerializer(CaseListSerializer):
             "occurred_at",
             "occurred_place",
             "triage_reasons",
+            "reasons",
             "outcome",
             "parties",
             "events",
             "allowed_actions",
         ]
+
+    reasons = serializers.SerializerMethodField(help_text=_("Why the case has its colour, as sentences."))
+
+    def get_reasons(self, obj) -> list[dict]:
+        return [{"rule": r.get("rule"), "colour": r.get("colour"), "text": reason_text(r)} for r in obj.triage_reasons]
 
     def get_allowed_actions(self, obj) -> list[str]:
         role = self.context.get("role", "")
@@ -78,3 +85,32 @@ class TransitionInputSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
     department = serializers.IntegerField(required=False, min_value=1, help_text=_("For dispatch and transfer."))
     outcome = serializers.ChoiceField(choices=Outcome.choices, required=False, help_text=_("For report_back."))
+
+
+class ColourOverrideSerializer(serializers.Serializer):
+    colour = serializers.ChoiceField(choices=[c.code for c in Colour])
+    reason = serializers.CharField(max_length=2000)
+
+
+class AssistanceSerializer(serializers.Serializer):
+    department = serializers.IntegerField(min_value=1)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class NoteSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=5000)
+
+
+class ClockSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["pause", "resume"])
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class PartyInputSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=PartyRole.choices)
+    name = serializers.CharField(max_length=100)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    is_minor = serializers.BooleanField(required=False, default=False)
+    is_elderly = serializers.BooleanField(required=False, default=False)
+    is_disabled = serializers.BooleanField(required=False, default=False)
+    is_pregnant = serializers.BooleanField(required=False, default=False)

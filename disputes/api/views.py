@@ -6,10 +6,21 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.actors import Actor
-from core.exceptions import NotFoundError
+from core.exceptions import ApplicationError, NotFoundError
 from disputes import selectors, services
-from disputes.api.serializers import CaseDetailSerializer, CaseListSerializer, TransitionInputSerializer
+from disputes.api.serializers import (
+    AssistanceSerializer,
+    CaseDetailSerializer,
+    CaseListSerializer,
+    ClockSerializer,
+    ColourOverrideSerializer,
+    NoteSerializer,
+    PartyInputSerializer,
+    TransitionInputSerializer,
+)
+from disputes.rules.enums import Colour
 from disputes.rules.tracking import normalise_tracking_number
+from grids.models import Department
 
 
 class NewestFirstCursor(CursorPagination):
@@ -62,3 +73,97 @@ class CaseTransitionApi(APIView):
                 dispute=case, action=values["action"], actor=actor, reason=values["reason"], data=data
             )
         return Response(CaseDetailSerializer(case, context={"role": actor.role}).data, status=status.HTTP_200_OK)
+
+
+class DispatchQueueApi(generics.ListAPIView):
+    """派单队列: triaged or returned cases waiting for a person to choose the department, most urgent first."""
+
+    serializer_class = CaseListSerializer
+
+    class Cursor(CursorPagination):
+        ordering = ("colour", "submitted_at", "id")
+        page_size = 25
+
+    pagination_class = Cursor
+
+    def get_queryset(self):
+        return selectors.dispatch_queue(user=self.request.user).select_related("category", "lead_department")
+
+
+def _validated(serializer_class, request):
+    payload = serializer_class(data=request.data)
+    payload.is_valid(raise_exception=True)
+    return payload.validated_data
+
+
+def _detail(case, request):
+    case.refresh_from_db()
+    actor = Actor.for_user(request.user)
+    return Response(CaseDetailSerializer(case, context={"role": actor.role}).data)
+
+
+class CaseColourApi(APIView):
+    """Override the colour, with a reason (recorded on the timeline)."""
+
+    @extend_schema(request=ColourOverrideSerializer, responses=CaseDetailSerializer)
+    def post(self, request, tracking_number: str):
+        case = _get_case(request, tracking_number)
+        values = _validated(ColourOverrideSerializer, request)
+        colour = Colour[values["colour"].upper()]
+        services.dispute_override_colour(
+            dispute=case, actor=Actor.for_user(request.user), colour=colour, reason=values["reason"]
+        )
+        return _detail(case, request)
+
+
+class CaseAssistanceApi(APIView):
+    """Ask another department to join the case (联合调解)."""
+
+    @extend_schema(request=AssistanceSerializer, responses=CaseDetailSerializer)
+    def post(self, request, tracking_number: str):
+        case = _get_case(request, tracking_number)
+        values = _validated(AssistanceSerializer, request)
+        department = Department.objects.filter(pk=values["department"], is_active=True).first()
+        if department is None:
+            raise ApplicationError(_("Unknown department."), code="unknown_department")
+        services.dispute_request_assistance(
+            dispute=case, actor=Actor.for_user(request.user), department=department, reason=values["reason"]
+        )
+        return _detail(case, request)
+
+
+class CaseNoteApi(APIView):
+    """Add an internal note (never shown to residents)."""
+
+    @extend_schema(request=NoteSerializer, responses=CaseDetailSerializer)
+    def post(self, request, tracking_number: str):
+        case = _get_case(request, tracking_number)
+        values = _validated(NoteSerializer, request)
+        services.dispute_add_note(dispute=case, actor=Actor.for_user(request.user), text=values["text"])
+        return _detail(case, request)
+
+
+class CaseClockApi(APIView):
+    """Pause the handling clocks while the case waits on a party, or resume them."""
+
+    @extend_schema(request=ClockSerializer, responses=CaseDetailSerializer)
+    def post(self, request, tracking_number: str):
+        case = _get_case(request, tracking_number)
+        values = _validated(ClockSerializer, request)
+        actor = Actor.for_user(request.user)
+        if values["action"] == "pause":
+            services.dispute_pause_clock(dispute=case, actor=actor, reason=values["reason"])
+        else:
+            services.dispute_resume_clock(dispute=case, actor=actor)
+        return _detail(case, request)
+
+
+class CasePartyApi(APIView):
+    """Add a party to the case; triage runs again."""
+
+    @extend_schema(request=PartyInputSerializer, responses=CaseDetailSerializer)
+    def post(self, request, tracking_number: str):
+        case = _get_case(request, tracking_number)
+        values = _validated(PartyInputSerializer, request)
+        services.dispute_add_party(dispute=case, actor=Actor.for_user(request.user), party=values)
+        return _detail(case, request)
