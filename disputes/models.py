@@ -332,3 +332,87 @@ class RoutingReturn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dispute_id} ← {self.department_id}"
+
+
+class Attachment(BaseModel):
+    """附件: a photo or PDF given with a case. Stored privately under a random name, served by a checked view."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="attachments")
+    storage_name = models.CharField(max_length=64, unique=True, editable=False)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ChannelKey(BaseModel):
+    """An API key of a machine channel (110, 12345, grid workers). Only its hash is stored."""
+
+    name = models.CharField(_("name"), max_length=100)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    prefix = models.CharField(_("key prefix"), max_length=12, unique=True, editable=False)
+    key_hash = models.CharField(max_length=128, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("channel API key")
+        verbose_name_plural = _("channel API keys")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class IdempotencyRecord(models.Model):
+    """A machine channel's Idempotency-Key and the case it created: a resent record returns the same case."""
+
+    channel_key = models.ForeignKey(ChannelKey, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    request_hash = models.CharField(max_length=64)
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel_key", "key"], name="idempotency_unique")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+
+
+class CallbackAttempt(models.Model):
+    """回访: one attempt to reach a party after the report-back, by a caller or a resident's own rating."""
+
+    class Source(models.TextChoices):
+        CALLER = "caller", _("Phone callback")
+        RESIDENT = "resident", _("Resident's own rating")
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="callback_attempts")
+    at = models.DateTimeField(default=timezone.now)
+    caller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.CALLER)
+    reached = models.BooleanField(_("reached"))
+    satisfaction = models.CharField(_("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True)
+    remarks = models.TextField(_("remarks"), blank=True)
+
+    class Meta:
+        verbose_name = _("callback attempt")
+        verbose_name_plural = _("callback attempts")
+        indexes = [models.Index(fields=["dispute", "at"], name="callback_dispute_at")]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id} {self.at:%Y-%m-%d}"

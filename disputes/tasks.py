@@ -27,3 +27,12 @@ def sweep_unrouted() -> int:
 def sweep_deadlines() -> int:
     """督办 sweep (beat, every minute): climb one rung for every due deadline."""
     return services.deadlines_sweep()
+
+
+@shared_task(acks_late=True)
+def retriage_dispute(dispute_id: int) -> None:
+    """New information arrived (e.g. a resident added text): triage again; the colour can only go up."""
+    from core.actors import Actor
+
+    if services.Dispute.objects.filter(pk=dispute_id).exists():
+        services.dispute_retriage(dispute=dispute_id, actor=Actor.system(), cause="supplemented")

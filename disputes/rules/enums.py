@@ -98,3 +98,5 @@ class EventKind(models.TextChoices):
     DESCRIPTION_EDITED = "description_edited", _("Description edited")
     CLOCK_PAUSED = "clock_paused", _("Clock paused: waiting on a party")
     CLOCK_RESUMED = "clock_resumed", _("Clock resumed")
+    SUPPLEMENTED = "supplemented", _("More information from the applicant")
+    ATTACHMENT_ADDED = "attachment_added", _("Attachment added")

@@ -1,0 +1,249 @@
+"""登记: how a resident's or a channel's submission becomes a case.
+
+Shared by the public form, the public API, the staff walk-in page, the machine
+channels and Open311, so every door validates and stores the same way. The
+case and its attachments are stored in one transaction before anything else
+can fail; routing and the confirmation SMS follow on commit.
+"""
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import filetype
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.actors import Actor
+from core.exceptions import ApplicationError
+from core.notifications import notify_sms
+from disputes import services
+from disputes.models import Attachment, CaseEvent, Category, Dispute, Party
+from disputes.rules.enums import OPEN_STATUSES, EventKind, PartyRole, Status
+from grids.models import Area
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTACHMENTS = 5
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+# Sniffed from the content, never from the name or the browser's claim.
+ALLOWED_TYPES = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+    "image/gif": ".gif",
+    "application/pdf": ".pdf",
+}
+# Cases still being worked, where new text from the same people belongs.
+DUPLICATE_STATUSES = OPEN_STATUSES | {Status.REPORTED, Status.AWAITING_CALLBACK}
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    name: str
+    content: bytes
+    content_type: str
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    dispute: Dispute
+    created: bool  # a new case was stored
+    merged: bool = False  # the text was added to the same people's open case
+
+
+def check_attachments(files: list[Any]) -> list[CheckedFile]:
+    """Read and check uploads before anything is stored: count, size and real type."""
+    if len(files) > MAX_ATTACHMENTS:
+        raise ApplicationError(
+            _("At most %(count)d attachments are allowed.") % {"count": MAX_ATTACHMENTS}, code="too_many_files"
+        )
+    checked = []
+    for f in files:
+        size = getattr(f, "size", None)
+        if size is not None and size > MAX_ATTACHMENT_BYTES:
+            raise ApplicationError(_("Each attachment must be 10 MB or smaller."), code="file_too_large")
+        content = f.read(MAX_ATTACHMENT_BYTES + 1)
+        if len(content) > MAX_ATTACHMENT_BYTES:
+            raise ApplicationError(_("Each attachment must be 10 MB or smaller."), code="file_too_large")
+        kind = filetype.guess(content)
+        if kind is None or kind.mime not in ALLOWED_TYPES:
+            raise ApplicationError(
+                _("“%(name)s” is not a photo (JPEG, PNG, WebP, GIF) or a PDF.") % {"name": _display_name(f)},
+                code="file_type",
+            )
+        checked.append(CheckedFile(name=_display_name(f), content=content, content_type=kind.mime))
+    return checked
+
+
+def _display_name(f) -> str:
+    return Path(getattr(f, "name", "") or "file").name[:200]
+
+
+def attachment_path(storage_name: str) -> Path:
+    return Path(settings.PRIVATE_STORAGE_ROOT) / storage_name[:2] / storage_name
+
+
+def _store_attachments(case: Dispute, files: list[CheckedFile], written: list[Path]) -> list[Attachment]:
+    """Write the files under random names (no extension a server would execute) and record them.
+
+    Paths go into `written` so the caller can remove them if the transaction fails.
+    """
+    stored: list[Attachment] = []
+    for f in files:
+        storage_name = secrets.token_hex(16)
+        path = attachment_path(storage_name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(f.content)
+        path.chmod(0o600)
+        written.append(path)
+        stored.append(
+            Attachment(
+                dispute=case,
+                storage_name=storage_name,
+                original_name=f.name,
+                content_type=f.content_type,
+                size=len(f.content),
+                sha256=hashlib.sha256(f.content).hexdigest(),
+            )
+        )
+    Attachment.objects.bulk_create(stored)
+    return stored
+
+
+def find_duplicate(*, parties: list[dict[str, Any]]) -> Dispute | None:
+    """The same applicant phone with an open case against the same respondent (same phone, or same name)."""
+    applicant_phones = {p.get("phone") for p in parties if p.get("role") == PartyRole.APPLICANT and p.get("phone")}
+    respondents = [p for p in parties if p.get("role") == PartyRole.RESPONDENT]
+    if not applicant_phones or not respondents:
+        return None
+    candidates = Party.objects.filter(
+        role=PartyRole.APPLICANT, phone__in=applicant_phones, dispute__status__in=DUPLICATE_STATUSES
+    ).values("dispute_id")
+    resp_phones = {p.get("phone") for p in respondents if p.get("phone")}
+    resp_names = {p.get("name", "").strip() for p in respondents if p.get("name", "").strip()}
+    same = Party.objects.filter(role=PartyRole.RESPONDENT, dispute_id__in=candidates)
+    match = same.filter(phone__in=resp_phones) if resp_phones else same.none()
+    if not match.exists() and resp_names:
+        match = same.filter(name__in=resp_names)
+    dispute_id = match.order_by("-dispute_id").values_list("dispute_id", flat=True).first()
+    return Dispute.objects.filter(pk=dispute_id).first() if dispute_id else None
+
+
+def dispute_intake(
+    *,
+    category: Category,
+    description: str,
+    grid: Area,
+    channel: str,
+    parties: list[dict[str, Any]],
+    occurred_at: datetime | None = None,
+    occurred_place: str = "",
+    attachments: list[Any] | None = None,
+    source_id: str = "",
+    amount=None,
+    people_involved: int | None = None,
+    actor: Actor | None = None,
+    merge_duplicates: bool = True,
+) -> IntakeResult:
+    """Store a submission: a new case, or (same people, case still open) more text on the existing one."""
+    actor = actor or Actor.resident()
+    files = check_attachments(list(attachments or []))
+    if source_id:
+        existing = Dispute.objects.filter(channel=channel, source_id=source_id).first()
+        if existing is not None:
+            return IntakeResult(dispute=existing, created=False)
+    written: list[Path] = []
+    try:
+        with transaction.atomic():
+            return _intake(
+                category=category,
+                description=description,
+                grid=grid,
+                channel=channel,
+                parties=parties,
+                occurred_at=occurred_at,
+                occurred_place=occurred_place,
+                files=files,
+                source_id=source_id,
+                amount=amount,
+                people_involved=people_involved,
+                actor=actor,
+                merge_duplicates=merge_duplicates,
+                written=written,
+            )
+    except BaseException:
+        # Nothing half-saved: the rows rolled back, so the files go too.
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+
+
+def _intake(*, files, written, merge_duplicates, actor, parties, description, source_id, **fields) -> IntakeResult:
+    duplicate = find_duplicate(parties=parties) if merge_duplicates else None
+    if duplicate is not None:
+        return _merge(duplicate, description=description, files=files, actor=actor, written=written)
+    case = services.dispute_submit(description=description, parties=parties, source_id=source_id, actor=actor, **fields)
+    if files:
+        _store_attachments(case, files, written)
+    _confirm_by_sms(case, parties)
+    return IntakeResult(dispute=case, created=True)
+
+
+def _merge(
+    case: Dispute, *, description: str, files: list[CheckedFile], actor: Actor, written: list[Path]
+) -> IntakeResult:
+    text = (description or "").strip()
+    if not text:
+        raise ApplicationError(_("Please describe what happened."), code="description_required")
+    case = Dispute.objects.select_for_update().get(pk=case.pk)
+    CaseEvent.objects.create(
+        dispute=case,
+        at=timezone.now(),
+        actor=actor.user,
+        actor_role=actor.role,
+        kind=EventKind.SUPPLEMENTED,
+        reason=text,
+        is_public=True,
+    )
+    if files:
+        stored = _store_attachments(case, files, written)
+        CaseEvent.objects.create(
+            dispute=case,
+            actor=actor.user,
+            actor_role=actor.role,
+            kind=EventKind.ATTACHMENT_ADDED,
+            data={"attachments": [a.pk for a in stored]},
+        )
+    if case.status in OPEN_STATUSES:
+        # New information re-runs triage after this commit; the colour can only go up.
+        transaction.on_commit(lambda pk=case.pk: _retriage_later(pk), robust=True)
+    return IntakeResult(dispute=case, created=False, merged=True)
+
+
+def _retriage_later(pk: int) -> None:
+    from disputes.tasks import retriage_dispute
+
+    retriage_dispute.delay(pk)
+
+
+def _confirm_by_sms(case: Dispute, parties: list[dict[str, Any]]) -> None:
+    phone = next((p.get("phone") for p in parties if p.get("role") == PartyRole.APPLICANT and p.get("phone")), "")
+    if not phone:
+        return
+    notify_sms(
+        phone=phone,
+        kind="submitted",
+        body=_(
+            "Your dispute has been registered. Tracking number: %(number)s. "
+            "Track it at %(url)s with this number and your phone number."
+        )
+        % {"number": case.tracking_number_display, "url": f"{settings.PUBLIC_BASE_URL}/track/"},
+        dispute_id=case.pk,
+    )
