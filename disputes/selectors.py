@@ -2,8 +2,8 @@
 
 from django.db.models import Q, QuerySet
 
-from disputes.models import Dispute, DisputeAssist
-from disputes.rules.enums import Status
+from disputes.models import CaseEvent, Dispute, DisputeAssist
+from disputes.rules.enums import PartyRole, Status
 from grids.models import Role
 
 
@@ -50,3 +50,22 @@ def dispatch_queue(*, user) -> QuerySet[Dispute]:
     if role not in DISPATCH_ROLES:
         return Dispute.objects.none()
     return disputes_visible_to(user).filter(status__in=[Status.TRIAGED, Status.RETURNED])
+
+
+# --- What a resident may see ------------------------------------------------------------------
+
+
+def dispute_for_resident(*, tracking_number: str, phone: str) -> Dispute | None:
+    """The case if the phone is one its applicant gave; None otherwise (same answer for unknown numbers)."""
+    if not tracking_number or not phone:
+        return None
+    return (
+        Dispute.objects.select_related("category", "lead_department")
+        .filter(tracking_number=tracking_number, parties__role=PartyRole.APPLICANT, parties__phone=phone)
+        .first()
+    )
+
+
+def resident_timeline(dispute: Dispute) -> list[CaseEvent]:
+    """Only the public events: status changes and the resident's own additions, never notes or names."""
+    return list(dispute.events.filter(is_public=True).order_by("at", "id"))
