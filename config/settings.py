@@ -154,7 +154,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"CaseStatusEnum": "disputes.rules.enums.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "disputes.rules.enums.Status",
+        # Two choice sets share the field name "role": name both, keeping the staff API's name.
+        "RoleEnum": "disputes.rules.enums.PartyRole",
+        "OtherPartyRoleEnum": "disputes.api.public_serializers.OTHER_PARTY_ROLES",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------
@@ -175,10 +180,19 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
+    _visibility_timeout = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # Longer than any task may run, so a slow task is not delivered twice; a
         # task whose worker died is delivered again after this long.
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        "visibility_timeout": _visibility_timeout,
+        # A worker looks for such abandoned messages only every interval × throttle
+        # seconds (kombu's default: 10 × 10). Keep that well inside a short timeout,
+        # or the timeout is not what decides when a lost task comes back.
+        "unacked_restore_interval": max(1, min(10, _visibility_timeout // 4)),
+        "unacked_restore_throttle": 1 if _visibility_timeout < 1000 else 10,
+        # The scan holds a Redis lock that a killed worker leaves behind until it
+        # expires (kombu's default: 300 s); no longer than the timeout itself.
+        "unacked_mutex_expire": max(5, min(300, _visibility_timeout)),
     }
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_IGNORE_RESULT = True
@@ -212,6 +226,23 @@ CALLBACK_DUE_DAYS = env.int("CALLBACK_DUE_DAYS", default=7)
 JUDICIAL_CONFIRMATION_DAYS = env.int("JUDICIAL_CONFIRMATION_DAYS", default=30)
 # A case still `submitted` this long after it arrived is routed again by the sweeper.
 UNROUTED_AFTER_MINUTES = env.int("UNROUTED_AFTER_MINUTES", default=5)
+
+# --- Public intake: request size and rate limits ------------------------------------------
+# Five attachments of at most 10 MB (disputes.intake) plus the form fields. The
+# public API refuses a larger Content-Length with 413 before reading the body;
+# Django's own limits below cap the non-file part and the number of parts.
+PUBLIC_MAX_REQUEST_BYTES = env.int("PUBLIC_MAX_REQUEST_BYTES", default=55 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)  # non-file fields
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)  # larger files go to disk
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=300)
+DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=10)
+# Counted in the cache (core.ratelimit): shared by all processes with REDIS_URL,
+# per process with the embedded in-memory cache. Raise them for load tests only.
+PUBLIC_SUBMIT_PER_IP_HOUR = env.int("PUBLIC_SUBMIT_PER_IP_HOUR", default=20)
+PUBLIC_SUBMIT_PER_PHONE_DAY = env.int("PUBLIC_SUBMIT_PER_PHONE_DAY", default=5)
+PUBLIC_TRACK_PER_IP_HOUR = env.int("PUBLIC_TRACK_PER_IP_HOUR", default=120)
+PUBLIC_TRACK_FAILURES_PER_IP_HOUR = env.int("PUBLIC_TRACK_FAILURES_PER_IP_HOUR", default=10)
+PUBLIC_TRACK_FAILURES_PER_NUMBER_HOUR = env.int("PUBLIC_TRACK_FAILURES_PER_NUMBER_HOUR", default=5)
 
 # --- Notifications ------------------------------------------------------------------------
 NOTIFICATION_BACKEND = env.str("NOTIFICATION_BACKEND", default="core.notifications.LogBackend")

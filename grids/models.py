@@ -47,7 +47,7 @@ class Area(MP_Node, BaseModel):
 
     def full_name(self) -> str:
         """南昌市 西湖区 南浦街道 …: the names from the top down."""
-        return " ".join(a.name for a in [*self.get_ancestors(), self])
+        return " ".join(a.name for a in [*Area.objects.get_ancestors(self), self])
 
 
 class DepartmentKind(models.TextChoices):

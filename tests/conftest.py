@@ -198,6 +198,18 @@ class LiveWorker:
         except ProcessLookupError:
             pass
 
+    def kill(self, timeout: float = 10) -> None:
+        """SIGKILL the worker and its pool children at once, as a crash or the OOM killer would."""
+        self.signal(signal.SIGKILL)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"the worker {self.process.pid} survived SIGKILL for {timeout:.0f}s")
+
+    def succeeded(self, task_name: str) -> int:
+        """How many times this worker logged `task_name` as succeeded."""
+        return sum(1 for line in self.log().splitlines() if f"Task {task_name}[" in line and "] succeeded in " in line)
+
     def stop(self, timeout: float = 30) -> None:
         if self.process.poll() is None:
             self.signal(signal.SIGTERM)

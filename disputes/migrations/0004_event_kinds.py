@@ -4,15 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('disputes', '0003_triage_keywords_returns_escalation'),
+        ("disputes", "0003_triage_keywords_returns_escalation"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='caseevent',
-            name='kind',
-            field=models.CharField(choices=[('transition', 'Status changed'), ('triage', 'Triaged'), ('colour_override', 'Colour changed by staff'), ('colour_raised', 'Colour raised'), ('note', 'Note'), ('party_added', 'Party added'), ('assigned', 'Mediator assigned'), ('assistance', 'Assisting department added'), ('session', 'Mediation session'), ('deadline_reminder', 'Deadline reminder'), ('escalated', 'Escalated'), ('callback', 'Callback'), ('notification', 'Notification sent'), ('description_edited', 'Description edited'), ('clock_paused', 'Clock paused: waiting on a party'), ('clock_resumed', 'Clock resumed')], max_length=30),
+            model_name="caseevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("transition", "Status changed"),
+                    ("triage", "Triaged"),
+                    ("colour_override", "Colour changed by staff"),
+                    ("colour_raised", "Colour raised"),
+                    ("note", "Note"),
+                    ("party_added", "Party added"),
+                    ("assigned", "Mediator assigned"),
+                    ("assistance", "Assisting department added"),
+                    ("session", "Mediation session"),
+                    ("deadline_reminder", "Deadline reminder"),
+                    ("escalated", "Escalated"),
+                    ("callback", "Callback"),
+                    ("notification", "Notification sent"),
+                    ("description_edited", "Description edited"),
+                    ("clock_paused", "Clock paused: waiting on a party"),
+                    ("clock_resumed", "Clock resumed"),
+                ],
+                max_length=30,
+            ),
         ),
     ]
