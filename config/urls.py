@@ -12,11 +12,14 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("config.api_router")),
+    path("open311/v2/", include("disputes.open311_urls")),
 ]
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("core.urls")),
+    path("", include("disputes.urls")),
+    path("", include("grids.urls")),
     prefix_default_language=False,
 )
 

@@ -123,6 +123,10 @@ def find_duplicate(*, parties: list[dict[str, Any]]) -> Dispute | None:
     respondents = [p for p in parties if p.get("role") == PartyRole.RESPONDENT]
     if not applicant_phones or not respondents:
         return None
+    # Most applicants have no earlier case at all: one indexed look-up settles that
+    # before the query below is built (its ORM compilation costs more than running it).
+    if not Party.objects.filter(role=PartyRole.APPLICANT, phone__in=applicant_phones).exists():
+        return None
     candidates = Party.objects.filter(
         role=PartyRole.APPLICANT, phone__in=applicant_phones, dispute__status__in=DUPLICATE_STATUSES
     ).values("dispute_id")
@@ -190,6 +194,9 @@ def _intake(*, files, written, merge_duplicates, actor, parties, description, so
     if duplicate is not None:
         return _merge(duplicate, description=description, files=files, actor=actor, written=written)
     case = services.dispute_submit(description=description, parties=parties, source_id=source_id, actor=actor, **fields)
+    if getattr(case, "already_stored", False):
+        # The same source record was stored by an earlier or concurrent request: nothing new to confirm.
+        return IntakeResult(dispute=case, created=False)
     if files:
         _store_attachments(case, files, written)
     _confirm_by_sms(case, parties)
