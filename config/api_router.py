@@ -1,5 +1,7 @@
 from django.urls import path
 
+from disputes.api import channels as channel_views
+from disputes.api import public as public_views
 from disputes.api import views as dispute_views
 
 app_name = "api"
@@ -17,4 +19,11 @@ urlpatterns = [
     path("cases/<str:tracking_number>/notes/", dispute_views.CaseNoteApi.as_view(), name="case-notes"),
     path("cases/<str:tracking_number>/clock/", dispute_views.CaseClockApi.as_view(), name="case-clock"),
     path("cases/<str:tracking_number>/parties/", dispute_views.CasePartyApi.as_view(), name="case-parties"),
+    # Without a login: residents' apps and the web form's JavaScript.
+    path("public/cases/", public_views.PublicCaseCreateApi.as_view(), name="public-case-create"),
+    path("public/track/", public_views.PublicTrackApi.as_view(), name="public-track"),
+    path("public/categories/", public_views.PublicCategoryListApi.as_view(), name="public-categories"),
+    path("public/areas/", public_views.PublicAreaListApi.as_view(), name="public-areas"),
+    # Machine channels (110, 12345, grid workers), with a per-channel API key.
+    path("channels/cases/", channel_views.ChannelCaseCreateApi.as_view(), name="channel-case-create"),
 ]

@@ -7,17 +7,26 @@ timeline and its deadlines, and nothing on those pages can be changed.
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import display_for_value
+from django.http import HttpResponse
+from django.template import engines
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.masking import mask_address, mask_id_number, mask_name, mask_phone
+from disputes.api.keys import MACHINE_CHANNELS, channel_key_revoke, hash_key, new_raw_key
 from disputes.models import (
+    Attachment,
     CaseEvent,
     Category,
+    ChannelKey,
     Deadline,
     Dispute,
     DiversionRule,
+    IdempotencyRecord,
     Party,
     ServiceLevelSetting,
     TriageKeyword,
@@ -298,6 +307,122 @@ class DeadlineAdmin(ViewOnlyMixin, admin.ModelAdmin):
     search_fields = ("=dispute__tracking_number",)
     show_full_result_count = False
     fields = ("dispute", "kind", "due_at", "done_at", "cancelled_at", "paused_at", "paused_seconds", "escalation_level")
+    readonly_fields = fields
+
+    def get_search_results(self, request, queryset, search_term):
+        return super().get_search_results(request, queryset, normalise_tracking_number(search_term))
+
+
+# --- Machine channels: API keys and what they sent ----------------------------------------------
+
+# Shown once, right after the key is made: the key itself is never stored, only its hash.
+NEW_KEY_PAGE = """{% extends "admin/base_site.html" %}{% load i18n %}
+{% block content %}<div id="content-main">
+<p>{% blocktranslate %}The API key for “{{ name }}” ({{ channel }}):{% endblocktranslate %}</p>
+<p><code style="font-size:1.2em;user-select:all">{{ raw_key }}</code></p>
+<p><strong>{% translate "Copy it now. It is shown only this once; only its hash is stored." %}</strong></p>
+<p>{% translate "The sending system puts it in the header “X-Api-Key: <key>” or “Authorization: Api-Key <key>”." %}</p>
+<p><a href="{{ changelist_url }}">{% translate "Back to the API keys" %}</a></p>
+</div>{% endblock %}"""
+
+
+class ChannelKeyForm(forms.ModelForm):
+    class Meta:
+        model = ChannelKey
+        fields = ("name", "channel")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "channel" in self.fields:
+            self.fields["channel"].choices = [(c.value, c.label) for c in MACHINE_CHANNELS]
+
+
+@admin.register(ChannelKey)
+class ChannelKeyAdmin(admin.ModelAdmin):
+    """Keys are made here (shown once) and revoked, never deleted: their idempotency records stay."""
+
+    form = ChannelKeyForm
+    list_display = ("name", "channel", "prefix", "is_active", "last_used_at", "created_at")
+    list_filter = ("channel", "is_active")
+    search_fields = ("name", "=prefix")
+    actions = ("revoke",)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("name", "channel")
+        return ("name", "channel", "prefix", "is_active", "last_used_at", "created_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        # Only the name may change; revoking is the action, and a revoked key stays revoked.
+        return ("channel", "prefix", "is_active", "last_used_at", "created_at")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.prefix, raw_key = new_raw_key()
+            obj.key_hash = hash_key(raw_key)
+            request._new_channel_key = raw_key
+        super().save_model(request, obj, form, change)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        raw_key = getattr(request, "_new_channel_key", None)
+        if raw_key is None:
+            return super().response_add(request, obj, post_url_continue)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("New API key"),
+            "opts": self.opts,
+            "name": obj.name,
+            "channel": obj.get_channel_display(),
+            "raw_key": raw_key,
+            "changelist_url": self._changelist_url(),
+        }
+        response = HttpResponse(engines["django"].from_string(NEW_KEY_PAGE).render(context, request))
+        add_never_cache_headers(response)
+        return response
+
+    def _changelist_url(self) -> str:
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+
+    @admin.action(description=_("Revoke the selected keys"))
+    def revoke(self, request, queryset):
+        keys = list(queryset.filter(is_active=True))
+        for key in keys:
+            channel_key_revoke(key)
+        self.message_user(
+            request,
+            ngettext("%(count)d key revoked.", "%(count)d keys revoked.", len(keys)) % {"count": len(keys)},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    """Which request (Idempotency-Key and body hash) of which channel key made which case."""
+
+    list_display = ("key", "channel_key", "dispute", "created_at")
+    list_select_related = ("channel_key", "dispute")
+    list_filter = ("channel_key",)
+    search_fields = ("=key", "=dispute__tracking_number")
+    show_full_result_count = False
+    fields = ("channel_key", "key", "request_hash", "dispute", "created_at")
+    readonly_fields = fields
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    """What was uploaded with each case. The files themselves are served only by the checked case views."""
+
+    list_display = ("original_name", "dispute", "content_type", "size", "created_at")
+    list_select_related = ("dispute",)
+    list_filter = ("content_type",)
+    search_fields = ("=dispute__tracking_number",)
+    show_full_result_count = False
+    fields = ("dispute", "original_name", "content_type", "size", "sha256", "created_at")
     readonly_fields = fields
 
     def get_search_results(self, request, queryset, search_term):

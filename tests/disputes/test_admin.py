@@ -7,12 +7,16 @@ from django.contrib import admin
 from django.urls import reverse
 
 from disputes.admin import DisputeAdmin
+from disputes.api.keys import channel_key_create
 from disputes.models import (
+    Attachment,
     CaseEvent,
     Category,
+    ChannelKey,
     Deadline,
     Dispute,
     DiversionRule,
+    IdempotencyRecord,
     ServiceLevelSetting,
 )
 from disputes.rules.enums import Colour, DeadlineKind, EventKind, PartyRole, Status
@@ -74,7 +78,9 @@ def url(model, name, *args) -> str:
 
 DISPUTES_MODELS = [model for model in admin.site._registry if model._meta.app_label == "disputes"]
 # Written only by the services: the admin may look, never add, change or delete.
-VIEW_ONLY = {Dispute, CaseEvent, Deadline}
+VIEW_ONLY = {Dispute, CaseEvent, Deadline, IdempotencyRecord, Attachment}
+# Made in the admin, revoked rather than deleted (their idempotency records stay).
+NO_DELETE = {ChannelKey}
 
 
 def test_every_registered_model_is_covered(objects):
@@ -86,6 +92,21 @@ def test_every_registered_model_is_covered(objects):
 # Models registered beside the core ones, built on demand (name -> factory).
 EXTRA_MODELS = {
     "triagekeyword": lambda m: m.objects.create(kind="violence", word="砍"),
+    "channelkey": lambda m: channel_key_create(name="110", channel="police_110")[0],
+    "idempotencyrecord": lambda m: m.objects.create(
+        channel_key=channel_key_create(name="12345", channel="hotline_12345")[0],
+        key="req-1",
+        request_hash="0" * 64,
+        dispute=Dispute.objects.first(),
+    ),
+    "attachment": lambda m: m.objects.create(
+        dispute=Dispute.objects.first(),
+        storage_name="ab" * 16,
+        original_name="门口.png",
+        content_type="image/png",
+        size=68,
+        sha256="0" * 64,
+    ),
 }
 
 
@@ -104,6 +125,8 @@ def test_pages_load(client, objects, model):
     delete = client.get(url(model, "delete", obj.pk))
     if model in VIEW_ONLY:
         assert (add.status_code, delete.status_code) == (403, 403)
+    elif model in NO_DELETE:
+        assert (add.status_code, delete.status_code) == (200, 403)
     else:
         assert (add.status_code, delete.status_code) == (200, 200)
 

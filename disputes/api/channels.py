@@ -1,0 +1,206 @@
+"""多网合一: machine channels (110 non-police transfers, the 12345 hotline, grid workers' apps).
+
+POST channels/cases/ with a per-channel API key (`Authorization: Api-Key <key>`
+or `X-Api-Key: <key>`); the case's channel is the key's. A record sent again
+never makes a second case:
+
+- with an `Idempotency-Key` header: the key and a hash of the body are stored
+  with the case (IdempotencyRecord). The same key with the same body answers
+  the same case (200); with another body, 409.
+- with `source_id` (for 110 transfers, the police incident number): unique per
+  channel in the database; a record with a known source id answers that case.
+
+Both hold under concurrency: the case and its IdempotencyRecord are written in
+one transaction, and the unique constraints decide which of two simultaneous
+requests wins. The loser's transaction is rolled back whole (its case too) and
+it answers with the winner's case.
+
+Machine records are not merged into the same people's open case the way a
+resident's repeated submission is: each has its own id in the sending system,
+which a merge would lose (and with it the guarantee that a resend is
+recognised). Duplicates across channels are for staff to link.
+"""
+
+import hashlib
+import json
+
+from django.contrib.auth.models import AnonymousUser
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.actors import SYSTEM, Actor
+from core.exceptions import ApplicationError, ConflictError
+from disputes.api.keys import MACHINE_CHANNELS, channel_key_find, channel_key_touch
+from disputes.api.public_serializers import ChannelCaseSerializer, ChannelReceiptSerializer, ErrorSerializer
+from disputes.intake import dispute_intake
+from disputes.models import ChannelKey, Dispute, IdempotencyRecord
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+MAX_IDEMPOTENCY_KEY = 100  # IdempotencyRecord.key
+
+
+def raw_key_from(request) -> str | None:
+    """The key from `Authorization: Api-Key <key>` or `X-Api-Key: <key>`; None if neither is sent."""
+    authorization = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _sep, credentials = authorization.partition(" ")
+    if scheme.lower() == "api-key" and credentials.strip():
+        return credentials.strip()
+    header = request.META.get("HTTP_X_API_KEY", "").strip()
+    return header or None
+
+
+class ChannelKeyAuthentication(BaseAuthentication):
+    """A machine channel's API key. `request.auth` is the ChannelKey; there is no user."""
+
+    keyword = "Api-Key"
+
+    def authenticate(self, request):
+        raw = raw_key_from(request)
+        if raw is None:
+            return None
+        key = channel_key_find(raw)
+        if key is None:
+            raise exceptions.AuthenticationFailed(_("Invalid API key."))
+        if not key.is_active:
+            raise exceptions.PermissionDenied(_("This API key has been revoked."))
+        channel_key_touch(key)
+        return AnonymousUser(), key
+
+    def authenticate_header(self, request) -> str:
+        return f'{self.keyword} realm="api"'
+
+
+class ChannelKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "disputes.api.channels.ChannelKeyAuthentication"
+    name = "ChannelApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-Api-Key",
+            "description": "The channel's API key (also accepted as `Authorization: Api-Key <key>`).",
+        }
+
+
+class HasChannelKey(BasePermission):
+    def has_permission(self, request, view) -> bool:
+        return isinstance(request.auth, ChannelKey) and request.auth.channel in MACHINE_CHANNELS
+
+
+def request_hash(data) -> str:
+    """A hash of the body's content: key order and spacing do not matter, values do."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _receipt(case: Dispute, *, created: bool, replayed: bool = False) -> Response:
+    body = {
+        "tracking_number": case.tracking_number,
+        "tracking_number_display": case.tracking_number_display,
+        "status": case.status,
+        "channel": case.channel,
+        "source_id": case.source_id,
+        "created": created,
+    }
+    response = Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _replay(key: ChannelKey, idempotency_key: str, body_hash: str) -> Response | None:
+    record = IdempotencyRecord.objects.select_related("dispute").filter(channel_key=key, key=idempotency_key).first()
+    if record is None:
+        return None
+    if record.request_hash != body_hash:
+        raise ConflictError(
+            _("This Idempotency-Key was already used with a different request body."), code="idempotency_conflict"
+        )
+    return _receipt(record.dispute, created=False, replayed=True)
+
+
+class ChannelCaseCreateApi(APIView):
+    """A machine channel hands over a dispute."""
+
+    authentication_classes = [ChannelKeyAuthentication]
+    permission_classes = [HasChannelKey]
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="channel_case_submit",
+        summary="Hand over a dispute from a machine channel",
+        description=(
+            "The channel (police_110, hotline_12345, grid_report) comes from the API key. Send an "
+            "`Idempotency-Key` header, a `source_id`, or both, so that a record sent twice makes one case."
+        ),
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                str,
+                OpenApiParameter.HEADER,
+                description=_("Up to 100 characters, unique per request in the sending system."),
+            )
+        ],
+        request=ChannelCaseSerializer,
+        responses={
+            201: ChannelReceiptSerializer,
+            200: OpenApiResponse(ChannelReceiptSerializer, description=_("Already stored: the same case.")),
+            400: ErrorSerializer,
+            401: OpenApiResponse(ErrorSerializer, description=_("Missing or invalid API key.")),
+            403: OpenApiResponse(ErrorSerializer, description=_("Revoked API key.")),
+            409: OpenApiResponse(ErrorSerializer, description=_("Idempotency-Key reused with a different body.")),
+        },
+        tags=["channels"],
+    )
+    def post(self, request):
+        key: ChannelKey = request.auth
+        idempotency_key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+        if len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
+            raise ApplicationError(
+                _("The Idempotency-Key header may be at most 100 characters long."), code="invalid_idempotency_key"
+            )
+        body_hash = request_hash(request.data)
+        if idempotency_key:
+            replay = _replay(key, idempotency_key, body_hash)
+            if replay is not None:
+                return replay
+
+        payload = ChannelCaseSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        values = payload.validated_data
+        try:
+            with transaction.atomic():
+                result = dispute_intake(
+                    category=values["category"],
+                    description=values["description"],
+                    grid=values["grid"],
+                    channel=key.channel,
+                    parties=payload.parties(),
+                    occurred_at=values["occurred_at"],
+                    occurred_place=values["occurred_place"],
+                    source_id=values["source_id"],
+                    amount=values.get("amount"),
+                    people_involved=values.get("people_involved"),
+                    actor=Actor(role=SYSTEM, label=key.name),
+                    merge_duplicates=False,
+                )
+                if idempotency_key:
+                    IdempotencyRecord.objects.create(
+                        channel_key=key, key=idempotency_key, request_hash=body_hash, dispute=result.dispute
+                    )
+        except IntegrityError:
+            # A concurrent request with the same Idempotency-Key committed first; ours is rolled back whole.
+            replay = _replay(key, idempotency_key, body_hash) if idempotency_key else None
+            if replay is None:
+                raise
+            return replay
+        return _receipt(result.dispute, created=result.created)
