@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.db import connections
 
 from disputes.models import Attachment, Dispute
 from disputes.rules.enums import Channel, PartyRole
@@ -57,6 +58,10 @@ def browser(monkeypatch):
         )
         yield browser
         browser.close()
+        # ORM calls made while Playwright's loop runs get a connection of their own
+        # (Django keys connections by async context); close it before the test
+        # database is dropped.
+        connections.close_all()
 
 
 @pytest.fixture
