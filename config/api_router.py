@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from disputes.api import channels as channel_views
 from disputes.api import public as public_views
@@ -26,4 +26,8 @@ urlpatterns = [
     path("public/areas/", public_views.PublicAreaListApi.as_view(), name="public-areas"),
     # Machine channels (110, 12345, grid workers), with a per-channel API key.
     path("channels/cases/", channel_views.ChannelCaseCreateApi.as_view(), name="channel-case-create"),
+    # The workbench: queue, case work, callbacks.
+    path("", include("disputes.api.queue")),
+    path("", include("disputes.api.workbench")),
+    path("", include("disputes.api.callbacks")),
 ]

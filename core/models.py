@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -49,3 +50,30 @@ class Notification(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.channel}"
+
+
+class PersonalDataAccess(models.Model):
+    """Who saw or exported whose personal data, when, on which case (PIPL). Append-only."""
+
+    class Action(models.TextChoices):
+        REVEAL = "reveal", _("Revealed")
+        EXPORT = "export", _("Exported")
+        PRINT = "print", _("Printed")
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    # What was shown: e.g. "party.phone", "party.id_number", "dispute.parties".
+    what = models.CharField(_("what"), max_length=60)
+    # The case (tracking number) or, for an export, a description of the rows.
+    case_ref = models.CharField(_("case"), max_length=40, blank=True, db_index=True)
+    object_id = models.BigIntegerField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data access log")
+        indexes = [models.Index(fields=["user", "at"], name="pda_user_at")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.action} {self.what} {self.case_ref}"

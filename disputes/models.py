@@ -80,6 +80,19 @@ class DiversionRule(BaseModel):
         return f"{self.area.name} · {self.category} → {self.lead_department}"
 
 
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+
+
+class CallbackResult(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+    UNREACHABLE = "unreachable", _("Unreachable")
+
+
 class Dispute(BaseModel):
     """矛盾纠纷: one case, from submission to closing."""
 
@@ -137,6 +150,10 @@ class Dispute(BaseModel):
     # The nearest open deadline: the queue sorts on it without a join.
     next_due_at = models.DateTimeField(null=True, blank=True)
     reopened_count = models.PositiveSmallIntegerField(default=0)
+    # The court's case number (litigation) or the police's reference (criminal referral).
+    referral_reference = models.CharField(_("court case number or police reference"), max_length=60, blank=True)
+    # The last callback's verdict; "unreachable" after three unanswered attempts.
+    callback_result = models.CharField(_("callback result"), max_length=20, choices=CallbackResult.choices, blank=True)
 
     class Meta:
         verbose_name = _("dispute")
@@ -386,12 +403,6 @@ class IdempotencyRecord(models.Model):
         return self.key
 
 
-class Satisfaction(models.TextChoices):
-    SATISFIED = "satisfied", _("Satisfied")
-    BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
-    DISSATISFIED = "dissatisfied", _("Dissatisfied")
-
-
 class CallbackAttempt(models.Model):
     """回访: one attempt to reach a party after the report-back, by a caller or a resident's own rating."""
 
@@ -416,3 +427,79 @@ class CallbackAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dispute_id} {self.at:%Y-%m-%d}"
+
+
+class MediationSession(BaseModel):
+    """调解记录: one mediation session held on a case."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="sessions")
+    held_at = models.DateTimeField(_("held at"))
+    place = models.CharField(_("place"), max_length=200)
+    attendees = models.TextField(_("attendees"))
+    notes = models.TextField(_("notes"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("mediation session")
+        verbose_name_plural = _("mediation sessions")
+        ordering = ["held_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id} {self.held_at:%Y-%m-%d}"
+
+
+class Agreement(BaseModel):
+    """调解协议书: what the parties agreed, generated from the case and printed for signature."""
+
+    class Performance(models.TextChoices):
+        PENDING = "pending", _("Not yet due")
+        PERFORMED = "performed", _("Performed")
+        NOT_PERFORMED = "not_performed", _("Not performed")
+
+    dispute = models.OneToOneField(Dispute, on_delete=models.CASCADE, related_name="agreement")
+    facts = models.TextField(_("facts"))
+    points_in_dispute = models.TextField(_("points in dispute"))
+    terms = models.TextField(_("what was agreed"))
+    performance_method = models.TextField(_("how it is performed"))
+    perform_by = models.DateField(_("perform by"), null=True, blank=True)
+    performance = models.CharField(
+        _("performance"), max_length=20, choices=Performance.choices, default=Performance.PENDING
+    )
+    performance_recorded_at = models.DateTimeField(_("performance recorded at"), null=True, blank=True)
+    performance_remarks = models.TextField(_("performance remarks"), blank=True)
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("mediation agreement")
+        verbose_name_plural = _("mediation agreements")
+
+    def __str__(self) -> str:
+        return str(self.dispute_id)
+
+
+class SpotCheck(models.Model):
+    """抽查: a supervisor's check of a closed case drawn at random."""
+
+    class Result(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        PROBLEM = "problem", _("Problem found")
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="spot_checks")
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    result = models.CharField(_("result"), max_length=20, choices=Result.choices)
+    remarks = models.TextField(_("remarks"), blank=True)
+
+    class Meta:
+        verbose_name = _("spot check")
+        verbose_name_plural = _("spot checks")
+        indexes = [models.Index(fields=["dispute", "at"], name="spot_check_dispute_at")]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id} {self.result}"

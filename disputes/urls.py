@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from disputes import views
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("rate/<str:token>/", views.rate, name="rate"),
     path("staff/walk-in/", views.walk_in, name="walk_in"),
     path("staff/walk-in/<str:tracking_number>/", views.walk_in_done, name="walk_in_done"),
+    path("work/", include("disputes.staff.urls")),
 ]

@@ -125,6 +125,8 @@ DISPUTE_FIELDS = (
     "closed_at",
     "next_due_at",
     "reopened_count",
+    "referral_reference",
+    "callback_result",
 )
 PARTY_FIELDS = (
     "created_at",
@@ -490,6 +492,8 @@ class CaseGenerator:
                 fmt(walk.closed) if walk.closed is not None else None,
                 fmt(min(open_due)) if open_due else None,
                 walk.reopened,
+                walk.referral,
+                walk.callback_result,
             )
         )
 
@@ -704,6 +708,8 @@ class _Walk:
         self.reported: int | None = None
         self.closed: int | None = None
         self.reopened = 0
+        self.callback_result = ""
+        self.referral = ""
         self.returns = 0
         self.transfers = 0
         # [kind, opened, due, done, cancelled, updated, escalation level, escalate_at]
@@ -831,10 +837,17 @@ class _Walk:
         outcome = rng.weighted(*(OUTCOMES_RED if self.colour == Colour.RED else OUTCOMES_USUAL))
         self.outcome = outcome
         self.reported = self.t
+        self.callback_result = ""
         self._finish((DeadlineKind.RESOLVE,))
-        self._emit(
-            "report_back", role, actor, reason=rng.choice(stories.REPORT_TEXTS[outcome]), data={"outcome": outcome}
-        )
+        data = {"outcome": outcome}
+        year = datetime.fromtimestamp(self.t, UTC).year
+        if outcome == Outcome.LITIGATION:
+            self.referral = f"（{year}）赣01民初{rng.randrange(100, 9999)}号"
+            data["referral_reference"] = self.referral
+        elif outcome == Outcome.POLICE:
+            self.referral = f"洪公刑受字〔{year}〕{rng.randrange(10, 999)}号"
+            data["referral_reference"] = self.referral
+        self._emit("report_back", role, actor, reason=rng.choice(stories.REPORT_TEXTS[outcome]), data=data)
         # dispute_report_back schedules the callback in the same transaction.
         if self._advance(rng.randrange(0, 2)):
             self._open(DeadlineKind.CALLBACK, self.ctx.callback_within)
@@ -857,6 +870,7 @@ class _Walk:
         self._finish((DeadlineKind.CALLBACK,))
         self.closed = self.t
         data = {"satisfaction": how} if how in ("satisfied", "basically_satisfied") else {"callback": how}
+        self.callback_result = how if how != "supervisor" else ""
         self._emit("close", role, actor, reason=stories.CLOSE_TEXTS[how], data=data)
 
     def _reopen(self, role: str, actor: int | None) -> None:
@@ -864,6 +878,8 @@ class _Walk:
         self.reopened += 1
         self.closed = None
         self.outcome = ""
+        self.referral = ""
+        self.callback_result = "dissatisfied"
         self._open(DeadlineKind.RESOLVE, self.ctx.resolve_within[self.colour])
         self._emit(
             "reopen", role, actor, reason=self.rng.choice(stories.REOPEN_REASONS), data={"satisfaction": "dissatisfied"}

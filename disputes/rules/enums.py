@@ -100,3 +100,7 @@ class EventKind(models.TextChoices):
     CLOCK_RESUMED = "clock_resumed", _("Clock resumed")
     SUPPLEMENTED = "supplemented", _("More information from the applicant")
     ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
+    AGREEMENT = "agreement", _("Mediation agreement drafted")
+    PERFORMANCE = "performance", _("Performance of the agreement recorded")
+    SPOT_CHECK = "spot_check", _("Spot check")
+    BULK = "bulk", _("Changed in a bulk action")

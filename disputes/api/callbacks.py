@@ -1,0 +1,3 @@
+"""API: callbacks."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""API: workbench."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Staff pages: callbacks."""
+
+urlpatterns: list = []
