@@ -12,6 +12,8 @@ when editing, and the drag-and-drop move view refuses.
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpResponseBadRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
 from treebeard.forms import MoveNodeForm, movenodeform_factory
@@ -79,9 +81,17 @@ class AreaForm(MoveNodeForm):
 @admin.register(Area)
 class AreaAdmin(TreeAdmin):
     form = movenodeform_factory(Area, form=AreaForm)
-    list_display = ("name", "code", "level", "population")
+    list_display = ("name", "code", "level", "population", "poster")
     list_filter = ("level",)
     search_fields = ("name", "name_en", "code")
+
+    @admin.display(description=_("QR poster"))
+    def poster(self, obj: Area) -> str:
+        # Townships, villages, communities and grids have a poster (grids.views.place_poster).
+        if obj.level < AreaLevel.TOWNSHIP:
+            return "—"
+        url = reverse("grids:place_poster", kwargs={"code": obj.code})
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("Print"))
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
@@ -97,11 +107,16 @@ class AreaAdmin(TreeAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ("name", "area", "kind", "phone", "is_active")
+    list_display = ("name", "area", "kind", "phone", "is_active", "poster")
     list_filter = ("kind", "is_active", "area__level")
     list_select_related = ("area",)
     search_fields = ("name", "name_en", "area__name", "area__code")
     autocomplete_fields = ("area",)
+
+    @admin.display(description=_("QR poster"))
+    def poster(self, obj: Department) -> str:
+        url = reverse("grids:department_poster", kwargs={"pk": obj.pk})
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("Print"))
 
 
 @admin.register(StaffProfile)

@@ -111,3 +111,16 @@ def test_the_area_cascade_json_is_public_and_cacheable(client, tree):
     }
     assert "public" in response["Cache-Control"]
     assert client.get("/areas/999999/children.json").status_code == 404
+
+
+def test_the_admin_lists_link_to_each_poster(admin_client, tree, departments):
+    # The tree opens lazily; a search lists the matching areas flat.
+    village = admin_client.get(f"/admin/grids/area/?q={tree.village_b.code}").content.decode()
+    assert f'href="/places/{tree.village_b.code}/poster/"' in village
+    # The city has no poster of its own.
+    city = admin_client.get("/admin/grids/area/").content.decode()
+    assert tree.city.code in city and "/poster/" not in city
+    department = departments["a"]
+    listing = admin_client.get("/admin/grids/department/").content.decode()
+    assert f'href="/departments/{department.pk}/poster/"' in listing
+    assert admin_client.get(f"/departments/{department.pk}/poster/").status_code == 200
