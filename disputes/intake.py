@@ -17,7 +17,7 @@ from typing import Any
 import filetype
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.actors import Actor
@@ -244,13 +244,11 @@ def _confirm_by_sms(case: Dispute, parties: list[dict[str, Any]]) -> None:
     phone = next((p.get("phone") for p in parties if p.get("role") == PartyRole.APPLICANT and p.get("phone")), "")
     if not phone:
         return
-    notify_sms(
-        phone=phone,
-        kind="submitted",
-        body=_(
+    # In the site's language, like every later SMS on the case: a walk-in registered
+    # from the English pages must not send the resident an English message.
+    with translation.override(settings.LANGUAGE_CODE):
+        body = _(
             "Your dispute has been registered. Tracking number: %(number)s. "
             "Track it at %(url)s with this number and your phone number."
-        )
-        % {"number": case.tracking_number_display, "url": f"{settings.PUBLIC_BASE_URL}/track/"},
-        dispute_id=case.pk,
-    )
+        ) % {"number": case.tracking_number_display, "url": f"{settings.PUBLIC_BASE_URL}/track/"}
+    notify_sms(phone=phone, kind="submitted", body=body, dispute_id=case.pk)

@@ -69,3 +69,14 @@ def test_no_rate_limit_for_staff(client, staff_a, form_data, monkeypatch):
     monkeypatch.setattr(views, "SUBMIT_LIMIT_PER_IP", 0)
     client.force_login(staff_a[Role.DISPATCHER])
     assert client.post(WALK_IN, form_data(area_2=None, area_3=None)).status_code == 302
+
+
+def test_a_registration_from_the_english_pages_still_texts_the_resident_in_chinese(client, staff_a, form_data):
+    from core.models import Notification
+
+    client.force_login(staff_a[Role.DISPATCHER])
+    response = client.post("/en" + WALK_IN, form_data(area_2=None, area_3=None))
+    assert response.status_code == 302
+    sms = Notification.objects.get(kind="submitted")
+    assert "Tracking number" not in sms.body
+    assert sms.body.startswith("您的纠纷已登记")
