@@ -105,6 +105,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # Choice lists iterate querysets with .iterator(), which on PostgreSQL opens a
+    # server-side cursor: three round trips (DECLARE, FETCH, CLOSE) for a few dozen rows,
+    # and it breaks behind pgbouncer's transaction pooling. Large reads are batched by hand.
+    DATABASES["default"].setdefault("DISABLE_SERVER_SIDE_CURSORS", True)
 
 if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
@@ -118,6 +122,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/accounts/login/"
+# Staff land on their case queue (工作台): their own cases first, most urgent on top.
+LOGIN_REDIRECT_URL = "disputes:queue"
 
 # --- Language and time ----------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

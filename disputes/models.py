@@ -503,3 +503,4 @@ class SpotCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dispute_id} {self.result}"
+

@@ -266,8 +266,14 @@ def _effect_report_back(ctx: _Context) -> None:
         raise ApplicationError(_("Choose the outcome of the case."), code="outcome_required")
     case.outcome = outcome
     case.reported_at = ctx.now
+    # A new report-back awaits its own callback: an earlier "dissatisfied" no longer stands.
+    case.callback_result = ""
     deadlines_finish(dispute=case, kinds=[DeadlineKind.RESOLVE], now=ctx.now)
     ctx.event_data["outcome"] = outcome
+    # The outcome's own rules (an agreement for "agreement", the court's or police's number for a referral).
+    from disputes.workbench import outcome_apply
+
+    outcome_apply(case=case, outcome=outcome, data=ctx.data, now=ctx.now, event_data=ctx.event_data)
 
 
 def _effect_await_callback(ctx: _Context) -> None:
@@ -278,6 +284,15 @@ def _effect_await_callback(ctx: _Context) -> None:
 def _effect_close(ctx: _Context) -> None:
     deadlines_finish(dispute=ctx.dispute, kinds=[DeadlineKind.CALLBACK], now=ctx.now)
     ctx.dispute.closed_at = ctx.now
+    _record_callback_result(ctx)
+
+
+def _record_callback_result(ctx: _Context) -> None:
+    """回访's verdict (data["callback_result"], a CallbackResult code) on the case and its event."""
+    result = ctx.data.get("callback_result")
+    if result:
+        ctx.dispute.callback_result = result
+        ctx.event_data["callback_result"] = result
 
 
 def _effect_reopen(ctx: _Context) -> None:
@@ -288,6 +303,32 @@ def _effect_reopen(ctx: _Context) -> None:
     case.outcome = ""
     level = service_level_for(case.colour)
     deadline_open(dispute=case, kind=DeadlineKind.RESOLVE, due_at=clocks.due_at(ctx.now, level.resolve_within))
+    _record_callback_result(ctx)
+    _notify_reopened(case)
+
+
+def _notify_reopened(case: Dispute) -> None:
+    """Back to the same department and mediator: tell the mediator (or the department) and the applicant."""
+    if case.assigned_mediator_id is not None:
+        handlers = get_user_model().objects.filter(pk=case.assigned_mediator_id, is_active=True)
+    elif case.lead_department_id is not None:
+        handlers = get_user_model().objects.filter(staff__department_id=case.lead_department_id, is_active=True)
+    else:
+        handlers = get_user_model().objects.none()
+    with translation.override(settings.LANGUAGE_CODE):
+        body = _("Case %(number)s has been reopened after the callback: please handle it again.") % {
+            "number": case.tracking_number_display
+        }
+    for user in handlers.order_by("pk")[:20]:
+        notify_staff(user=user, kind="reopened", body=body, dispute_id=case.pk)
+    _notify_applicants(
+        case,
+        kind="reopened",
+        message=lambda: (
+            _("Your case %(number)s has been reopened and will be handled again. A mediator will contact you.")
+            % {"number": case.tracking_number_display}
+        ),
+    )
 
 
 def _effect_withdraw(ctx: _Context) -> None:
@@ -310,11 +351,20 @@ _EFFECTS = {
 }
 
 
-def dispute_report_back(*, dispute: Dispute | int, actor: Actor, outcome: str, reason: str = "") -> Dispute:
-    """反馈: record the outcome and open the 7-day callback in one step."""
+def dispute_report_back(
+    *, dispute: Dispute | int, actor: Actor, outcome: str, reason: str = "", referral_reference: str = ""
+) -> Dispute:
+    """反馈: record the outcome and open the 7-day callback in one step.
+
+    `referral_reference` is the court's case number (litigation) or the police's reference (police).
+    """
     with transaction.atomic():
         case = dispute_transition(
-            dispute=dispute, action="report_back", actor=actor, reason=reason, data={"outcome": outcome}
+            dispute=dispute,
+            action="report_back",
+            actor=actor,
+            reason=reason,
+            data={"outcome": outcome, "referral_reference": referral_reference},
         )
         case = dispute_transition(dispute=case, action="await_callback", actor=Actor.system())
         _notify_outcome(case)
@@ -794,10 +844,65 @@ def dispute_assign_mediator(*, dispute: Dispute) -> Dispute:
 
 
 def _assigned_text(case: Dispute) -> str:
-    return _("New case %(number)s (%(colour)s) has been assigned to you.") % {
-        "number": case.tracking_number_display,
-        "colour": Colour(case.colour).label,
-    }
+    # Staff messages are stored once, in the site's language, whoever's request caused them.
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("New case %(number)s (%(colour)s) has been assigned to you.") % {
+            "number": case.tracking_number_display,
+            "colour": Colour(case.colour).label,
+        }
+
+
+ASSIGN_ROLES = frozenset({lifecycle.DISPATCHER, lifecycle.SUPERVISOR, lifecycle.ADMIN})
+# A mediator can be given (or handed over) a case from dispatch until the report-back.
+ASSIGNABLE_STATUSES = frozenset({Status.DISPATCHED, Status.ACCEPTED, Status.IN_MEDIATION, Status.REOPENED})
+
+
+def dispute_assign(*, dispute: Dispute | int, actor: Actor, mediator, reason: str = "") -> Dispute:
+    """指派: a dispatcher or supervisor gives the case to a handler of its lead department, or hands it over.
+
+    The handler (a mediator or department staff member) must belong to the lead
+    department and work in the case's area or above it, as automatic assignment
+    requires. The change is an ASSIGNED event and the handler is told.
+    """
+    if actor.role not in ASSIGN_ROLES:
+        raise PermissionDeniedError(_("Your role may not take this action."), code="wrong_role")
+    pk = dispute.pk if isinstance(dispute, Dispute) else dispute
+    with transaction.atomic():
+        case = _lock_visible(pk, actor)
+        if case.status not in ASSIGNABLE_STATUSES:
+            raise ApplicationError(
+                _("This action is not possible while the case is “%(status)s”.")
+                % {"status": case.get_status_display()},
+                code="wrong_state",
+            )
+        profile = (
+            StaffProfile.objects.select_related("area")
+            .filter(user=mediator, user__is_active=True, role__in=[Role.MEDIATOR, Role.DEPARTMENT_STAFF])
+            .first()
+        )
+        if (
+            profile is None
+            or profile.department_id != case.lead_department_id
+            or profile.area.path not in ancestor_paths(case.area_path)
+        ):
+            raise ApplicationError(
+                _("Choose a mediator of the department handling this case who works in its area."),
+                code="mediator_not_eligible",
+            )
+        if case.assigned_mediator_id == profile.user_id:
+            raise ApplicationError(_("This mediator is already assigned to the case."), code="already_assigned")
+        previous = case.assigned_mediator_id
+        case.assigned_mediator_id = profile.user_id
+        case.save(update_fields=["assigned_mediator", "updated_at"])
+        _event(
+            case,
+            actor,
+            EventKind.ASSIGNED,
+            reason=reason,
+            data={"mediator": profile.user_id, "from_mediator": previous},
+        )
+        notify_staff(user=profile.user, kind="assigned", body=_assigned_text(case), dispute_id=case.pk)
+    return case
 
 
 def dispute_request_assistance(
@@ -823,14 +928,12 @@ def dispute_request_assistance(
                 reason=reason,
                 data={"department": department.pk, "department_name": department.name},
             )
+            with translation.override(settings.LANGUAGE_CODE):
+                body = _("Your department is asked to help with case %(number)s.") % {
+                    "number": case.tracking_number_display
+                }
             for profile in department.staff.select_related("user").filter(user__is_active=True)[:20]:
-                notify_staff(
-                    user=profile.user,
-                    kind="assistance",
-                    body=_("Your department is asked to help with case %(number)s.")
-                    % {"number": case.tracking_number_display},
-                    dispute_id=case.pk,
-                )
+                notify_staff(user=profile.user, kind="assistance", body=body, dispute_id=case.pk)
     return case
 
 
@@ -1120,17 +1223,19 @@ def _supervisors_over(case: Dispute, cache: dict | None = None) -> list:
 
 
 def _reminder_text(case: Dispute, deadline: Deadline) -> str:
-    return _("Case %(number)s: the deadline “%(deadline)s” has passed.") % {
-        "number": case.tracking_number_display,
-        "deadline": deadline.get_kind_display(),
-    }
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("Case %(number)s: the deadline “%(deadline)s” has passed.") % {
+            "number": case.tracking_number_display,
+            "deadline": deadline.get_kind_display(),
+        }
 
 
 def _escalation_text(case: Dispute, deadline: Deadline) -> str:
-    return _("Case %(number)s is overdue (“%(deadline)s”) and has been escalated to you.") % {
-        "number": case.tracking_number_display,
-        "deadline": deadline.get_kind_display(),
-    }
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("Case %(number)s is overdue (“%(deadline)s”) and has been escalated to you.") % {
+            "number": case.tracking_number_display,
+            "deadline": deadline.get_kind_display(),
+        }
 
 
 def disputes_unrouted(*, older_than: timedelta, now: datetime | None = None) -> list[int]:

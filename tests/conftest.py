@@ -62,6 +62,16 @@ def fast_password_hasher():
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: rate-limit counters and cached option lists
+    (keyed by ids a rolled-back test may hand out again) must not leak between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def default_language():
     """Start and leave each test in the default language.
 

@@ -85,6 +85,13 @@ class TransitionInputSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
     department = serializers.IntegerField(required=False, min_value=1, help_text=_("For dispatch and transfer."))
     outcome = serializers.ChoiceField(choices=Outcome.choices, required=False, help_text=_("For report_back."))
+    referral_reference = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=60,
+        default="",
+        help_text=_("For report_back to litigation or the police: the court's case number or the police's reference."),
+    )
 
 
 class ColourOverrideSerializer(serializers.Serializer):

@@ -66,7 +66,11 @@ class CaseTransitionApi(APIView):
         data = {k: values[k] for k in ("department", "outcome") if k in values}
         if values["action"] == "report_back":
             case = services.dispute_report_back(
-                dispute=case, actor=actor, outcome=values.get("outcome", ""), reason=values["reason"]
+                dispute=case,
+                actor=actor,
+                outcome=values.get("outcome", ""),
+                reason=values["reason"],
+                referral_reference=values["referral_reference"],
             )
         else:
             case = services.dispute_transition(

@@ -1,3 +1,150 @@
-"""API: workbench."""
+"""API: the mediator's work on a case: sessions, the agreement, its performance, revealing a party's data.
 
-urlpatterns: list = []
+Thin: each view finds the case through the jurisdiction selector (404 outside
+it) and calls a service of `disputes.workbench`; refusals come back as the
+project's error envelope.
+"""
+
+from django.urls import path
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.actors import Actor
+from core.exceptions import NotFoundError
+from disputes import workbench
+from disputes.api.views import _get_case
+from disputes.models import Agreement, MediationSession
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MediationSession
+        fields = ["id", "held_at", "place", "attendees", "notes", "created_at"]
+        read_only_fields = ["id", "created_at"]
+        extra_kwargs = {"notes": {"required": False, "allow_blank": True, "max_length": workbench.MAX_TEXT}}
+
+
+class AgreementSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Agreement
+        fields = [
+            "facts",
+            "points_in_dispute",
+            "terms",
+            "performance_method",
+            "perform_by",
+            "performance",
+            "performance_remarks",
+            "performance_recorded_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["performance", "performance_remarks", "performance_recorded_at", "created_at", "updated_at"]
+        extra_kwargs = {name: {"max_length": workbench.MAX_TEXT} for name in workbench.AGREEMENT_TEXT_FIELDS}
+
+
+class PerformanceSerializer(serializers.Serializer):
+    performance = serializers.ChoiceField(
+        choices=[(c.value, c.label) for c in Agreement.Performance if c != Agreement.Performance.PENDING]
+    )
+    remarks = serializers.CharField(required=False, allow_blank=True, max_length=workbench.MAX_TEXT, default="")
+
+
+class RevealInputSerializer(serializers.Serializer):
+    field = serializers.ChoiceField(choices=workbench.REVEALABLE_FIELDS)
+
+
+class RevealSerializer(serializers.Serializer):
+    party = serializers.IntegerField()
+    field = serializers.CharField()
+    value = serializers.CharField()
+
+
+class CaseSessionsApi(APIView):
+    """调解记录: the case's mediation sessions; record one (starts mediation on an accepted case)."""
+
+    @extend_schema(responses=SessionSerializer(many=True))
+    def get(self, request, tracking_number: str):
+        case = _get_case(request, tracking_number)
+        return Response(SessionSerializer(case.sessions.order_by("held_at", "pk"), many=True).data)
+
+    @extend_schema(request=SessionSerializer, responses={201: SessionSerializer})
+    def post(self, request, tracking_number: str):
+        case = _get_case(request, tracking_number)
+        payload = SessionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        session = workbench.session_record(dispute=case, actor=Actor.for_user(request.user), **payload.validated_data)
+        return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
+
+
+class CaseAgreementApi(APIView):
+    """调解协议书: read the case's agreement, or draft / change it (PUT) while the case is handled."""
+
+    @extend_schema(responses=AgreementSerializer)
+    def get(self, request, tracking_number: str):
+        case = _get_case(request, tracking_number)
+        agreement = Agreement.objects.filter(dispute=case).first()
+        if agreement is None:
+            raise NotFoundError(_("This case has no agreement yet."), code="no_agreement")
+        return Response(AgreementSerializer(agreement).data)
+
+    @extend_schema(request=AgreementSerializer, responses={200: AgreementSerializer, 201: AgreementSerializer})
+    def put(self, request, tracking_number: str):
+        case = _get_case(request, tracking_number)
+        payload = AgreementSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        existed = Agreement.objects.filter(dispute=case).exists()
+        agreement = workbench.agreement_save(
+            dispute=case, actor=Actor.for_user(request.user), values=payload.validated_data
+        )
+        return Response(
+            AgreementSerializer(agreement).data, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED
+        )
+
+
+class CaseAgreementPerformanceApi(APIView):
+    """履行: record whether the agreement was performed (closes its deadline)."""
+
+    @extend_schema(request=PerformanceSerializer, responses=AgreementSerializer)
+    def post(self, request, tracking_number: str):
+        case = _get_case(request, tracking_number)
+        payload = PerformanceSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        agreement = workbench.agreement_record_performance(
+            dispute=case, actor=Actor.for_user(request.user), **payload.validated_data
+        )
+        return Response(AgreementSerializer(agreement).data)
+
+
+class CasePartyRevealApi(APIView):
+    """Show one party's phone, ID-card number or address in clear (logged); only for those working the case."""
+
+    @extend_schema(request=RevealInputSerializer, responses=RevealSerializer)
+    def post(self, request, tracking_number: str, party_id: int):
+        case = _get_case(request, tracking_number)
+        payload = RevealInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        field = payload.validated_data["field"]
+        value = workbench.party_reveal(user=request.user, dispute=case, party_id=party_id, field=field)
+        response = Response(RevealSerializer({"party": party_id, "field": field, "value": value}).data)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+urlpatterns = [
+    path("cases/<str:tracking_number>/sessions/", CaseSessionsApi.as_view(), name="case-sessions"),
+    path("cases/<str:tracking_number>/agreement/", CaseAgreementApi.as_view(), name="case-agreement"),
+    path(
+        "cases/<str:tracking_number>/agreement/performance/",
+        CaseAgreementPerformanceApi.as_view(),
+        name="case-agreement-performance",
+    ),
+    path(
+        "cases/<str:tracking_number>/parties/<int:party_id>/reveal/",
+        CasePartyRevealApi.as_view(),
+        name="case-party-reveal",
+    ),
+]

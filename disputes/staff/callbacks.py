@@ -1,3 +1,326 @@
-"""Staff pages: callbacks."""
+"""Staff pages for 回访 (the callers' queue and the record form) and 抽查 (supervisors' spot checks).
 
-urlpatterns: list = []
+Thin: the selectors and services are in `disputes.callbacks`. Every page works
+without JavaScript: plain links and forms, errors beside the fields.
+"""
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from core.actors import Actor
+from core.audit import log_personal_data_access
+from core.exceptions import ApplicationError
+from core.masking import mask_name, mask_phone
+from core.models import PersonalDataAccess
+from disputes import callbacks
+from disputes.models import Agreement, Dispute, Satisfaction, SpotCheck
+from disputes.rules.enums import DeadlineKind, PartyRole, Status
+from disputes.rules.tracking import normalise_tracking_number
+from disputes.selectors import dispute_get_visible
+
+PAGE_SIZE = 25
+REACHED_CHOICES = [("yes", _("Yes, I spoke to the party")), ("no", _("No, nobody answered"))]
+
+
+# --- Forms -----------------------------------------------------------------------------------------------
+
+
+class CallbackAttemptForm(forms.Form):
+    reached = forms.ChoiceField(label=_("Did you reach the party?"), choices=REACHED_CHOICES, widget=forms.RadioSelect)
+    satisfaction = forms.ChoiceField(
+        label=_("How satisfied is the party with the result?"),
+        choices=Satisfaction.choices,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_("Only when you reached the party."),
+    )
+    remarks = forms.CharField(
+        label=_("Remarks"),
+        required=False,
+        max_length=callbacks.MAX_REMARKS,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What the party said, in a few words. A dissatisfied party's reason is sent to the mediator."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        reached = data.get("reached")
+        if reached == "yes" and not data.get("satisfaction"):
+            self.add_error("satisfaction", _("Record how satisfied the party is."))
+        if reached == "no" and data.get("satisfaction"):
+            self.add_error("satisfaction", _("A party who was not reached cannot give an opinion."))
+        return data
+
+
+class SpotCheckPeriodForm(forms.Form):
+    since = forms.DateField(label=_("Closed from"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("Closed until"), widget=forms.DateInput(attrs={"type": "date"}))
+    size = forms.IntegerField(
+        label=_("Number of cases to draw"), min_value=1, max_value=callbacks.SPOT_CHECK_MAX_SIZE, initial=10
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            self.add_error("until", _("The start of the period must not be after its end."))
+        return data
+
+
+class SpotCheckForm(forms.Form):
+    """One row's form; prefixed with the case so that field ids stay unique on the page."""
+
+    result = forms.ChoiceField(
+        label=_("Result of the check"), choices=SpotCheck.Result.choices, widget=forms.RadioSelect
+    )
+    remarks = forms.CharField(
+        label=_("Remarks"),
+        required=False,
+        max_length=callbacks.MAX_REMARKS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required when you found a problem."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("result") == SpotCheck.Result.PROBLEM and not (data.get("remarks") or "").strip():
+            self.add_error("remarks", _("Say what the problem is."))
+        return data
+
+
+# --- Helpers ---------------------------------------------------------------------------------------------
+
+
+def _require_role(user, roles) -> Actor:
+    actor = Actor.for_user(user)
+    if actor.role not in roles:
+        raise PermissionDenied
+    return actor
+
+
+def _applicant_label(case: Dispute) -> dict:
+    applicants = getattr(case, "applicants", None)
+    if applicants is None:
+        applicants = list(case.parties.filter(role=PartyRole.APPLICANT).order_by("pk"))
+    first = applicants[0] if applicants else None
+    return {
+        "name": mask_name(first.name) if first else "",
+        "phone": mask_phone(first.phone) if first else "",
+        "more": max(len(applicants) - 1, 0),
+    }
+
+
+def _agreement_of(case: Dispute) -> Agreement | None:
+    return Agreement.objects.filter(dispute=case).first()
+
+
+def _errors_from(exc: ApplicationError, form: forms.Form, default_field: str | None = None) -> None:
+    field = exc.extra.get("field") if exc.extra else None
+    form.add_error(field if field in form.fields else default_field, str(exc.message))
+
+
+# --- 回访: the queue and the record form ----------------------------------------------------------------
+
+
+@login_required
+@never_cache
+def callback_queue(request):
+    """The cases awaiting a callback in the user's area, oldest due first, by keyset pages."""
+    _require_role(request.user, callbacks.CALLBACK_ROLES)
+    queryset = callbacks.callback_queue(user=request.user)
+    rows = list(callbacks.callback_queue_after(queryset, request.GET.get("after"))[: PAGE_SIZE + 1])
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    now = timezone.now()
+    items = [
+        {
+            "case": case,
+            "applicant": _applicant_label(case),
+            "overdue": case.callback_due < now,
+            "unanswered": sum(1 for a in callbacks.attempts_this_round(case) if not a.reached),
+        }
+        for case in rows
+    ]
+    recorded = None
+    number = request.GET.get("recorded")
+    if number:
+        recorded = dispute_get_visible(user=request.user, tracking_number=normalise_tracking_number(number))
+    next_url = None
+    if more and rows:
+        next_url = f"{request.path}?{urlencode({'after': callbacks.queue_cursor(rows[-1])})}"
+    return render(
+        request,
+        "disputes/staff/callbacks.html",
+        {
+            "items": items,
+            "now": now,
+            "next_url": next_url,
+            "first_url": request.path if request.GET.get("after") else None,
+            "recorded": recorded,
+            "max_unanswered": callbacks.MAX_UNANSWERED,
+        },
+    )
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def callback_record(request, tracking_number: str):
+    """One case's callback: the summary, the applicant's phone in clear (logged), earlier attempts, the form."""
+    actor = _require_role(request.user, callbacks.CALLBACK_ROLES)
+    case = dispute_get_visible(user=request.user, tracking_number=normalise_tracking_number(tracking_number))
+    if case is None:
+        raise Http404
+    awaiting = case.status == Status.AWAITING_CALLBACK
+    posted = request.method == "POST"
+    form = (CallbackAttemptForm(request.POST) if posted else CallbackAttemptForm()) if awaiting else None
+    status = 200
+    if posted and form is not None:
+        if form.is_valid():
+            try:
+                callbacks.callback_record_attempt(
+                    dispute=case,
+                    actor=actor,
+                    reached=form.cleaned_data["reached"] == "yes",
+                    satisfaction=form.cleaned_data["satisfaction"],
+                    remarks=form.cleaned_data["remarks"],
+                )
+            except ApplicationError as exc:
+                _errors_from(exc, form)
+            else:
+                query = urlencode({"recorded": case.tracking_number})
+                return HttpResponseRedirect(f"{reverse('disputes:callbacks')}?{query}")
+        status = 400
+    elif posted:
+        status = 409
+    parties = list(case.parties.order_by("pk"))
+    applicants = [p for p in parties if p.role == PartyRole.APPLICANT]
+    if awaiting:
+        # The caller works this callback: the applicants' phones are shown in clear, and each view is logged.
+        for party in applicants:
+            if party.phone:
+                log_personal_data_access(
+                    user=request.user,
+                    action=PersonalDataAccess.Action.REVEAL,
+                    what="party.phone",
+                    case_ref=case.tracking_number,
+                    object_id=party.pk,
+                    detail={"page": "callback_record"},
+                )
+    return render(
+        request,
+        "disputes/staff/callback_record.html",
+        {
+            "case": case,
+            "form": form,
+            "awaiting": awaiting,
+            "applicants": [
+                {"party": p, "name": p.name, "phone": p.phone if awaiting else mask_phone(p.phone)} for p in applicants
+            ],
+            "others": [
+                {"party": p, "name": mask_name(p.name), "phone": mask_phone(p.phone)}
+                for p in parties
+                if p.role != PartyRole.APPLICANT
+            ],
+            "agreement": _agreement_of(case),
+            "attempts": list(case.callback_attempts.select_related("caller").order_by("at", "pk")),
+            "unanswered": callbacks.unanswered_attempts(case) if awaiting else 0,
+            "max_unanswered": callbacks.MAX_UNANSWERED,
+            "callback_due": case.deadlines.open()
+            .filter(kind=DeadlineKind.CALLBACK)
+            .values_list("due_at", flat=True)
+            .first(),
+        },
+        status=status,
+    )
+
+
+# --- 抽查: spot checks ----------------------------------------------------------------------------------------
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def spot_checks(request):
+    """Draw a random sample of closed cases (a GET that redirects to the drawn list, so it can be revisited)."""
+    actor = _require_role(request.user, callbacks.SPOT_CHECK_ROLES)
+    today = timezone.localdate()
+    params = request.GET if "since" in request.GET else None
+    period = SpotCheckPeriodForm(params, initial={"since": today - timedelta(days=30), "until": today, "size": 10})
+    numbers = [n for n in request.GET.get("cases", "").split(",") if n][: callbacks.SPOT_CHECK_MAX_SIZE]
+    if params is not None and period.is_valid() and not numbers:
+        sample = callbacks.callback_spot_check_sample(
+            user=request.user,
+            since=period.cleaned_data["since"],
+            until=period.cleaned_data["until"],
+            size=period.cleaned_data["size"],
+        )
+        query = {
+            "since": period.cleaned_data["since"].isoformat(),
+            "until": period.cleaned_data["until"].isoformat(),
+            "size": period.cleaned_data["size"],
+            "cases": ",".join(c.tracking_number for c in sample),
+        }
+        return HttpResponseRedirect(f"{request.path}?{urlencode(query)}")
+
+    bound: SpotCheckForm | None = None
+    posted = ""
+    status = 200
+    if request.method == "POST":
+        posted = request.POST.get("case", "")
+        case = dispute_get_visible(user=request.user, tracking_number=normalise_tracking_number(posted))
+        if case is None:
+            raise Http404
+        bound = SpotCheckForm(request.POST, prefix=_row_prefix(case))
+        if bound.is_valid():
+            try:
+                callbacks.spot_check_record(
+                    dispute=case,
+                    actor=actor,
+                    result=bound.cleaned_data["result"],
+                    remarks=bound.cleaned_data["remarks"],
+                )
+            except ApplicationError as exc:
+                _errors_from(exc, bound, "result")
+            else:
+                back = request.get_full_path()
+                if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+                    back = reverse("disputes:spot_checks")
+                return HttpResponseRedirect(f"{back}#case-{case.tracking_number}")
+        status = 400
+
+    cases = list(callbacks.spot_check_cases(user=request.user).filter(tracking_number__in=numbers)) if numbers else []
+    rows = []
+    for case in cases:
+        if bound is not None and posted == case.tracking_number:
+            form = bound
+        else:
+            form = SpotCheckForm(prefix=_row_prefix(case))
+        rows.append({"case": case, "form": form, "checks": list(case.spot_checks.all())})
+    return render(
+        request,
+        "disputes/staff/spot_checks.html",
+        {"period": period, "rows": rows, "drawn": bool(numbers)},
+        status=status,
+    )
+
+
+def _row_prefix(case: Dispute) -> str:
+    return f"c{case.tracking_number}"
+
+
+urlpatterns = [
+    path("callbacks/", callback_queue, name="callbacks"),
+    path("callbacks/<str:tracking_number>/", callback_record, name="callback_record"),
+    path("spot-checks/", spot_checks, name="spot_checks"),
+]

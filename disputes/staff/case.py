@@ -1,3 +1,569 @@
-"""Staff pages: case."""
+"""Staff pages: the case page (案件详情) and its actions, the attachment download and the agreement print view.
 
-urlpatterns: list = []
+What a mediator sees first: the tracking number, the ticket colour in words
+with the reasons triage gave, the status, and the nearest deadline with the
+time left; then the actions open to them now, the parties (masked, with a
+reveal button for those working the case), the facts, sessions, agreement,
+attachments and the timeline (newest first: a mediator coming back to a case
+wants what changed since last time; the submission is at the bottom).
+
+Every action is a small POST form handled by `case_action`, which calls the
+service and redirects back with a message. The page offers exactly the
+actions of `workbench.case_actions`, the same checks the services apply.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from core import audit
+from core.actors import Actor
+from core.exceptions import ApplicationError, NotFoundError
+from core.masking import mask_address, mask_id_number, mask_name, mask_phone
+from core.models import PersonalDataAccess
+from disputes import intake, services, workbench
+from disputes.callbacks import callback_reason_text
+from disputes.models import Agreement, Attachment, CaseEvent, Dispute
+from disputes.rules import lifecycle
+from disputes.rules.enums import Colour, EventKind, Outcome, PartyRole, Status
+from disputes.rules.tracking import format_tracking_number, normalise_tracking_number
+from disputes.rules.triage import reason_text
+from disputes.selectors import dispute_get_visible
+from disputes.staff import case_forms as f
+
+# --- Time left, in words ---------------------------------------------------------------------------
+
+
+def time_left_words(due: datetime, now: datetime) -> str:
+    """剩 2 天 / 已超期 3 小时: the largest whole unit (days, hours, then minutes)."""
+    seconds = (due - now).total_seconds()
+    left = abs(seconds)
+    if seconds >= 0:
+        if left >= 86400:
+            n = int(left // 86400)
+            return ngettext("%(count)d day left", "%(count)d days left", n) % {"count": n}
+        if left >= 3600:
+            n = int(left // 3600)
+            return ngettext("%(count)d hour left", "%(count)d hours left", n) % {"count": n}
+        n = max(int(left // 60), 1)
+        return ngettext("%(count)d minute left", "%(count)d minutes left", n) % {"count": n}
+    if left >= 86400:
+        n = int(left // 86400)
+        return ngettext("%(count)d day overdue", "%(count)d days overdue", n) % {"count": n}
+    if left >= 3600:
+        n = int(left // 3600)
+        return ngettext("%(count)d hour overdue", "%(count)d hours overdue", n) % {"count": n}
+    n = max(int(left // 60), 1)
+    return ngettext("%(count)d minute overdue", "%(count)d minutes overdue", n) % {"count": n}
+
+
+# --- The actions -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    label: Any
+    done: Any  # the message after it worked
+    # The form's fields are the whole input; a "simple" action is a button.
+    simple: bool = False
+    danger: bool = False
+
+
+ACTIONS: dict[str, ActionSpec] = {
+    "accept": ActionSpec(lifecycle.TRANSITIONS["accept"].label, gettext_lazy("You have accepted the case."), True),
+    "start_mediation": ActionSpec(
+        lifecycle.TRANSITIONS["start_mediation"].label, gettext_lazy("Mediation has started."), True
+    ),
+    "resume": ActionSpec(lifecycle.TRANSITIONS["resume"].label, gettext_lazy("Mediation has resumed."), True),
+    "session": ActionSpec(gettext_lazy("Record a mediation session"), gettext_lazy("The session has been recorded.")),
+    "agreement": ActionSpec(
+        gettext_lazy("Draft or edit the mediation agreement"), gettext_lazy("The agreement has been saved.")
+    ),
+    "report_back": ActionSpec(
+        lifecycle.TRANSITIONS["report_back"].label, gettext_lazy("The outcome has been reported back.")
+    ),
+    "performance": ActionSpec(
+        gettext_lazy("Record the performance of the agreement"), gettext_lazy("The performance has been recorded.")
+    ),
+    "note": ActionSpec(gettext_lazy("Add a note"), gettext_lazy("The note has been added.")),
+    "assistance": ActionSpec(
+        gettext_lazy("Ask another department for assistance"), gettext_lazy("The department has been asked to assist.")
+    ),
+    "pause": ActionSpec(
+        gettext_lazy("Pause the clock while waiting on a party"), gettext_lazy("The clock has been paused.")
+    ),
+    "resume_clock": ActionSpec(gettext_lazy("Resume the clock"), gettext_lazy("The clock has been resumed."), True),
+    "colour": ActionSpec(gettext_lazy("Change the colour"), gettext_lazy("The colour has been changed.")),
+    "dispatch": ActionSpec(lifecycle.TRANSITIONS["dispatch"].label, gettext_lazy("The case has been dispatched.")),
+    "transfer": ActionSpec(
+        lifecycle.TRANSITIONS["transfer"].label, gettext_lazy("The case has been transferred."), danger=True
+    ),
+    "return": ActionSpec(
+        lifecycle.TRANSITIONS["return"].label, gettext_lazy("The case has been returned to dispatch."), danger=True
+    ),
+    "withdraw": ActionSpec(
+        lifecycle.TRANSITIONS["withdraw"].label, gettext_lazy("The case has been withdrawn."), danger=True
+    ),
+}
+# Which form field a service's refusal belongs beside.
+ERROR_FIELDS = {
+    "reason_required": "reason",
+    "department_required": "department",
+    "referral_required": "referral_reference",
+    "referral_invalid": "referral_reference",
+    "perform_by_past": "perform_by",
+    "future_session": "held_at",
+    "place_required": "place",
+    "attendees_required": "attendees",
+    "note_empty": "text",
+    "performance_required": "performance",
+}
+DEPARTMENT_ACTIONS = ("dispatch", "transfer", "assistance")
+AGREEMENT_PREFIX = "report_back-agreement"
+
+
+def _forms_for(action: str, case: Dispute, data=None) -> list:
+    """The bound (data given) or blank forms of one action: usually one, two for the report-back."""
+    prefix = action
+    if action in ("accept", "start_mediation", "resume", "resume_clock"):
+        return [f.EmptyForm(data, prefix=prefix)]
+    if action in ("return", "withdraw", "pause"):
+        return [f.ReasonForm(data, prefix=prefix)]
+    if action in DEPARTMENT_ACTIONS:
+        exclude = {case.lead_department_id} if case.lead_department_id else set()
+        if action == "assistance":
+            exclude |= set(case.assists.values_list("department_id", flat=True))
+        return [f.DepartmentForm(data, prefix=prefix, case=case, exclude=exclude, reason_required=action == "transfer")]
+    if action == "note":
+        return [f.NoteForm(data, prefix=prefix)]
+    if action == "colour":
+        return [f.ColourForm(data, prefix=prefix, initial={"colour": case.colour})]
+    if action == "session":
+        return [
+            f.SessionForm(
+                data, prefix=prefix, initial={"held_at": timezone.localtime().replace(second=0, microsecond=0)}
+            )
+        ]
+    if action == "agreement":
+        return [f.AgreementForm(data, prefix=prefix, initial=f.AgreementForm.initial_for(case))]
+    if action == "report_back":
+        return [
+            f.ReportBackForm(data, prefix=prefix),
+            f.AgreementForm(data, prefix=AGREEMENT_PREFIX, initial=f.AgreementForm.initial_for(case)),
+        ]
+    if action == "performance":
+        return [f.PerformanceForm(data, prefix=prefix)]
+    raise Http404
+
+
+def _valid(action: str, forms: list) -> bool:
+    if action == "report_back":
+        report, agreement = forms
+        ok = report.is_valid()
+        # The agreement's fields only count when the outcome is an agreement.
+        if report.cleaned_data.get("outcome") == Outcome.AGREEMENT:
+            ok = agreement.is_valid() and ok
+        return ok
+    return all(form.is_valid() for form in forms)
+
+
+def _run(action: str, case: Dispute, actor: Actor, forms: list) -> None:
+    """Call the service for one valid action. Any refusal is an ApplicationError and nothing is saved."""
+    values = forms[0].cleaned_data
+    if action in ("accept", "start_mediation", "resume", "return", "withdraw"):
+        services.dispute_transition(dispute=case, action=action, actor=actor, reason=values.get("reason", ""))
+    elif action in ("dispatch", "transfer"):
+        services.dispute_transition(
+            dispute=case, action=action, actor=actor, reason=values["reason"], data={"department": values["department"]}
+        )
+    elif action == "assistance":
+        services.dispute_request_assistance(
+            dispute=case, actor=actor, department=values["department"], reason=values["reason"]
+        )
+    elif action == "note":
+        services.dispute_add_note(dispute=case, actor=actor, text=values["text"])
+    elif action == "colour":
+        services.dispute_override_colour(dispute=case, actor=actor, colour=values["colour"], reason=values["reason"])
+    elif action == "pause":
+        services.dispute_pause_clock(dispute=case, actor=actor, reason=values["reason"])
+    elif action == "resume_clock":
+        services.dispute_resume_clock(dispute=case, actor=actor)
+    elif action == "session":
+        workbench.session_record(dispute=case, actor=actor, **values)
+    elif action == "agreement":
+        workbench.agreement_save(dispute=case, actor=actor, values=values)
+    elif action == "report_back":
+        agreement = forms[1].cleaned_data if values["outcome"] == Outcome.AGREEMENT else None
+        workbench.outcome_report(
+            dispute=case,
+            actor=actor,
+            outcome=values["outcome"],
+            reason=values["reason"],
+            referral_reference=values["referral_reference"],
+            agreement=agreement,
+        )
+    elif action == "performance":
+        workbench.agreement_record_performance(
+            dispute=case, actor=actor, performance=values["performance"], remarks=values["remarks"]
+        )
+
+
+def _place_error(forms: list, exc: ApplicationError) -> bool:
+    """Put a service's refusal beside its field when it has one; False if it is about the whole action."""
+    name = ERROR_FIELDS.get(exc.code)
+    fields = list(exc.extra.get("fields", [])) if exc.code == "agreement_incomplete" else ([name] if name else [])
+    placed = False
+    for form in forms:
+        for field_name in fields:
+            if field_name in form.fields:
+                form.add_error(field_name, str(exc.message))
+                placed = True
+    return placed
+
+
+# --- Views ------------------------------------------------------------------------------------------
+
+
+def _visible_case(request, tracking_number: str) -> Dispute:
+    case = dispute_get_visible(user=request.user, tracking_number=normalise_tracking_number(tracking_number))
+    if case is None:
+        # Outside the user's jurisdiction looks the same as a number that does not exist.
+        raise Http404
+    return case
+
+
+def _case_url(case: Dispute) -> str:
+    return reverse("disputes:case", kwargs={"tracking_number": case.tracking_number})
+
+
+@login_required
+@never_cache
+@require_GET
+def case_page(request, tracking_number: str):
+    case = _visible_case(request, tracking_number)
+    return render(request, "disputes/staff/case.html", case_context(request, case))
+
+
+@login_required
+@never_cache
+@require_POST
+def case_action(request, tracking_number: str, action: str):
+    case = _visible_case(request, tracking_number)
+    if action not in ACTIONS:
+        raise Http404
+    actor = Actor.for_user(request.user)
+    forms = _forms_for(action, case, request.POST)
+    if _valid(action, forms):
+        try:
+            with transaction.atomic():
+                _run(action, case, actor, forms)
+        except NotFoundError:
+            raise Http404 from None
+        except ApplicationError as exc:
+            if not _place_error(forms, exc):
+                messages.error(request, str(exc.message))
+                return HttpResponseRedirect(_case_url(case), status=303)
+        else:
+            messages.success(request, str(ACTIONS[action].done))
+            return HttpResponseRedirect(_case_url(case), status=303)
+    case.refresh_from_db()
+    context = case_context(request, case, bound=(action, forms))
+    return render(request, "disputes/staff/case.html", context, status=400)
+
+
+@login_required
+@never_cache
+@require_POST
+def case_reveal(request, tracking_number: str, party_id: int):
+    """Show one field of one party in clear on the page (logged); nothing is kept for the next request."""
+    case = _visible_case(request, tracking_number)
+    field_name = request.POST.get("field", "")
+    try:
+        value = workbench.party_reveal(user=request.user, dispute=case, party_id=party_id, field=field_name)
+    except NotFoundError:
+        raise Http404 from None
+    except ApplicationError as exc:
+        if exc.status_code == 403:
+            raise PermissionDenied(str(exc.message)) from None
+        raise Http404 from None
+    context = case_context(request, case, revealed={(party_id, field_name): value})
+    return render(request, "disputes/staff/case.html", context)
+
+
+@login_required
+@never_cache
+@require_GET
+def case_attachment(request, tracking_number: str, pk: int):
+    """附件: the private file, to those who may see the case, always as a download and never sniffed."""
+    case = _visible_case(request, tracking_number)
+    attachment = Attachment.objects.filter(dispute=case, pk=pk).first()
+    if attachment is None:
+        raise Http404
+    stored = intake.attachment_path(attachment.storage_name)
+    if not stored.is_file():
+        raise Http404
+    response = FileResponse(
+        stored.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@never_cache
+@require_GET
+def agreement_print(request, tracking_number: str):
+    """调解协议书 on A4, in clear for those working the case; each print is logged."""
+    case = _visible_case(request, tracking_number)
+    agreement = Agreement.objects.filter(dispute=case).first()
+    if agreement is None:
+        raise Http404
+    if not workbench.user_works_case(request.user, case):
+        raise PermissionDenied
+    audit.log_personal_data_access(
+        user=request.user,
+        action=PersonalDataAccess.Action.PRINT,
+        what="agreement",
+        case_ref=case.tracking_number,
+        object_id=agreement.pk,
+    )
+    order = {PartyRole.APPLICANT: 0, PartyRole.RESPONDENT: 1, PartyRole.THIRD_PARTY: 2}
+    parties = sorted(case.parties.all(), key=lambda p: (order.get(p.role, 9), p.pk))
+    return render(
+        request,
+        "disputes/staff/agreement_print.html",
+        {
+            "case": case,
+            "agreement": agreement,
+            "parties": parties,
+            "number": format_tracking_number(case.tracking_number),
+            "mediator": _person(case.assigned_mediator),
+            "case_url": _case_url(case),
+        },
+    )
+
+
+# --- The page's context ------------------------------------------------------------------------------
+
+
+@dataclass
+class ActionView:
+    key: str
+    label: str
+    url: str
+    forms: list
+    simple: bool
+    danger: bool
+    open: bool = False
+
+
+@dataclass
+class PartyField:
+    name: str
+    label: str
+    shown: str
+    clear: bool
+    can_reveal: bool
+    reveal_label: str = ""
+
+
+@dataclass
+class PartyView:
+    party: Any
+    name: str
+    fields: list[PartyField] = field(default_factory=list)
+
+
+FIELD_LABELS = {
+    "phone": gettext_lazy("Phone"),
+    "id_number": gettext_lazy("ID-card number"),
+    "address": gettext_lazy("Address"),
+}
+MASKS = {"phone": mask_phone, "id_number": mask_id_number, "address": mask_address}
+REVEAL_LABELS = {
+    "phone": gettext_lazy("Show the full phone number"),
+    "id_number": gettext_lazy("Show the full ID-card number"),
+    "address": gettext_lazy("Show the full address"),
+}
+
+
+def _person(user) -> str:
+    if user is None:
+        return ""
+    profile = getattr(user, "staff", None)
+    return (profile.display_name if profile is not None else "") or user.get_username()
+
+
+def page_actions(user, case: Dispute, bound=None) -> list[ActionView]:
+    """The action forms shown on the page, in the order a mediator works a case."""
+    allowed = workbench.case_actions(user=user, case=case)
+    shown = []
+    for key, spec in ACTIONS.items():
+        if key not in allowed:
+            continue
+        if bound is not None and bound[0] == key:
+            forms, is_open = bound[1], True
+        else:
+            forms, is_open = _forms_for(key, case), False
+        if key in DEPARTMENT_ACTIONS and not forms[0].fields["department"].queryset.exists():
+            continue  # nowhere to send it: the form could not be filled in
+        url = reverse("disputes:case_action", kwargs={"tracking_number": case.tracking_number, "action": key})
+        shown.append(ActionView(key, str(spec.label), url, forms, spec.simple, spec.danger, is_open))
+    return shown
+
+
+def _parties(user, case: Dispute, revealed: dict) -> list[PartyView]:
+    works = workbench.user_works_case(user, case)
+    rows = []
+    for party in case.parties.all():
+        view = PartyView(party=party, name=party.name if works else mask_name(party.name))
+        for name in workbench.REVEALABLE_FIELDS:
+            value = getattr(party, name)
+            if not value:
+                continue
+            clear = (party.pk, name) in revealed
+            view.fields.append(
+                PartyField(
+                    name=name,
+                    label=str(FIELD_LABELS[name]),
+                    shown=revealed[(party.pk, name)] if clear else MASKS[name](value),
+                    clear=clear,
+                    can_reveal=works and not clear,
+                    reveal_label=str(REVEAL_LABELS[name]),
+                )
+            )
+        rows.append(view)
+    return rows
+
+
+def _deadlines(case: Dispute, now: datetime) -> list[dict]:
+    rows = []
+    for d in case.deadlines.order_by("due_at", "pk"):
+        if d.done_at is not None:
+            state, text = "done", _("Done on %(date)s") % {"date": timezone.localtime(d.done_at).strftime("%Y-%m-%d")}
+        elif d.cancelled_at is not None:
+            state, text = "cancelled", _("Cancelled")
+        elif d.paused_at is not None:
+            state, text = "paused", _("Paused")
+        else:
+            state = "overdue" if d.due_at < now else "open"
+            text = time_left_words(d.due_at, now)
+        rows.append({"deadline": d, "state": state, "text": text, "open": d.is_open})
+    rows.sort(key=lambda r: (not r["open"], r["deadline"].due_at))
+    return rows
+
+
+def _event_label(event: CaseEvent) -> str:
+    if event.kind == EventKind.TRANSITION:
+        if event.action == "submit":
+            return _("Submitted")
+        transition = lifecycle.TRANSITIONS.get(event.action)
+        return str(transition.label) if transition else event.action
+    try:
+        return str(EventKind(event.kind).label)
+    except ValueError:
+        return event.kind
+
+
+def _event_details(event: CaseEvent) -> list[str]:
+    data = event.data or {}
+    details = []
+    if event.from_status and event.to_status and event.from_status != event.to_status:
+        details.append(
+            _("From “%(from)s” to “%(to)s”.")
+            % {"from": Status(event.from_status).label, "to": Status(event.to_status).label}
+        )
+    if data.get("department_name"):
+        details.append(_("Department: %(name)s") % {"name": data["department_name"]})
+    if data.get("outcome") in Outcome.values:
+        details.append(_("Outcome: %(outcome)s") % {"outcome": Outcome(data["outcome"]).label})
+    if data.get("referral_reference"):
+        details.append(_("Reference number: %(number)s") % {"number": data["referral_reference"]})
+    codes = {c.code: c for c in Colour}
+    if data.get("colour") in codes and data.get("from_colour") in codes:
+        details.append(
+            _("Colour: %(from)s → %(to)s")
+            % {"from": codes[data["from_colour"]].label, "to": codes[data["colour"]].label}
+        )
+    if event.kind == EventKind.SESSION and data.get("place"):
+        details.append(_("Place: %(place)s") % {"place": data["place"]})
+    if event.kind == EventKind.PERFORMANCE and data.get("performance") in Agreement.Performance.values:
+        details.append(str(Agreement.Performance(data["performance"]).label))
+    return details
+
+
+def _timeline(case: Dispute) -> list[dict]:
+    events = case.events.select_related("actor__staff").order_by("-at", "-id")
+    rows = []
+    for event in events:
+        if event.actor is not None:
+            who = _person(event.actor)
+        elif event.actor_role == lifecycle.RESIDENT:
+            who = _("Resident")
+        else:
+            who = _("System")
+        rows.append(
+            {
+                "at": event.at,
+                "who": who,
+                "label": _event_label(event),
+                # Callback outcomes store a code, shown in the reader's language.
+                "reason": callback_reason_text(event.reason),
+                "details": _event_details(event),
+                "kind": event.kind,
+            }
+        )
+    return rows
+
+
+def case_context(request, case: Dispute, *, bound=None, revealed: dict | None = None) -> dict:
+    now = timezone.now()
+    case = Dispute.objects.select_related(
+        "category", "grid", "lead_department", "assigned_mediator__staff", "agreement"
+    ).get(pk=case.pk)
+    deadlines = _deadlines(case, now)
+    next_deadline = next((r for r in deadlines if r["open"] and r["state"] != "paused"), None)
+    return {
+        "case": case,
+        "groups": format_tracking_number(case.tracking_number).split(),
+        "colour": Colour(case.colour),
+        "reasons": [reason_text(r) for r in case.triage_reasons],
+        "next_deadline": next_deadline,
+        "deadlines": deadlines,
+        "actions": page_actions(request.user, case, bound),
+        "parties": _parties(request.user, case, revealed or {}),
+        "works_case": workbench.user_works_case(request.user, case),
+        "assisting": [a.department for a in case.assists.select_related("department").order_by("pk")],
+        "mediator": _person(case.assigned_mediator),
+        "place": case.grid.full_name(),
+        "sessions": list(case.sessions.select_related("recorded_by__staff").order_by("held_at", "pk")),
+        "agreement": getattr(case, "agreement", None),
+        "attachments": list(case.attachments.order_by("pk")),
+        "timeline": _timeline(case),
+    }
+
+
+urlpatterns = [
+    path("case/<str:tracking_number>/", case_page, name="case"),
+    path("case/<str:tracking_number>/do/<slug:action>/", case_action, name="case_action"),
+    path("case/<str:tracking_number>/parties/<int:party_id>/reveal/", case_reveal, name="case_reveal"),
+    path("case/<str:tracking_number>/attachments/<int:pk>/", case_attachment, name="case_attachment"),
+    path("case/<str:tracking_number>/agreement/print/", agreement_print, name="agreement_print"),
+]

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from disputes.models import Deadline, Dispute
+from disputes.models import Agreement, Deadline, Dispute
 from disputes.rules.enums import DeadlineKind, Outcome, Status
 from tests.factories import DisputeFactory
 
@@ -95,3 +95,15 @@ def case_in(
     case = DisputeFactory(**values)
     Deadline.objects.bulk_create([Deadline(dispute=case, kind=kind, due_at=now + due) for kind, due in shape.deadlines])
     return case
+
+
+def with_agreement(case: Dispute, **fields) -> Agreement:
+    """The mediation agreement (调解协议书) that reporting back "resolved by agreement" requires."""
+    values = {
+        "facts": case.description,
+        "points_in_dispute": "费用分担",
+        "terms": "双方同意各自承担一半费用",
+        "performance_method": "一次性支付",
+        **fields,
+    }
+    return Agreement.objects.create(dispute=case, **values)

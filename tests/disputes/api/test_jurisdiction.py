@@ -43,7 +43,7 @@ ROLE_ACTIONS = {
     Role.SUPERVISOR: (Status.AWAITING_CALLBACK, {"action": "reopen", "reason": "当事人不满意"}, Status.REOPENED),
     Role.ADMIN: (
         Status.IN_MEDIATION,
-        {"action": "report_back", "outcome": Outcome.AGREEMENT},
+        {"action": "report_back", "outcome": Outcome.RESOLVED_OTHERWISE},
         Status.AWAITING_CALLBACK,
     ),
 }

@@ -353,7 +353,9 @@ def test_callback_deadlines_stop_after_the_supervisor_rung(clock, tree, category
     case = routed(tree, category)
     mediator = Actor.for_user(people["mediator"])
     services.dispute_transition(dispute=case, action="accept", actor=mediator)
-    services.dispute_transition(dispute=case, action="report_back", actor=mediator, data={"outcome": Outcome.AGREEMENT})
+    services.dispute_transition(
+        dispute=case, action="report_back", actor=mediator, data={"outcome": Outcome.RESOLVED_OTHERWISE}
+    )
     services.dispute_transition(dispute=case, action="await_callback", actor=Actor.system())
     callback = open_deadline(case, DeadlineKind.CALLBACK)
     due = NOW + timedelta(days=7)

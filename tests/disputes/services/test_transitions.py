@@ -27,7 +27,7 @@ from disputes.models import CaseEvent, Deadline, Dispute
 from disputes.rules import clocks, lifecycle
 from disputes.rules.enums import Colour, DeadlineKind, EventKind, Outcome, Status
 from grids.models import Role
-from tests.disputes.cases import SHAPES, case_in
+from tests.disputes.cases import SHAPES, case_in, with_agreement
 from tests.factories import CategoryFactory, DepartmentFactory, StaffFactory, UserFactory, area_child, area_root
 
 NOW = datetime(2026, 5, 6, 10, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -504,14 +504,19 @@ def test_next_due_follows_the_case_through_the_loop(world, db):
     for action, actor, data, due_in in steps:
         case = services.dispute_transition(dispute=case, action=action, actor=actor, data=data)
         assert case.next_due_at == (NOW + due_in if due_in else None), action
-    case = services.dispute_report_back(dispute=case, actor=handler, outcome=Outcome.LITIGATION)
+    case = services.dispute_report_back(
+        dispute=case, actor=handler, outcome=Outcome.LITIGATION, referral_reference="（2026）赣0103民初1234号"
+    )
     assert case.next_due_at == NOW + timedelta(days=settings.CALLBACK_DUE_DAYS)
     case = services.dispute_transition(dispute=case, action="reopen", actor=Actor.resident(), reason="不满意")
     assert case.next_due_at == NOW + WHITE.resolve_within
     case = services.dispute_transition(dispute=case, action="resume", actor=handler)
+    with_agreement(case)
     case = services.dispute_report_back(dispute=case, actor=handler, outcome=Outcome.AGREEMENT)
     case = services.dispute_transition(dispute=case, action="close", actor=actor_for(world, Role.CALLBACK_CALLER))
-    assert (case.status, case.next_due_at, case.reopened_count) == (Status.CLOSED, None, 1)
+    # Closed, with only the parties' window for judicial confirmation (司法确认) still open.
+    judicial = NOW + timedelta(days=settings.JUDICIAL_CONFIRMATION_DAYS)
+    assert (case.status, case.next_due_at, case.reopened_count) == (Status.CLOSED, judicial, 1)
     assert list(CaseEvent.objects.filter(dispute=case).values_list("action", flat=True)) == [
         "triage",
         "dispatch",
@@ -533,6 +538,7 @@ def test_next_due_follows_the_case_through_the_loop(world, db):
 @pytest.mark.parametrize("status", [Status.ACCEPTED, Status.IN_MEDIATION])
 def test_report_back_schedules_the_callback_in_one_call(world, db, status):
     case = make_case(world, status)
+    with_agreement(case)
     mediator = world.users[Role.MEDIATOR]
     result = services.dispute_report_back(
         dispute=case, actor=Actor.for_user(mediator), outcome=Outcome.AGREEMENT, reason="双方签署调解协议"

@@ -17,7 +17,7 @@ from disputes.callbacks import (
 from disputes.models import CallbackAttempt, CaseEvent, Satisfaction
 from disputes.rules.enums import EventKind, Outcome, PartyRole, Status
 from grids.models import Role
-from tests.disputes.cases import case_in
+from tests.disputes.cases import case_in, with_agreement
 from tests.factories import PartyFactory
 
 PHONE = "13800138000"
@@ -150,6 +150,7 @@ def in_mediation(tree, category, departments, staff_a):
 
 def test_the_report_back_sends_the_result_and_the_rating_link(client, in_mediation, staff_a, settings):
     settings.PUBLIC_BASE_URL = "https://tiaojie.example.cn"
+    with_agreement(in_mediation)
     services.dispute_report_back(
         dispute=in_mediation, actor=Actor.for_user(staff_a[Role.MEDIATOR]), outcome=Outcome.AGREEMENT
     )

@@ -1,0 +1,682 @@
+"""工作台: the staff case queue, "take next" (领取下一件) and bulk actions (批量操作).
+
+The queue is one selector, `queue_page`, shared by the page and the API:
+
+* a scope — my cases, my department's, or the area (for handlers: the cases
+  nobody has taken yet; for dispatchers and supervisors: everything open) —
+  always inside `disputes_visible_to(user)`;
+* filters (a django-filter FilterSet) and a search over tracking numbers,
+  descriptions and party names. On PostgreSQL the substring match is served by
+  GIN trigram indexes and party names also match by trigram similarity (a
+  mistyped name still finds the case); on SQLite it is a plain LIKE;
+* the order the centres work in: red first, then the nearest deadline (cases
+  with no running deadline last), then the id;
+* keyset pagination on that order with an opaque signed cursor: a page costs
+  the same two queries (the rows, then their applicants) at any depth and any
+  page size, and nothing counts the table.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import uuid4
+
+import django_filters
+from django import forms
+from django.contrib.postgres.lookups import TrigramSimilar
+from django.core import signing
+from django.db import connection, transaction
+from django.db.models import (
+    BooleanField,
+    DateTimeField,
+    Expression,
+    F,
+    Func,
+    Prefetch,
+    Q,
+    QuerySet,
+    TextChoices,
+    Value,
+)
+from django.db.models.functions import Upper
+from django.utils import timezone
+from django.utils.timesince import timeuntil
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.actors import Actor
+from core.exceptions import ApplicationError, PermissionDeniedError
+from core.masking import mask_name
+from disputes import services
+from disputes.models import CaseEvent, Category, Dispute, Party
+from disputes.rules import lifecycle
+from disputes.rules.enums import OPEN_STATUSES, Channel, Colour, EventKind, PartyRole, Status
+from disputes.rules.tracking import ALPHABET, LENGTH, normalise_tracking_number
+from disputes.selectors import disputes_visible_to, staff_profile
+from grids.models import Area, Department, Role
+
+DEFAULT_PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+MAX_BULK = 100
+CURSOR_SALT = "disputes.queue.cursor"
+
+HANDLER_ROLES = frozenset({Role.MEDIATOR, Role.DEPARTMENT_STAFF})
+BULK_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
+AREA_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN, Role.CALLBACK_CALLER})
+
+
+class Scope(TextChoices):
+    MINE = "mine", gettext_lazy("My cases")
+    DEPARTMENT = "department", gettext_lazy("My department's cases")
+    AREA = "area", gettext_lazy("In my area")
+
+
+# For handlers the area tab holds only the cases nobody has taken yet.
+UNASSIGNED_LABEL = gettext_lazy("Unassigned in my area")
+
+
+def actor_role(user) -> str:
+    return Actor.for_user(user).role if user is not None and user.is_authenticated else ""
+
+
+def queue_scopes(user) -> list[str]:
+    """The tabs this user has, the first being where they land."""
+    role = actor_role(user)
+    if role in HANDLER_ROLES:
+        profile = staff_profile(user)
+        scopes = [Scope.MINE]
+        if profile is not None and profile.department_id:
+            scopes.append(Scope.DEPARTMENT)
+        return [*scopes, Scope.AREA]
+    if role in AREA_ROLES:
+        return [Scope.AREA]
+    return []
+
+
+def scope_label(user, scope: str) -> str:
+    if scope == Scope.AREA and actor_role(user) in HANDLER_ROLES:
+        return str(UNASSIGNED_LABEL)
+    return str(Scope(scope).label)
+
+
+def queue_base(*, user, scope: str) -> QuerySet[Dispute]:
+    """The cases of one scope, inside the user's jurisdiction; no status filter, no order."""
+    if scope not in queue_scopes(user):
+        return Dispute.objects.none()
+    visible = disputes_visible_to(user)
+    profile = staff_profile(user)
+    if scope == Scope.MINE:
+        return visible.filter(assigned_mediator=user)
+    if scope == Scope.DEPARTMENT:
+        return visible.filter(lead_department_id=profile.department_id)
+    if profile is not None and profile.role != Role.ADMIN:
+        visible = visible.filter(area_path__startswith=profile.area.path)
+    if actor_role(user) in HANDLER_ROLES:
+        visible = visible.filter(assigned_mediator__isnull=True)
+    return visible
+
+
+# --- The order and the keyset ---------------------------------------------------------------------
+
+
+class DueKey(Func):
+    """`next_due_at` with "no running deadline" as +infinity, so those cases sort last.
+
+    The SQL is exactly the expression of the queue indexes (migration 0007), so
+    PostgreSQL walks an index in queue order instead of sorting.
+    """
+
+    output_field = DateTimeField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"COALESCE({sql}, '9999-12-31 23:59:59.999999')", params
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"COALESCE({sql}, 'infinity'::timestamptz)", params
+
+
+class RowAfter(Expression):
+    """(a, b, c) > (x, y, z): one row comparison, which a btree index answers as a range."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, left: list, right: list) -> None:
+        super().__init__()
+        self.left, self.right = list(left), list(right)
+
+    def get_source_expressions(self):
+        return [*self.left, *self.right]
+
+    def set_source_expressions(self, exprs):
+        n = len(self.left)
+        self.left, self.right = list(exprs[:n]), list(exprs[n:])
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sides = []
+        params: list[Any] = []
+        for side in (self.left, self.right):
+            parts = []
+            for expression in side:
+                sql, p = compiler.compile(expression)
+                parts.append(sql)
+                params.extend(p)
+            sides.append(", ".join(parts))
+        return f"(({sides[0]}) > ({sides[1]}))", params
+
+
+QUEUE_ORDER = (F("colour").asc(), DueKey(F("next_due_at")).asc(), F("id").asc())
+
+
+def encode_cursor(case: Dispute) -> str:
+    due = case.next_due_at.isoformat() if case.next_due_at is not None else None
+    return signing.dumps([case.colour, due, case.pk], salt=CURSOR_SALT)
+
+
+def decode_cursor(cursor: str) -> tuple[int, datetime | None, int]:
+    """The position a cursor stands for; a cursor not made here is refused."""
+    try:
+        colour, due, pk = signing.loads(cursor, salt=CURSOR_SALT)
+        return int(colour), (datetime.fromisoformat(due) if due else None), int(pk)
+    except (signing.BadSignature, ValueError, TypeError):
+        raise ApplicationError(
+            _("This page link is no longer valid. Start again from the first page."), code="invalid_cursor"
+        ) from None
+
+
+def after_cursor(qs: QuerySet[Dispute], cursor: str) -> QuerySet[Dispute]:
+    colour, due, pk = decode_cursor(cursor)
+    return qs.filter(
+        RowAfter(
+            [F("colour"), DueKey(F("next_due_at")), F("id")],
+            [Value(colour), DueKey(Value(due, output_field=DateTimeField())), Value(pk)],
+        )
+    )
+
+
+# --- Filters and search -----------------------------------------------------------------------------
+
+
+class FlagInput(forms.CheckboxInput):
+    """A checkbox that also understands ?overdue=0 / false from the API as "off"."""
+
+    def value_from_datadict(self, data, files, name):
+        value = data.get(name)
+        if isinstance(value, str):
+            return value.strip().lower() not in ("", "0", "false", "off", "no")
+        return bool(value)
+
+
+def area_choices(user) -> QuerySet[Area]:
+    """Areas a filter may name: the user's own and those below it (admins: all)."""
+    profile = staff_profile(user)
+    areas = Area.objects.order_by("path")
+    if profile is None or profile.role == Role.ADMIN:
+        return areas
+    return areas.filter(path__startswith=profile.area.path)
+
+
+COLOUR_CHOICES = [(c.code, c.label) for c in Colour]
+
+
+class QueueFilter(django_filters.FilterSet):
+    """The queue's filters. With no status chosen only open cases are listed."""
+
+    q = django_filters.CharFilter(label=gettext_lazy("Search"), method="filter_search")
+    status = django_filters.ChoiceFilter(
+        label=gettext_lazy("Status"), choices=Status.choices, empty_label=gettext_lazy("All open cases")
+    )
+    colour = django_filters.ChoiceFilter(
+        label=gettext_lazy("Colour"), choices=COLOUR_CHOICES, method="filter_colour", empty_label=gettext_lazy("Any")
+    )
+    category = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("Category"),
+        queryset=Category.objects.filter(is_active=True),
+        to_field_name="code",
+        empty_label=gettext_lazy("Any"),
+    )
+    area = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("Area"),
+        queryset=Area.objects.none(),
+        method="filter_area",
+        empty_label=gettext_lazy("Any"),
+    )
+    channel = django_filters.ChoiceFilter(
+        label=gettext_lazy("Channel"), choices=Channel.choices, empty_label=gettext_lazy("Any")
+    )
+    overdue = django_filters.BooleanFilter(
+        label=gettext_lazy("Overdue only"), method="filter_overdue", widget=FlagInput
+    )
+
+    class Meta:
+        model = Dispute
+        fields = ["q", "status", "colour", "category", "area", "channel", "overdue"]
+
+    def __init__(self, data=None, queryset=None, *, user=None, now: datetime | None = None, **kwargs):
+        super().__init__(data, queryset, **kwargs)
+        self.now = now or timezone.now()
+        self.filters["area"].queryset = area_choices(user)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("status"):
+            queryset = queryset.filter(status__in=sorted(OPEN_STATUSES))
+        return queryset
+
+    def filter_colour(self, queryset, name, value):
+        return queryset.filter(colour=Colour[value.upper()]) if value else queryset
+
+    def filter_area(self, queryset, name, value):
+        return queryset.filter(area_path__startswith=value.path) if value else queryset
+
+    def filter_overdue(self, queryset, name, value):
+        # Spelled with the queue's own sort key: PostgreSQL then walks the queue index (overdue cases
+        # come first within each colour) instead of collecting every overdue case to sort them.
+        return queryset.alias(due_key=DueKey(F("next_due_at"))).filter(due_key__lt=self.now) if value else queryset
+
+    def filter_search(self, queryset, name, value):
+        return search(queryset, value)
+
+
+def search(queryset: QuerySet[Dispute], text: str) -> QuerySet[Dispute]:
+    """Tracking number (typed any way: spaces, dashes, lower case), description, party names."""
+    text = (text or "").strip()[:100]
+    if not text:
+        return queryset
+    number = normalise_tracking_number(text)
+    match = Q(description__icontains=text)
+    if len(number) == LENGTH and all(ch in ALPHABET for ch in number):
+        match |= Q(tracking_number=number)
+    elif len(number) >= 4 and all(ch in ALPHABET for ch in number):
+        # The first groups read out over the phone.
+        match |= Q(tracking_number__startswith=number)
+    if connection.vendor == "postgresql" and len(text) < 3:
+        # Too short for a trigram (a two-character name such as 王芳): no index can find it among
+        # millions of parties, so check each case's own parties while walking the queue in order,
+        # which stops at the first page of matches.
+        match |= Q(PartyNameContains(F("pk"), text))
+    else:
+        names = Q(name__icontains=text)
+        if connection.vendor == "postgresql":
+            # pg_trgm's similarity (the % operator): a mistyped name still finds the case.
+            names |= Q(TrigramSimilar(Upper("name"), text.upper()))
+        match |= Q(pk__in=Party.objects.filter(names).values("dispute_id"))
+    return queryset.filter(match)
+
+
+class PartyNameContains(Expression):
+    """EXISTS a party of this case whose name contains `text` (PostgreSQL, checked case by case).
+
+    `OFFSET 0` keeps PostgreSQL from turning the EXISTS into a hashed IN over
+    every matching party of the table.
+    """
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, case_pk, text: str) -> None:
+        super().__init__()
+        self.case_pk, self.text = case_pk, text
+
+    def get_source_expressions(self):
+        return [self.case_pk]
+
+    def set_source_expressions(self, exprs):
+        (self.case_pk,) = exprs
+
+    def as_sql(self, compiler, connection, **extra_context):
+        pk_sql, pk_params = compiler.compile(self.case_pk)
+        pattern = "%" + connection.ops.prep_for_like_query(self.text).upper() + "%"
+        table = connection.ops.quote_name(Party._meta.db_table)
+        # Only quoted identifiers and compiled SQL are interpolated; the text is a parameter.
+        return (
+            f"EXISTS (SELECT 1 FROM {table} WHERE {table}.dispute_id = {pk_sql} "  # noqa: S608
+            f"AND UPPER({table}.name::text) LIKE %s OFFSET 0)",
+            [*pk_params, pattern],
+        )
+
+
+# --- The page of rows ---------------------------------------------------------------------------------
+
+
+@dataclass
+class QueueRow:
+    """One line of the queue, with the applicant's name masked."""
+
+    case: Dispute
+    tracking_number: str
+    tracking_number_display: str
+    colour: str
+    colour_label: str
+    status: str
+    status_label: str
+    category: str
+    category_name: str
+    area_name: str
+    applicant: str
+    next_due_at: datetime | None
+    overdue: bool
+    time_left: str
+    mediator: str
+
+
+@dataclass
+class QueuePage:
+    scope: str
+    rows: list[QueueRow]
+    next_cursor: str | None
+    page_size: int
+    filters: QueueFilter
+    scopes: list[str] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return self.filters.is_valid()
+
+
+def page_size_from(value: Any) -> int:
+    try:
+        size = int(value)
+    except (TypeError, ValueError):
+        return DEFAULT_PAGE_SIZE
+    return max(1, min(size, MAX_PAGE_SIZE))
+
+
+def queue_page(
+    *,
+    user,
+    scope: str | None,
+    params,
+    cursor: str | None = None,
+    page_size: int = DEFAULT_PAGE_SIZE,
+    now: datetime | None = None,
+) -> QueuePage:
+    """One page of a user's queue: rows, and the cursor of the next page (None on the last page).
+
+    Two queries whatever the page size or depth (plus one to check an area
+    filter): the page itself, with its category, grid, department and mediator
+    joined, then the applicants of those rows.
+    """
+    now = now or timezone.now()
+    scopes = queue_scopes(user)
+    if scope not in scopes:
+        scope = scopes[0] if scopes else Scope.AREA
+    filters = QueueFilter(params, queryset=queue_base(user=user, scope=scope), user=user, now=now)
+    qs = filters.qs
+    if cursor:
+        qs = after_cursor(qs, cursor)
+    cases = list(
+        qs.select_related(*ROW_RELATED)
+        .only(*ROW_FIELDS)
+        .prefetch_related(_applicants())
+        .order_by(*QUEUE_ORDER)[: page_size + 1]
+    )
+    more = len(cases) > page_size
+    cases = cases[:page_size]
+    return QueuePage(
+        scope=scope,
+        rows=[queue_row(case, now=now) for case in cases],
+        next_cursor=encode_cursor(cases[-1]) if more else None,
+        page_size=page_size,
+        filters=filters,
+        scopes=scopes,
+    )
+
+
+def _applicants() -> Prefetch:
+    applicants = Party.objects.filter(role=PartyRole.APPLICANT).only("dispute_id", "name").order_by("id")
+    return Prefetch("parties", queryset=applicants, to_attr="applicants")
+
+
+ROW_RELATED = ("category", "grid", "assigned_mediator__staff")
+# Only what a row shows (and the keyset needs): the descriptions and the joined rows' other
+# columns would be read, sent and turned into objects for nothing.
+ROW_FIELDS = (
+    "tracking_number",
+    "colour",
+    "status",
+    "next_due_at",
+    "category__code",
+    "category__name",
+    "category__name_en",
+    "grid__name",
+    "grid__name_en",
+    "assigned_mediator__username",
+    "assigned_mediator__staff__display_name",
+)
+
+
+def queue_row_for(case: Dispute, *, now: datetime | None = None) -> QueueRow:
+    """The queue line of one case (e.g. the one just taken)."""
+    fresh = (
+        Dispute.objects.select_related(*ROW_RELATED).only(*ROW_FIELDS).prefetch_related(_applicants()).get(pk=case.pk)
+    )
+    return queue_row(fresh, now=now or timezone.now())
+
+
+def time_left_text(due: datetime | None, *, now: datetime) -> str:
+    if due is None:
+        return _("No deadline running")
+    if due < now:
+        return _("Overdue by %(time)s") % {"time": timeuntil(now, due, depth=1)}
+    return _("%(time)s left") % {"time": timeuntil(due, now, depth=1)}
+
+
+def person_name(user) -> str:
+    if user is None:
+        return ""
+    profile = getattr(user, "staff", None)
+    return (profile.display_name if profile is not None else "") or user.get_username()
+
+
+def queue_row(case: Dispute, *, now: datetime) -> QueueRow:
+    colour = Colour(case.colour)
+    applicants = getattr(case, "applicants", None)
+    if applicants is None:
+        applicants = list(case.parties.filter(role=PartyRole.APPLICANT).order_by("id")[:1])
+    return QueueRow(
+        case=case,
+        tracking_number=case.tracking_number,
+        tracking_number_display=case.tracking_number_display,
+        colour=colour.code,
+        colour_label=str(colour.label),
+        status=case.status,
+        status_label=str(case.get_status_display()),
+        category=case.category.code,
+        category_name=case.category.display_name,
+        area_name=case.grid.display_name,
+        applicant=mask_name(applicants[0].name) if applicants else "",
+        next_due_at=case.next_due_at,
+        overdue=case.next_due_at is not None and case.next_due_at < now,
+        time_left=time_left_text(case.next_due_at, now=now),
+        mediator=person_name(case.assigned_mediator),
+    )
+
+
+# --- 领取下一件: take the next case ------------------------------------------------------------------------
+
+
+def take_next_candidates(*, user) -> QuerySet[Dispute]:
+    """Dispatched, nobody's yet, led by the user's department, in the user's area: most urgent first."""
+    profile = staff_profile(user)
+    if profile is None or not profile.department_id:
+        return Dispute.objects.none()
+    return (
+        disputes_visible_to(user)
+        .filter(
+            status=Status.DISPATCHED,
+            lead_department_id=profile.department_id,
+            assigned_mediator__isnull=True,
+            area_path__startswith=profile.area.path,
+        )
+        .order_by(*QUEUE_ORDER)
+    )
+
+
+def queue_take_next(*, actor: Actor) -> Dispute | None:
+    """The most urgent waiting case of the handler's department, accepted by them; None if nothing waits.
+
+    The candidate row is locked with SKIP LOCKED, so two mediators clicking at
+    the same moment each get a different case instead of queueing on one row.
+    Accepting goes through the transition service (which makes the accepting
+    handler the case's mediator and starts the resolve clock).
+    """
+    if actor.role not in HANDLER_ROLES:
+        raise PermissionDeniedError(_("Your role may not take this action."), code="wrong_role")
+    with transaction.atomic():
+        case = take_next_candidates(user=actor.user).select_for_update(skip_locked=True).first()
+        if case is None:
+            return None
+        CaseEvent.objects.create(
+            dispute=case,
+            at=timezone.now(),
+            actor=actor.user,
+            actor_role=actor.role,
+            kind=EventKind.ASSIGNED,
+            data={"mediator": actor.user.pk, "taken_from_queue": True},
+        )
+        return services.dispute_transition(dispute=case, action="accept", actor=actor)
+
+
+# --- 批量操作: bulk actions ------------------------------------------------------------------------------
+
+
+class BulkAction(TextChoices):
+    ASSIGN = "assign", gettext_lazy("Assign to a mediator")
+    TRANSFER = "transfer", gettext_lazy("Transfer to another department")
+    COLOUR = "colour", gettext_lazy("Change the colour")
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    tracking_number: str
+    ok: bool
+    code: str = ""
+    message: str = ""
+
+
+def _unique(numbers: list[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for number in numbers:
+        normalised = normalise_tracking_number(number)
+        if normalised:
+            seen.setdefault(normalised, None)
+    return list(seen)
+
+
+def queue_bulk(
+    *,
+    actor: Actor,
+    action: str,
+    tracking_numbers: list[str],
+    mediator=None,
+    department: Department | None = None,
+    colour: int | None = None,
+    reason: str = "",
+) -> list[BulkResult]:
+    """Apply one action to each selected case, each in its own transaction.
+
+    Every case goes through the same service as a single action (and its
+    checks: role, jurisdiction, state), so a case refused stays as it was and
+    does not undo the others. Each case changed also gets a BULK event naming
+    the batch. Returns one result per case, in the order given.
+    """
+    if actor.role not in BULK_ROLES:
+        raise PermissionDeniedError(_("Your role may not take this action."), code="wrong_role")
+    numbers = _unique(tracking_numbers)
+    if not numbers:
+        raise ApplicationError(_("Select at least one case."), code="nothing_selected")
+    if len(numbers) > MAX_BULK:
+        raise ApplicationError(
+            _("Select at most %(max)d cases at a time.") % {"max": MAX_BULK}, code="too_many_selected"
+        )
+    reason = (reason or "").strip()
+    if action == BulkAction.ASSIGN and mediator is None:
+        raise ApplicationError(_("Choose the mediator."), code="mediator_required")
+    if action == BulkAction.TRANSFER and department is None:
+        raise ApplicationError(_("Choose the department that should handle the case."), code="department_required")
+    if action == BulkAction.COLOUR and colour not in Colour.values:
+        raise ApplicationError(_("Unknown colour."), code="unknown_colour")
+    if action in (BulkAction.TRANSFER, BulkAction.COLOUR) and not reason:
+        raise ApplicationError(_("Please give a reason for this action."), code="reason_required")
+    if action not in BulkAction.values:
+        raise ApplicationError(_("This action does not exist."), code="unknown_action")
+
+    found = dict(
+        disputes_visible_to(actor.user).filter(tracking_number__in=numbers).values_list("tracking_number", "pk")
+    )
+    batch = uuid4().hex[:12]
+    results = []
+    for number in numbers:
+        pk = found.get(number)
+        if pk is None:
+            results.append(BulkResult(number, False, "not_found", _("Case not found.")))
+            continue
+        try:
+            with transaction.atomic():
+                _bulk_one(
+                    pk=pk,
+                    action=action,
+                    actor=actor,
+                    mediator=mediator,
+                    department=department,
+                    colour=colour,
+                    reason=reason,
+                )
+                CaseEvent.objects.create(
+                    dispute_id=pk,
+                    at=timezone.now(),
+                    actor=actor.user,
+                    actor_role=actor.role,
+                    kind=EventKind.BULK,
+                    action=action,
+                    reason=reason,
+                    data={"batch": batch, "cases": len(numbers)},
+                )
+        except ApplicationError as exc:
+            results.append(BulkResult(number, False, exc.code, str(exc.message)))
+        else:
+            results.append(BulkResult(number, True))
+    return results
+
+
+def _bulk_one(*, pk: int, action: str, actor: Actor, mediator, department, colour, reason: str) -> None:
+    if action == BulkAction.ASSIGN:
+        services.dispute_assign(dispute=pk, actor=actor, mediator=mediator, reason=reason)
+    elif action == BulkAction.TRANSFER:
+        current = Dispute.objects.filter(pk=pk).values_list("lead_department_id", flat=True).first()
+        if current == department.pk:
+            raise ApplicationError(_("This department already leads the case."), code="already_lead")
+        services.dispute_transition(
+            dispute=pk, action="transfer", actor=actor, reason=reason, data={"department": department}
+        )
+    else:
+        services.dispute_override_colour(dispute=pk, actor=actor, colour=colour, reason=reason)
+
+
+def bulk_mediators(user) -> QuerySet:
+    """Handlers a bulk assignment may name: mediators and department staff in the user's area or above it."""
+    from grids.models import StaffProfile
+
+    profile = staff_profile(user)
+    handlers = StaffProfile.objects.filter(
+        role__in=sorted(lifecycle.HANDLERS), user__is_active=True, department__isnull=False
+    ).select_related("user", "department")
+    if profile is not None and profile.role != Role.ADMIN:
+        path = profile.area.path
+        handlers = handlers.filter(Q(area__path__startswith=path) | Q(area__path__in=services.ancestor_paths(path)))
+    return handlers.order_by("department__name", "display_name", "pk")
+
+
+def bulk_departments(user) -> QuerySet[Department]:
+    """Departments a bulk transfer may name: active, serving the user's area, above or below it."""
+    profile = staff_profile(user)
+    departments = Department.objects.filter(is_active=True).select_related("area")
+    if profile is not None and profile.role != Role.ADMIN:
+        path = profile.area.path
+        departments = departments.filter(
+            Q(area__path__startswith=path) | Q(area__path__in=services.ancestor_paths(path))
+        )
+    return departments.order_by("area__path", "name")

@@ -1,0 +1,165 @@
+"""The small forms of the case page: one per action, each posted on its own (no JavaScript needed)."""
+
+from datetime import datetime
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.exceptions import ApplicationError
+from disputes import services, workbench
+from disputes.models import Agreement, Dispute
+from disputes.rules.enums import Colour, Outcome
+from grids.models import Area, Department
+
+REASON_MAX = 2000
+TEXT_MAX = workbench.MAX_TEXT
+
+
+def _textarea(rows: int = 3) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows})
+
+
+class DepartmentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Department) -> str:
+        return f"{obj.display_name} ({obj.area.display_name})"
+
+
+def department_choices(case: Dispute, *, exclude: set[int] | None = None):
+    """Departments that serve the case's place: those of its areas up the tree, and any in its county.
+
+    The county bound keeps the list short (tens, not the city's thousands) while
+    leaving room for a neighbouring township's committee or a county bureau.
+    """
+    ancestors = services.ancestor_paths(case.area_path)
+    county = case.area_path[: 2 * Area.steplen]
+    qs = Department.objects.select_related("area").filter(
+        Q(area__path__in=ancestors) | Q(area__path__startswith=county), is_active=True
+    )
+    if exclude:
+        qs = qs.exclude(pk__in=exclude)
+    return qs.order_by("area__depth", "area__path", "name")
+
+
+class EmptyForm(forms.Form):
+    """Accept, start mediation, resume, resume the clock: the button is the whole form."""
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=REASON_MAX, widget=_textarea(2))
+
+
+class OptionalReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=REASON_MAX, required=False, widget=_textarea(2))
+
+
+class DepartmentForm(forms.Form):
+    """Dispatch, transfer (with a reason) and assistance: a department from the case's county."""
+
+    department = DepartmentChoiceField(label=_("Department"), queryset=Department.objects.none())
+    reason = forms.CharField(label=_("Reason"), max_length=REASON_MAX, required=False, widget=_textarea(2))
+
+    def __init__(self, *args, case: Dispute, exclude: set[int] | None = None, reason_required=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = department_choices(case, exclude=exclude)
+        self.fields["reason"].required = reason_required
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("Note"), max_length=TEXT_MAX, widget=_textarea(3))
+
+
+class ColourForm(forms.Form):
+    colour = forms.TypedChoiceField(label=_("Colour"), choices=Colour.choices, coerce=int)
+    reason = forms.CharField(label=_("Reason"), max_length=REASON_MAX, widget=_textarea(2))
+
+
+class SessionForm(forms.Form):
+    held_at = forms.DateTimeField(
+        label=_("When it was held"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    place = forms.CharField(label=_("Place"), max_length=200)
+    attendees = forms.CharField(
+        label=_("Who attended"), max_length=TEXT_MAX, widget=_textarea(2), help_text=_("Names and roles, one a line.")
+    )
+    notes = forms.CharField(label=_("Notes"), max_length=TEXT_MAX, required=False, widget=_textarea(4))
+
+    def clean_held_at(self) -> datetime:
+        value = self.cleaned_data["held_at"]
+        if value > timezone.now():
+            raise forms.ValidationError(_("A session cannot be recorded before it is held."))
+        return value
+
+
+class AgreementForm(forms.Form):
+    """调解协议书: what the mediator writes; the parties come from the case."""
+
+    facts = forms.CharField(label=_("Facts"), max_length=TEXT_MAX, widget=_textarea(4))
+    points_in_dispute = forms.CharField(label=_("Points in dispute"), max_length=TEXT_MAX, widget=_textarea(3))
+    terms = forms.CharField(label=_("What was agreed"), max_length=TEXT_MAX, widget=_textarea(4))
+    performance_method = forms.CharField(
+        label=_("How and by when it is performed"), max_length=TEXT_MAX, widget=_textarea(2)
+    )
+    perform_by = forms.DateField(
+        label=_("Perform by"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The date by which the agreement must be performed, if there is one."),
+    )
+
+    def clean_perform_by(self):
+        value = self.cleaned_data.get("perform_by")
+        if value is not None and value < timezone.localdate():
+            raise forms.ValidationError(_("The date to perform by cannot be in the past."))
+        return value
+
+    @staticmethod
+    def initial_for(case: Dispute) -> dict:
+        agreement = Agreement.objects.filter(dispute=case).first()
+        if agreement is None:
+            return workbench.agreement_proposal(case)
+        return {name: getattr(agreement, name) for name in (*workbench.AGREEMENT_TEXT_FIELDS, "perform_by")}
+
+
+class ReportBackForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[(o.value, o.label) for o in Outcome if o != Outcome.WITHDRAWN],
+        widget=forms.RadioSelect,
+    )
+    referral_reference = forms.CharField(
+        label=_("Court case number or police reference"),
+        max_length=workbench.REFERRAL_MAX,
+        required=False,
+        help_text=_("Required when the case goes to litigation or to the police."),
+    )
+    reason = forms.CharField(
+        label=_("Summary of the handling"), max_length=REASON_MAX, required=False, widget=_textarea(3)
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        outcome = cleaned.get("outcome")
+        if outcome in (Outcome.LITIGATION, Outcome.POLICE):
+            try:
+                cleaned["referral_reference"] = workbench.clean_referral_reference(
+                    cleaned.get("referral_reference"), outcome=outcome
+                )
+            except ApplicationError as exc:
+                self.add_error("referral_reference", str(exc.message))
+        return cleaned
+
+
+class PerformanceForm(forms.Form):
+    performance = forms.ChoiceField(
+        label=_("Was the agreement performed?"),
+        choices=[
+            (Agreement.Performance.PERFORMED.value, Agreement.Performance.PERFORMED.label),
+            (Agreement.Performance.NOT_PERFORMED.value, Agreement.Performance.NOT_PERFORMED.label),
+        ],
+        widget=forms.RadioSelect,
+    )
+    remarks = forms.CharField(label=_("Remarks"), max_length=TEXT_MAX, required=False, widget=_textarea(2))

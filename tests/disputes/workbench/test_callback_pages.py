@@ -1,0 +1,319 @@
+"""The callers' queue and record form (pages and API): order, jurisdiction, roles, the logged phone reveal."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from core.models import PersonalDataAccess
+from disputes import callbacks
+from disputes.models import Agreement, CallbackAttempt, Deadline
+from disputes.rules.enums import DeadlineKind, PartyRole, Status
+from disputes.staff import callbacks as pages
+from grids.models import Role
+from tests.disputes.cases import case_in
+from tests.factories import PartyFactory
+
+PHONE = "13812345678"
+
+
+def awaiting_case(tree, category, departments, *, due_in: timedelta, grid=None, name="张三丰", phone=PHONE):
+    case = case_in(Status.AWAITING_CALLBACK, grid=grid or tree.grid_a, category=category, department=departments["a"])
+    Deadline.objects.filter(dispute=case, kind=DeadlineKind.CALLBACK).update(due_at=timezone.now() + due_in)
+    PartyFactory(dispute=case, role=PartyRole.APPLICANT, name=name, phone=phone)
+    return case
+
+
+@pytest.fixture
+def queue(tree, category, departments):
+    """Three cases awaiting their callback in township A (one overdue), one in township B, one closed in A."""
+    cases = {
+        "later": awaiting_case(tree, category, departments, due_in=timedelta(days=5)),
+        "overdue": awaiting_case(tree, category, departments, due_in=-timedelta(days=1)),
+        "soon": awaiting_case(tree, category, departments, due_in=timedelta(hours=3)),
+        "elsewhere": awaiting_case(tree, category, departments, due_in=-timedelta(days=2), grid=tree.grid_b),
+        "closed": case_in(Status.CLOSED, grid=tree.grid_a, category=category, department=departments["a"]),
+    }
+    # A nearer deadline of another kind does not move a case in the callback queue.
+    Deadline.objects.filter(dispute=cases["later"], kind=DeadlineKind.PERFORMANCE).update(
+        due_at=timezone.now() - timedelta(days=3)
+    )
+    return cases
+
+
+def logged_in(client, user):
+    client.force_login(user)
+    return client
+
+
+def api_for(user) -> APIClient:
+    client = APIClient()
+    client.force_login(user)
+    return client
+
+
+# --- The selector ---------------------------------------------------------------------------------
+
+
+def test_the_queue_lists_the_oldest_due_first_and_only_in_the_callers_area(queue, staff_a):
+    rows = list(callbacks.callback_queue(user=staff_a[Role.CALLBACK_CALLER]))
+    assert [c.pk for c in rows] == [queue["overdue"].pk, queue["soon"].pk, queue["later"].pk]
+
+
+def test_the_county_supervisor_sees_both_townships(queue, make_staff, tree):
+    supervisor = make_staff(Role.SUPERVISOR, area=tree.county)
+    rows = list(callbacks.callback_queue(user=supervisor))
+    assert [c.pk for c in rows] == [queue["elsewhere"].pk, queue["overdue"].pk, queue["soon"].pk, queue["later"].pk]
+
+
+@pytest.mark.parametrize("role", [Role.MEDIATOR, Role.DEPARTMENT_STAFF, Role.DISPATCHER])
+def test_the_queue_is_empty_for_other_roles(queue, staff_a, role):
+    assert not callbacks.callback_queue(user=staff_a[role]).exists()
+
+
+def test_keyset_pages_follow_each_other_without_gaps(queue, staff_a):
+    base = callbacks.callback_queue(user=staff_a[Role.CALLBACK_CALLER])
+    first = list(base[:2])
+    rest = list(callbacks.callback_queue_after(base, callbacks.queue_cursor(first[-1])))
+    assert [c.pk for c in first + rest] == [queue["overdue"].pk, queue["soon"].pk, queue["later"].pk]
+    assert [c.pk for c in callbacks.callback_queue_after(base, "garbage")] == [c.pk for c in first + rest]
+
+
+def test_the_queue_costs_the_same_number_of_queries_whatever_the_page(queue, staff_a, tree, category, departments):
+    caller = staff_a[Role.CALLBACK_CALLER]
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            for case in callbacks.callback_queue(user=caller)[:25]:
+                callbacks.attempts_this_round(case)
+                list(case.applicants)
+        return len(ctx.captured_queries)
+
+    few = count()
+    for n in range(6):
+        awaiting_case(tree, category, departments, due_in=timedelta(days=n + 1))
+    assert count() == few
+
+
+# --- The queue page -------------------------------------------------------------------------------
+
+
+def test_the_queue_page_masks_the_applicant_and_says_what_is_overdue(client, queue, staff_a):
+    response = logged_in(client, staff_a[Role.CALLBACK_CALLER]).get("/en/work/callbacks/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    positions = [html.index(queue[key].tracking_number_display) for key in ("overdue", "soon", "later")]
+    assert positions == sorted(positions)
+    assert queue["elsewhere"].tracking_number_display not in html
+    assert queue["closed"].tracking_number_display not in html
+    assert "张**" in html and "张三丰" not in html
+    assert PHONE not in html and "138****5678" in html
+    assert "Overdue by 1" in html and "Due in" in html
+    assert not PersonalDataAccess.objects.exists(), "the list shows nothing in clear"
+
+
+def test_the_queue_page_pages_by_keyset(client, queue, staff_a, monkeypatch):
+    monkeypatch.setattr(pages, "PAGE_SIZE", 2)
+    client = logged_in(client, staff_a[Role.CALLBACK_CALLER])
+    first = client.get("/en/work/callbacks/").content.decode()
+    assert queue["later"].tracking_number_display not in first
+    after = callbacks.queue_cursor(
+        callbacks.callback_queue(user=staff_a[Role.CALLBACK_CALLER]).get(pk=queue["soon"].pk)
+    )
+    assert f"?after={after}" in first
+    second = client.get(f"/en/work/callbacks/?after={after}").content.decode()
+    assert queue["later"].tracking_number_display in second
+    assert queue["overdue"].tracking_number_display not in second
+
+
+@pytest.mark.parametrize("role", [Role.MEDIATOR, Role.DEPARTMENT_STAFF, Role.DISPATCHER])
+def test_other_roles_may_not_open_the_callback_pages(client, queue, staff_a, role):
+    client = logged_in(client, staff_a[role])
+    assert client.get("/work/callbacks/").status_code == 403
+    assert client.get(f"/work/callbacks/{queue['soon'].tracking_number}/").status_code == 403
+    assert client.post(f"/work/callbacks/{queue['soon'].tracking_number}/", {"reached": "no"}).status_code == 403
+    assert not CallbackAttempt.objects.exists()
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, queue):
+    response = client.get("/work/callbacks/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_nav_shows_callbacks_to_callers_only(client, staff_a):
+    caller_html = logged_in(client, staff_a[Role.CALLBACK_CALLER]).get("/en/work/callbacks/").content.decode()
+    assert 'href="/en/work/callbacks/"' in caller_html
+    assert 'href="/en/work/spot-checks/"' not in caller_html
+    client.logout()
+    mediator_html = logged_in(client, staff_a[Role.MEDIATOR]).get("/en/track/").content.decode()
+    assert "/work/callbacks/" not in mediator_html
+
+
+# --- The record form ------------------------------------------------------------------------------
+
+
+def test_opening_the_form_shows_the_phone_in_clear_and_logs_the_view(client, queue, staff_a):
+    case = queue["soon"]
+    PartyFactory(dispute=case, role=PartyRole.RESPONDENT, name="王五", phone="13700137000")
+    Agreement.objects.create(
+        dispute=case,
+        facts="噪音",
+        points_in_dispute="施工时间",
+        terms="每晚八点后停止施工",
+        performance_method="自行履行",
+    )
+    caller = staff_a[Role.CALLBACK_CALLER]
+    response = logged_in(client, caller).get(f"/en/work/callbacks/{case.tracking_number}/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert PHONE in html and f'href="tel:{PHONE}"' in html
+    assert "13700137000" not in html and "137****7000" in html, "the other side stays masked"
+    assert "每晚八点后停止施工" in html
+    applicant = case.parties.get(role=PartyRole.APPLICANT)
+    row = PersonalDataAccess.objects.get()
+    assert (row.user, row.action, row.what, row.case_ref, row.object_id) == (
+        caller,
+        "reveal",
+        "party.phone",
+        case.tracking_number,
+        applicant.pk,
+    )
+    assert PHONE not in str(row.detail)
+
+
+def test_a_caller_of_another_area_gets_404(client, queue, make_staff, tree):
+    outsider = make_staff(Role.CALLBACK_CALLER, area=tree.town_b)
+    client = logged_in(client, outsider)
+    number = queue["soon"].tracking_number
+    assert client.get(f"/work/callbacks/{number}/").status_code == 404
+    assert (
+        client.post(f"/work/callbacks/{number}/", {"reached": "yes", "satisfaction": "dissatisfied"}).status_code == 404
+    )
+    assert not PersonalDataAccess.objects.exists()
+    assert not CallbackAttempt.objects.exists()
+
+
+def test_a_case_no_longer_awaiting_shows_no_form_and_no_phone(client, queue, staff_a):
+    case = queue["closed"]
+    PartyFactory(dispute=case, role=PartyRole.APPLICANT, phone=PHONE)
+    response = logged_in(client, staff_a[Role.CALLBACK_CALLER]).get(f"/en/work/callbacks/{case.tracking_number}/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "This case is not awaiting its callback." in html
+    assert PHONE not in html and 'name="reached"' not in html
+    assert not PersonalDataAccess.objects.exists()
+
+
+def test_an_unanswered_call_from_the_form_returns_to_the_queue(client, queue, staff_a):
+    case = queue["soon"]
+    client = logged_in(client, staff_a[Role.CALLBACK_CALLER])
+    response = client.post(f"/en/work/callbacks/{case.tracking_number}/", {"reached": "no", "remarks": "关机"})
+    assert response.status_code == 302
+    assert response["Location"] == f"/en/work/callbacks/?recorded={case.tracking_number}"
+    attempt = CallbackAttempt.objects.get(dispute=case)
+    assert (attempt.reached, attempt.remarks, attempt.caller) == (False, "关机", staff_a[Role.CALLBACK_CALLER])
+    html = client.get(response["Location"]).content.decode()
+    assert "Callback recorded for case" in html and "1 unanswered call of 3" in html
+
+
+def test_a_dissatisfied_answer_from_the_form_reopens_the_case(client, queue, staff_a):
+    case = queue["soon"]
+    client = logged_in(client, staff_a[Role.CALLBACK_CALLER])
+    data = {"reached": "yes", "satisfaction": "dissatisfied", "remarks": "没有赔偿"}
+    assert client.post(f"/work/callbacks/{case.tracking_number}/", data).status_code == 302
+    case.refresh_from_db()
+    assert (case.status, case.reopened_count) == (Status.REOPENED, 1)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"reached": "yes"}, "Record how satisfied the party is."),
+        ({"reached": "no", "satisfaction": "satisfied"}, "A party who was not reached cannot give an opinion."),
+    ],
+)
+def test_form_errors_are_shown_beside_the_field(client, queue, staff_a, data, message):
+    case = queue["soon"]
+    response = logged_in(client, staff_a[Role.CALLBACK_CALLER]).post(
+        f"/en/work/callbacks/{case.tracking_number}/", data
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    error = html[html.index('id="id_satisfaction_error"') :]
+    assert error.split("</p>")[0].endswith(message)
+    assert 'aria-describedby="id_satisfaction_error"' in html
+    assert not CallbackAttempt.objects.exists()
+
+
+# --- The API --------------------------------------------------------------------------------------
+
+
+def test_the_api_queue_is_ordered_masked_and_in_the_callers_area(queue, staff_a):
+    case = queue["soon"]
+    CallbackAttempt.objects.create(dispute=case, reached=False, caller=staff_a[Role.CALLBACK_CALLER])
+    response = api_for(staff_a[Role.CALLBACK_CALLER]).get("/api/v1/callbacks/")
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [r["tracking_number"] for r in results] == [queue[k].tracking_number for k in ("overdue", "soon", "later")]
+    assert [r["overdue"] for r in results] == [True, False, False]
+    soon = results[1]
+    assert soon["applicant"] == {"name": "张**", "phone": "138****5678"}
+    assert soon["unanswered"] == 1 and len(soon["attempts"]) == 1
+
+
+def test_the_api_queue_refuses_other_roles(queue, staff_a):
+    response = api_for(staff_a[Role.MEDIATOR]).get("/api/v1/callbacks/")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "wrong_role"
+
+
+def test_the_api_records_an_attempt(queue, staff_a):
+    case = queue["soon"]
+    response = api_for(staff_a[Role.CALLBACK_CALLER]).post(
+        f"/api/v1/callbacks/{case.tracking_number}/attempts/",
+        {"reached": True, "satisfaction": "basically_satisfied", "remarks": "还行"},
+        format="json",
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["status"], body["callback_result"], body["attempt"]["satisfaction"]) == (
+        "closed",
+        "basically_satisfied",
+        "basically_satisfied",
+    )
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [{"reached": True}, {"reached": False, "satisfaction": "satisfied"}, {"reached": True, "satisfaction": "meh"}],
+)
+def test_the_api_validates_satisfaction_against_reached(queue, staff_a, payload):
+    case = queue["soon"]
+    response = api_for(staff_a[Role.CALLBACK_CALLER]).post(
+        f"/api/v1/callbacks/{case.tracking_number}/attempts/", payload, format="json"
+    )
+    assert response.status_code == 400
+    assert "satisfaction" in response.json()["error"]["fields"]
+    assert not CallbackAttempt.objects.exists()
+
+
+def test_the_api_refuses_a_mediator_and_hides_other_areas(queue, staff_a, make_staff, tree):
+    number = queue["soon"].tracking_number
+    payload = {"reached": False}
+    mediator = api_for(staff_a[Role.MEDIATOR]).post(f"/api/v1/callbacks/{number}/attempts/", payload, format="json")
+    assert mediator.status_code == 403
+    outsider = api_for(make_staff(Role.CALLBACK_CALLER, area=tree.town_b))
+    assert outsider.post(f"/api/v1/callbacks/{number}/attempts/", payload, format="json").status_code == 404
+    assert not CallbackAttempt.objects.exists()
+
+
+def test_an_empty_form_asks_whether_the_party_was_reached(client, queue, staff_a):
+    case = queue["soon"]
+    response = logged_in(client, staff_a[Role.CALLBACK_CALLER]).post(f"/en/work/callbacks/{case.tracking_number}/", {})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="id_reached_error"' in html
+    assert not CallbackAttempt.objects.exists()
