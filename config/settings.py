@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -112,6 +113,10 @@ else:
 
 if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    # Tests read the replica through the test database itself.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+# Dashboard reads go to the replica when there is one (config/db_router.py).
+DATABASE_ROUTERS = ["config.db_router.ReportingRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -216,6 +221,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_BEAT_SCHEDULE = {
     "sweep-unrouted": {"task": "disputes.tasks.sweep_unrouted", "schedule": timedelta(minutes=1)},
     "sweep-deadlines": {"task": "disputes.tasks.sweep_deadlines", "schedule": timedelta(minutes=1)},
+    # Dashboard rollups (disputes/dashboard/rollups.py): the last 14 days every 5 minutes, all of it nightly.
+    "refresh-rollups": {"task": "disputes.dashboard.refresh_rollups", "schedule": timedelta(minutes=5)},
+    "rebuild-rollups": {"task": "disputes.dashboard.rebuild_rollups", "schedule": crontab(hour=3, minute=17)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -504,3 +504,74 @@ class SpotCheck(models.Model):
     def __str__(self) -> str:
         return f"{self.dispute_id} {self.result}"
 
+
+class DisputeRollup(models.Model):
+    """汇总表: the dashboard's counts per day (or month) × village-level area × one breakdown.
+
+    Written only by `disputes.dashboard.rollups` (set-based SQL); the dashboard
+    reads nothing else for its figures. One row per (grain, day, area_path,
+    dimension, value): `dimension` "all" holds the area's totals, the other
+    dimensions split them by lead department, category, colour or channel. Each
+    count is keyed by the day of its own event (submitted, reported back,
+    closed, dispatched, returned): see `disputes.statistics` for what each means.
+    """
+
+    class Grain(models.IntegerChoices):
+        DAY = 1, "day"
+        MONTH = 2, "month"
+        # The state at the last refresh (overdue cases), replaced wholesale every time.
+        NOW = 3, "now"
+
+    grain = models.PositiveSmallIntegerField(choices=Grain.choices)
+    # The local (Asia/Shanghai) day; for the month grain, the first day of the month.
+    day = models.DateField()
+    # The case's path cut to the village level: drill-downs group on its prefixes.
+    area_path = models.CharField(max_length=255)
+    dimension = models.CharField(max_length=12)
+    value = models.CharField(max_length=40, blank=True)
+
+    submitted = models.PositiveIntegerField(default=0)
+    repeat = models.PositiveIntegerField(default=0)
+    concluded = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    agreement = models.PositiveIntegerField(default=0)
+    litigation = models.PositiveIntegerField(default=0)
+    police = models.PositiveIntegerField(default=0)
+    on_time = models.PositiveIntegerField(default=0)
+    reopened = models.PositiveIntegerField(default=0)
+    reached = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    unreachable = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    withdrawn = models.PositiveIntegerField(default=0)
+    dispatched = models.PositiveIntegerField(default=0)
+    returned = models.PositiveIntegerField(default=0)
+    resolve_seconds = models.BigIntegerField(default=0)
+    # Days-to-resolve histogram (bucket bounds in disputes.statistics.DAY_BUCKETS), for the median.
+    h0 = models.PositiveIntegerField(default=0)
+    h1 = models.PositiveIntegerField(default=0)
+    h2 = models.PositiveIntegerField(default=0)
+    h3 = models.PositiveIntegerField(default=0)
+    h4 = models.PositiveIntegerField(default=0)
+    h5 = models.PositiveIntegerField(default=0)
+    h6 = models.PositiveIntegerField(default=0)
+    h7 = models.PositiveIntegerField(default=0)
+    h8 = models.PositiveIntegerField(default=0)
+    h9 = models.PositiveIntegerField(default=0)
+    h10 = models.PositiveIntegerField(default=0)
+    h11 = models.PositiveIntegerField(default=0)
+    h12 = models.PositiveIntegerField(default=0)
+    # Only in the NOW rows: unfinished cases past their nearest deadline at the last refresh.
+    overdue = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["dimension", "grain", "area_path", "day"],
+                name="rollup_dim_area_day",
+                opclasses=["varchar_pattern_ops", "int2_ops", "varchar_pattern_ops", "date_ops"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.area_path} {self.dimension}={self.value}"

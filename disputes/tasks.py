@@ -36,3 +36,7 @@ def retriage_dispute(dispute_id: int) -> None:
 
     if services.Dispute.objects.filter(pk=dispute_id).exists():
         services.dispute_retriage(dispute=dispute_id, actor=Actor.system(), cause="supplemented")
+
+
+# The dashboard's beat tasks live beside the dashboard; importing them here registers them with the worker.
+from disputes.dashboard import tasks as _dashboard_tasks  # noqa: E402, F401

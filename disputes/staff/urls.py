@@ -1,5 +1,5 @@
 """The staff workbench pages, under the disputes namespace (e.g. `disputes:queue`)."""
 
-from disputes.staff import callbacks, case, queue
+from disputes.staff import callbacks, case, dashboard, queue
 
-urlpatterns = [*queue.urlpatterns, *case.urlpatterns, *callbacks.urlpatterns]
+urlpatterns = [*queue.urlpatterns, *case.urlpatterns, *callbacks.urlpatterns, *dashboard.urlpatterns]

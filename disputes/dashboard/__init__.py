@@ -1,0 +1,1 @@
+"""仪表盘: the supervisor's dashboard — rollups, reads, periods and exports."""

@@ -1,0 +1,345 @@
+"""The dashboard's reads: figures from the rollup table only, plus one indexed query for the overdue list.
+
+Jurisdiction: a supervisor sees their area and the areas below it; admins (and
+superusers) the whole tree; everyone else nothing (`dashboard_home_area`
+returns None and the page answers 403). An area outside the user's answers
+404 (`dashboard_area`), so its existence is not revealed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import F, Q, QuerySet, Sum
+from django.db.models.functions import Substr
+from django.http import Http404
+
+from core.masking import mask_name
+from disputes.dashboard.periods import Period
+from disputes.dashboard.rollups import village_path_length
+from disputes.models import Category, DisputeRollup, Party
+from disputes.rules.enums import OPEN_STATUSES, Channel, Colour, PartyRole
+from disputes.selectors import disputes_visible_to, staff_profile
+from disputes.statistics import COUNT_FIELDS, Figures
+from grids.models import Area, AreaLevel, Department, Role
+
+DASHBOARD_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
+OVERDUE_LIMIT = 50
+SUMS = {name: Sum(name) for name in COUNT_FIELDS}
+
+
+def _counts(row: dict) -> dict:
+    return {name: row.get(name) or 0 for name in COUNT_FIELDS}
+
+
+# --- Jurisdiction ---------------------------------------------------------------------------------------
+
+
+def dashboard_home_area(user) -> Area | None:
+    """The area a user's dashboard opens on: a supervisor's own, the top of the tree for admins; else None."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    profile = staff_profile(user)
+    if user.is_superuser or (profile is not None and profile.role == Role.ADMIN):
+        return Area.objects.get_first_root_node()
+    if profile is not None and profile.role == Role.SUPERVISOR:
+        return profile.area
+    return None
+
+
+def dashboard_area(user, code: str | None) -> Area:
+    """The area `code` if the user may see it (their area or below); Http404 otherwise."""
+    home = dashboard_home_area(user)
+    if home is None:
+        raise Http404
+    if not code:
+        return home
+    area = Area.objects.filter(code=code).first()
+    if area is None:
+        raise Http404
+    is_admin = user.is_superuser or getattr(staff_profile(user), "role", None) == Role.ADMIN
+    if not is_admin and not area.path.startswith(home.path):
+        raise Http404
+    return area
+
+
+def area_trail(area: Area, home: Area) -> list[Area]:
+    """The breadcrumb from the user's home area down to `area`."""
+    ancestors = [a for a in Area.objects.get_ancestors(area) if a.path.startswith(home.path)] if area != home else []
+    return [*ancestors, area]
+
+
+# --- Rollup reads -------------------------------------------------------------------------------------
+
+
+def _period_q(period: Period, month_paths: list[str], area_path: str) -> Q:
+    """Whole months from the month rows of exactly `month_paths`; the edges from the day rows under `area_path`."""
+    months, day_ranges = period.segments()
+    q = Q(pk__in=[])
+    if months:
+        paths = {"area_path": month_paths[0]} if len(month_paths) == 1 else {"area_path__in": month_paths}
+        q |= Q(grain=DisputeRollup.Grain.MONTH, day__in=months, **paths)
+    for start, end in day_ranges:
+        q |= Q(grain=DisputeRollup.Grain.DAY, day__gte=start, day__lt=end, area_path__startswith=area_path)
+    return q
+
+
+def _rollups(area_path: str, period: Period, dimension: str = "all", month_paths=None) -> QuerySet[DisputeRollup]:
+    return DisputeRollup.objects.filter(_period_q(period, month_paths or [area_path], area_path), dimension=dimension)
+
+
+def _now_rows(area_path: str, dimension: str = "all") -> QuerySet[DisputeRollup]:
+    return DisputeRollup.objects.filter(
+        grain=DisputeRollup.Grain.NOW, dimension=dimension, area_path__startswith=area_path
+    )
+
+
+def area_figures(area: Area, period: Period) -> Figures:
+    """The headline figures of an area (and below) over a period, and its overdue cases now."""
+    overdue = _now_rows(area.path).aggregate(n=Sum("overdue"))["n"] or 0
+    return Figures(_counts(_rollups(area.path, period).aggregate(**SUMS)), area.population, overdue)
+
+
+def figures_for_path(area_path: str, period: Period, population: int = 0) -> Figures:
+    return Figures(_counts(_rollups(area_path, period).aggregate(**SUMS)), population)
+
+
+def can_drill(area: Area) -> bool:
+    """Rollups go down to villages: a village's grids are not split."""
+    return len(area.path) < village_path_length()
+
+
+def child_rows(area: Area, period: Period) -> list[tuple[Area, Figures]]:
+    """One row per child area (every child, with zeros where nothing happened), in tree order."""
+    if not can_drill(area):
+        return []
+    length = len(area.path) + Area.steplen
+    children = list(Area.objects.get_children(area).order_by("path"))
+    grouped = {
+        row["prefix"]: _counts(row)
+        for row in _rollups(area.path, period, month_paths=[c.path for c in children] or [area.path + "-"])
+        .annotate(prefix=Substr("area_path", 1, length))
+        .values("prefix")
+        .annotate(**SUMS)
+        .order_by()
+    }
+    overdue = dict(
+        _now_rows(area.path)
+        .annotate(prefix=Substr("area_path", 1, length))
+        .values("prefix")
+        .annotate(n=Sum("overdue"))
+        .order_by()
+        .values_list("prefix", "n")
+    )
+    return [
+        (
+            child,
+            Figures(grouped.get(child.path) or Figures.empty().counts, child.population, overdue.get(child.path, 0)),
+        )
+        for child in children
+    ]
+
+
+def _dimension_labels(dimension: str, values: list[str]) -> dict[str, str]:
+    if dimension == "department":
+        ids = [int(v) for v in values if v.isdigit()]
+        return {str(d.pk): d.display_name for d in Department.objects.filter(pk__in=ids)}
+    if dimension == "category":
+        ids = [int(v) for v in values if v.isdigit()]
+        return {str(c.pk): c.display_name for c in Category.objects.filter(pk__in=ids)}
+    if dimension == "colour":
+        return {v: str(Colour(int(v)).label) for v in values if v.isdigit() and int(v) in Colour.values}
+    if dimension == "channel":
+        return {v: str(Channel(v).label) for v in values if v in Channel.values}
+    return {}
+
+
+@dataclass(frozen=True)
+class DimensionRow:
+    value: str
+    label: str
+    figures: Figures
+
+
+BREAKDOWNS = ("department", "category", "colour", "channel")
+
+
+def breakdown_rows(area: Area, period: Period, dimensions=BREAKDOWNS) -> dict[str, list[DimensionRow]]:
+    """Rows by lead department, category, colour and channel (two queries for all four); most cases first."""
+    dimensions = tuple(dimensions)
+    rows: dict[str, dict[str, dict]] = {d: {} for d in dimensions}
+    period_rows = (
+        DisputeRollup.objects.filter(_period_q(period, [area.path], area.path), dimension__in=dimensions)
+        .values("dimension", "value")
+        .annotate(**SUMS)
+        .order_by()
+    )
+    for row in period_rows:
+        rows[row["dimension"]][row["value"]] = _counts(row)
+    overdue: dict[tuple[str, str], int] = {
+        (dimension, value): n
+        for dimension, value, n in DisputeRollup.objects.filter(
+            grain=DisputeRollup.Grain.NOW, dimension__in=dimensions, area_path__startswith=area.path
+        )
+        .values("dimension", "value")
+        .annotate(n=Sum("overdue"))
+        .order_by()
+        .values_list("dimension", "value", "n")
+    }
+    for dimension, value in overdue:
+        rows[dimension].setdefault(value, Figures.empty().counts)
+    result = {}
+    for dimension, by_value in rows.items():
+        labels = _dimension_labels(dimension, list(by_value))
+        items = [
+            DimensionRow(value, labels.get(value, value or "—"), Figures(counts, 0, overdue.get((dimension, value), 0)))
+            for value, counts in by_value.items()
+        ]
+        if dimension == "colour":
+            items.sort(key=lambda r: int(r.value) if r.value.isdigit() else 99)
+        else:
+            items.sort(key=lambda r: (-r.figures["submitted"], -r.figures["dispatched"], r.label))
+        result[dimension] = items
+    return result
+
+
+def dimension_rows(area: Area, period: Period, dimension: str) -> list[DimensionRow]:
+    """Rows of one breakdown (see `breakdown_rows`)."""
+    return breakdown_rows(area, period, (dimension,))[dimension]
+
+
+def trend_rows(area: Area, period: Period, months: int = 12) -> list[tuple[date, Figures]]:
+    """The 12 months ending with the period's last month, from the month rows."""
+    wanted = period.trend_months(months)
+    grouped = {
+        row["day"]: _counts(row)
+        for row in DisputeRollup.objects.filter(
+            dimension="all", grain=DisputeRollup.Grain.MONTH, day__in=wanted, area_path=area.path
+        )
+        .values("day")
+        .annotate(**SUMS)
+        .order_by()
+    }
+    return [(month, Figures(grouped.get(month) or Figures.empty().counts, area.population)) for month in wanted]
+
+
+@dataclass(frozen=True)
+class RankRow:
+    rank: int | None
+    area: Area
+    figures: Figures
+
+
+def ranking_rows(area: Area, period: Period, level: int) -> list[RankRow]:
+    """排名通报: the townships (or villages) in the area ranked by on-time rate for the period's last month.
+
+    Ties share a rank; areas with nothing concluded come last, unranked. Ties on the
+    rate are listed by cases concluded (more first), then by name.
+    """
+    candidates = list(Area.objects.filter(path__startswith=area.path, level=level).order_by("path"))
+    if not candidates:
+        return []
+    month = period.ranking_month()
+    grouped = {
+        row["prefix"]: _counts(row)
+        for row in DisputeRollup.objects.filter(
+            dimension="all", grain=DisputeRollup.Grain.MONTH, day=month, area_path__in=[a.path for a in candidates]
+        )
+        .values(prefix=F("area_path"))
+        .annotate(**SUMS)
+        .order_by()
+    }
+    scored = [(a, Figures(grouped.get(a.path) or Figures.empty().counts, a.population)) for a in candidates]
+    scored.sort(
+        key=lambda item: (
+            item[1].on_time_rate.value is None,
+            -(item[1].on_time_rate.value or 0),
+            -item[1]["concluded"],
+            item[0].name,
+        )
+    )
+    rows: list[RankRow] = []
+    previous_rate = None
+    rank = 0
+    for position, (a, figures) in enumerate(scored, start=1):
+        rate = figures.on_time_rate
+        if rate.value is None:
+            rows.append(RankRow(None, a, figures))
+            continue
+        key = (rate.numerator * 1.0) / rate.denominator
+        if key != previous_rate:
+            rank = position
+            previous_rate = key
+        rows.append(RankRow(rank, a, figures))
+    return rows
+
+
+RANKING_LEVELS = (AreaLevel.TOWNSHIP, AreaLevel.VILLAGE)
+
+
+# --- The overdue list ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    tracking_number: str
+    tracking_number_display: str
+    applicant: str  # masked
+    category: str
+    department: str
+    status: str
+    colour: int
+    colour_label: str
+    due_at: datetime
+
+
+def overdue_cases(user, area: Area, *, now: datetime, limit: int = OVERDUE_LIMIT) -> list[OverdueRow]:
+    """Open cases in the area whose nearest deadline has passed: red first, then the most overdue.
+
+    Read through `disputes_visible_to`, in the order of the queue's partial index
+    (migration 0007: colour, COALESCE(next_due_at, ∞), id over the open statuses),
+    so PostgreSQL walks the index and stops after `limit` rows. How many there are
+    in all comes from the rollups' NOW rows (`area_figures(...).overdue`).
+    """
+    from disputes.queue import DueKey
+
+    cases = list(
+        disputes_visible_to(user)
+        .filter(status__in=OPEN_STATUSES, area_path__startswith=area.path)
+        .annotate(due=DueKey(F("next_due_at")))
+        .filter(due__lt=now)
+        .select_related("category", "lead_department")
+        .only(
+            "tracking_number",
+            "status",
+            "colour",
+            "next_due_at",
+            "category__name",
+            "category__name_en",
+            "lead_department__name",
+            "lead_department__name_en",
+        )
+        .order_by("colour", "due", "pk")[:limit]
+    )
+    names: dict[int, str] = {}
+    for dispute_id, name in (
+        Party.objects.filter(dispute_id__in=[c.pk for c in cases], role=PartyRole.APPLICANT)
+        .order_by("dispute_id", "pk")
+        .values_list("dispute_id", "name")
+    ):
+        names.setdefault(dispute_id, name)
+    return [
+        OverdueRow(
+            tracking_number=c.tracking_number,
+            tracking_number_display=c.tracking_number_display,
+            applicant=mask_name(names.get(c.pk, "")),
+            category=c.category.display_name,
+            department=c.lead_department.display_name if c.lead_department else "",
+            status=str(c.get_status_display()),
+            colour=c.colour,
+            colour_label=str(c.get_colour_display()),
+            due_at=c.next_due_at,
+        )
+        for c in cases
+    ]

@@ -1,0 +1,306 @@
+"""统计口径: the figures the centres report, defined once.
+
+Every figure here is a pure function of counts; the counts come from the
+rollup table (`disputes.dashboard.rollups`) or, in the tests, from a brute-force
+pass over the cases. Each count is attributed to the period by the date of its
+own event, in local time (Asia/Shanghai):
+
+* submitted, repeat — the day the case was submitted (登记);
+* concluded, resolved, agreement, litigation, police, on_time, reopened,
+  days to resolve, and the callback verdicts — the day of the report-back
+  (反馈, `reported_at`), i.e. the period in which the case was concluded;
+* closed, withdrawn — the day the case was closed (`closed_at`);
+* dispatched, returned — the day of the dispatch (派单) or return (退回) event.
+
+A case is counted by its *current* state: a case reopened after its callback
+leaves "concluded" until it is reported back again, and then counts once, on the
+day of its latest report-back, with its latest callback verdict.
+
+The resolution rate (化解率) is **resolved ÷ concluded**: of the cases reported
+back in the period with an outcome (agreement, resolved otherwise, referred to
+litigation, referred to the police), the share resolved (by agreement or
+otherwise). Withdrawn cases are left out (the parties dropped them: no verdict
+on the centre's work) and so are cases still being handled (so a recent month
+is not dragged down by work in progress). This is how the seeds' 97–99.8 %
+figures read: resolved among the disputes dealt with (调处), not among all
+registered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import gettext_lazy as _
+
+EMPTY = "—"
+DAY_SECONDS = 86_400
+
+# Days-to-resolve histogram: bucket i holds cases with lower <= days < upper. The
+# bounds follow the clocks (red 3 days, yellow 15, white 30) so the median is
+# exact enough where it matters. The last bucket is open-ended.
+DAY_BUCKETS: tuple[tuple[int, int | None], ...] = (
+    (0, 1),
+    (1, 2),
+    (2, 3),
+    (3, 5),
+    (5, 7),
+    (7, 10),
+    (10, 15),
+    (15, 20),
+    (20, 30),
+    (30, 45),
+    (45, 60),
+    (60, 90),
+    (90, None),
+)
+HISTOGRAM_FIELDS = tuple(f"h{i}" for i in range(len(DAY_BUCKETS)))
+
+# The counts of the rollup table, summed over an area and a period.
+COUNT_FIELDS = (
+    "submitted",
+    "repeat",
+    "concluded",
+    "resolved",
+    "agreement",
+    "litigation",
+    "police",
+    "on_time",
+    "reopened",
+    "reached",
+    "satisfied",
+    "unreachable",
+    "closed",
+    "withdrawn",
+    "dispatched",
+    "returned",
+    "resolve_seconds",
+    *HISTOGRAM_FIELDS,
+)
+
+
+def bucket_of(seconds: int) -> int:
+    """The histogram bucket of a case resolved in `seconds`."""
+    for index, (_lower, upper) in enumerate(DAY_BUCKETS):
+        if upper is None or seconds < upper * DAY_SECONDS:
+            return index
+    return len(DAY_BUCKETS) - 1  # pragma: no cover - the last bucket is open-ended
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A share with its parts. Shown as "97.5%", or "—" when nothing was counted (never 0% or an error)."""
+
+    numerator: int
+    denominator: int
+
+    @property
+    def value(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+    @property
+    def percent(self) -> Decimal | None:
+        """Percentage rounded half-up to one decimal place."""
+        if not self.denominator:
+            return None
+        return (Decimal(self.numerator) * 100 / Decimal(self.denominator)).quantize(
+            Decimal("0.1"), rounding=ROUND_HALF_UP
+        )
+
+    def display(self) -> str:
+        percent = self.percent
+        return EMPTY if percent is None else f"{percent}%"
+
+    def fraction(self) -> str:
+        return f"{self.numerator} / {self.denominator}"
+
+    def __str__(self) -> str:
+        return self.display()
+
+
+def _number(value: float | None, places: int = 1) -> str:
+    if value is None:
+        return EMPTY
+    quantum = Decimal(1).scaleb(-places)
+    return str(Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP))
+
+
+# --- The definitions --------------------------------------------------------------------------------
+
+
+def resolution_rate(counts: dict) -> Rate:
+    """化解率. Numerator: cases concluded in the period with outcome "resolved by agreement" or
+    "resolved otherwise". Denominator: cases concluded (reported back) in the period with any
+    outcome but "withdrawn" (agreement, otherwise, litigation, police)."""
+    return Rate(counts["resolved"], counts["concluded"])
+
+
+def mediation_success_rate(counts: dict) -> Rate:
+    """调解成功率. Numerator: cases concluded in the period with a mediation agreement (调解协议).
+    Denominator: cases concluded in the period (as for the resolution rate)."""
+    return Rate(counts["agreement"], counts["concluded"])
+
+
+def callback_satisfaction(counts: dict) -> Rate:
+    """满意率. Numerator: callbacks answered "satisfied" or "basically satisfied". Denominator: callbacks
+    that reached a party (satisfied + basically satisfied + dissatisfied); unreachable ones are left
+    out. Each case counts its latest verdict, in the period of its latest report-back."""
+    return Rate(counts["satisfied"], counts["reached"])
+
+
+def on_time_rate(counts: dict) -> Rate:
+    """按期办结率. Numerator: concluded cases none of whose resolution deadlines (办结时限, kept as
+    Deadline rows; cancelled ones by a transfer excepted) was met late. Denominator: cases concluded
+    in the period."""
+    return Rate(counts["on_time"], counts["concluded"])
+
+
+def average_days_to_resolve(counts: dict) -> float | None:
+    """平均化解天数. Numerator: the sum of (report-back − submission) over the resolved cases concluded in
+    the period, in days. Denominator: those resolved cases. None when there are none."""
+    if not counts["resolved"]:
+        return None
+    return counts["resolve_seconds"] / counts["resolved"] / DAY_SECONDS
+
+
+def median_days_to_resolve(counts: dict) -> float | None:
+    """化解天数中位数. The median of (report-back − submission) over the resolved cases concluded in the
+    period, read from the days histogram (DAY_BUCKETS) with linear interpolation inside the bucket
+    that holds the middle case; from the open-ended last bucket, its lower bound. None when empty."""
+    histogram = [counts[name] for name in HISTOGRAM_FIELDS]
+    total = sum(histogram)
+    if not total:
+        return None
+    half = total / 2
+    seen = 0
+    for (lower, upper), count in zip(DAY_BUCKETS, histogram, strict=True):
+        if count and seen + count >= half:
+            if upper is None:
+                return float(lower)
+            return lower + (half - seen) / count * (upper - lower)
+        seen += count
+    return float(DAY_BUCKETS[-1][0])  # pragma: no cover - the loop always returns
+
+
+def turned_criminal(counts: dict) -> Rate:
+    """民转刑. Numerator: cases concluded in the period by referral to the police as a criminal matter
+    (outcome "police"). Denominator: cases concluded in the period. The centres aim for zero."""
+    return Rate(counts["police"], counts["concluded"])
+
+
+def repeat_disputes(counts: dict) -> Rate:
+    """重复纠纷. Numerator: cases submitted in the period whose parties had another case in the previous
+    12 months (triage rules repeat_dispute or prior_incident_same_parties fired). Denominator: cases
+    submitted in the period."""
+    return Rate(counts["repeat"], counts["submitted"])
+
+
+def reopened_share(counts: dict) -> Rate:
+    """回访不满意重办. Numerator: cases concluded in the period that had been reopened at least once
+    (a dissatisfied callback or a party coming back). Denominator: cases concluded in the period."""
+    return Rate(counts["reopened"], counts["concluded"])
+
+
+def return_rate(counts: dict) -> Rate:
+    """退回率 (routing misses). Numerator: returns (退回) of cases by a department in the period.
+    Denominator: dispatches and transfers of cases to that department in the period. Over an area
+    rather than a department: all returns over all dispatches."""
+    return Rate(counts["returned"], counts["dispatched"])
+
+
+def cases_per_10k(counts: dict, population: int) -> float | None:
+    """万人纠纷数. Numerator: cases submitted in the period × 10,000. Denominator: the area's
+    population (Area.population). Not annualised: a month's figure is a month's cases."""
+    if not population:
+        return None
+    return counts["submitted"] * 10_000 / population
+
+
+@dataclass(frozen=True)
+class Figures:
+    """All the headline figures of one area and period, from its summed counts."""
+
+    counts: dict
+    population: int = 0
+    # 超期: open cases past their nearest deadline at the last refresh (not a figure of the period).
+    overdue: int = 0
+
+    @classmethod
+    def empty(cls, population: int = 0) -> Figures:
+        return cls(dict.fromkeys(COUNT_FIELDS, 0), population)
+
+    def __getitem__(self, name: str) -> int:
+        return self.counts[name]
+
+    @property
+    def resolution_rate(self) -> Rate:
+        return resolution_rate(self.counts)
+
+    @property
+    def mediation_success_rate(self) -> Rate:
+        return mediation_success_rate(self.counts)
+
+    @property
+    def callback_satisfaction(self) -> Rate:
+        return callback_satisfaction(self.counts)
+
+    @property
+    def on_time_rate(self) -> Rate:
+        return on_time_rate(self.counts)
+
+    @property
+    def turned_criminal(self) -> Rate:
+        return turned_criminal(self.counts)
+
+    @property
+    def repeat_disputes(self) -> Rate:
+        return repeat_disputes(self.counts)
+
+    @property
+    def reopened_share(self) -> Rate:
+        return reopened_share(self.counts)
+
+    @property
+    def return_rate(self) -> Rate:
+        return return_rate(self.counts)
+
+    @property
+    def average_days(self) -> float | None:
+        return average_days_to_resolve(self.counts)
+
+    @property
+    def median_days(self) -> float | None:
+        return median_days_to_resolve(self.counts)
+
+    @property
+    def per_10k(self) -> float | None:
+        return cases_per_10k(self.counts, self.population)
+
+    def average_days_display(self) -> str:
+        return _number(self.average_days)
+
+    def median_days_display(self) -> str:
+        return _number(self.median_days)
+
+    def per_10k_display(self) -> str:
+        return _number(self.per_10k, 2)
+
+
+# Labels shown on the page and in the exports, in one place.
+LABELS = {
+    "submitted": _("Cases submitted"),
+    "concluded": _("Cases concluded"),
+    "resolved": _("Cases resolved"),
+    "resolution_rate": _("Resolution rate"),
+    "mediation_success_rate": _("Mediation success rate"),
+    "callback_satisfaction": _("Callback satisfaction"),
+    "on_time_rate": _("On-time rate"),
+    "average_days": _("Average days to resolve"),
+    "median_days": _("Median days to resolve"),
+    "turned_criminal": _("Disputes turned criminal"),
+    "repeat_disputes": _("Repeat disputes"),
+    "reopened_share": _("Reopened after callback"),
+    "return_rate": _("Return rate"),
+    "per_10k": _("Cases per 10,000 residents"),
+    "overdue": _("Overdue cases now"),
+}

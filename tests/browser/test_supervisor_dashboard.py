@@ -1,0 +1,102 @@
+"""The supervisor's dashboard in a real browser: drill into a township, switch the period, download the XLSX.
+
+Uses Debian's Chromium (/usr/bin/chromium); without it the test skips locally and fails in CI.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.db import connections
+from django.utils import timezone
+
+from disputes.dashboard import rollups
+from disputes.rules.enums import Outcome, Status
+from grids.models import Role
+from tests.conftest import require_service
+from tests.disputes.cases import case_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def desktop(monkeypatch):
+    # See test_resident_journey: Playwright's loop in this thread makes Django refuse ORM calls otherwise.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    available = Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is not None
+    require_service(available, f"the browser test needs Chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        context.close()
+        browser.close()
+        connections.close_all()
+
+
+def cell(page, section: str, row_label: str, column: int) -> str:
+    row = page.locator(f"#{section} tbody tr", has=page.locator(f"th:text-is('{row_label}')"))
+    return row.locator("td").nth(column - 1).inner_text().split(" (")[0].strip()
+
+
+def test_a_supervisor_drills_down_switches_the_period_and_downloads_the_xlsx(
+    live_server, desktop, tree, category, departments, make_staff, tmp_path
+):
+    from openpyxl import load_workbook
+
+    supervisor = make_staff(Role.SUPERVISOR, area=tree.county)
+    a = {"grid": tree.grid_a, "category": category, "department": departments["a"]}
+    for _ in range(3):
+        case_in(Status.CLOSED, callback_result="satisfied", **a)
+    case_in(Status.CLOSED, outcome=Outcome.LITIGATION, **a)
+    case_in(Status.CLOSED, grid=tree.grid_b, category=category, department=departments["b"])
+    rollups.rebuild_all()
+    page = desktop
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", supervisor.username)
+    page.fill("#id_password", PASSWORD)
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    with page.expect_navigation():
+        page.click("nav.site-nav a[href$='/work/dashboard/']")
+    assert tree.county.name in page.locator("h1").inner_text()
+    # Every chart is drawn beside its table (ECharts renders into a canvas).
+    page.wait_for_selector("#trend .dash-chart canvas")
+    assert page.locator(".dash-chart canvas").count() >= 5
+
+    # Drill into township A: one row per township, each a link.
+    assert page.locator("#areas tbody tr").count() == 2
+    with page.expect_navigation():
+        page.click(f"#areas tbody th a:text-is('{tree.town_a.name}')")
+    assert f"/work/dashboard/{tree.town_a.code}/" in page.url
+    assert cell(page, "figures", "化解率", 1) == "75.0%"  # 3 resolved of 4 concluded
+
+    # Switch to this year, without leaving the township.
+    page.check("input[name=kind][value=year]")
+    page.fill("#id_year", str(timezone.localdate().year))
+    with page.expect_navigation():
+        page.click("form.dash-period button[type=submit]")
+    assert "kind=year" in page.url and tree.town_a.code in page.url
+    shown_rate = cell(page, "figures", "化解率", 1)
+    shown_concluded = cell(page, "figures", "化解率", 3)
+
+    with page.expect_download() as download:
+        page.click("#figures a[href*='/export/figures.xlsx']")
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert tree.town_a.code in path.name and str(timezone.localdate().year) in path.name
+    rows = list(load_workbook(path, read_only=True).active.iter_rows(values_only=True))
+    resolution = next(r for r in rows if r[0] == "化解率")
+    assert f"{resolution[1]:.1f}%" == shown_rate == "75.0%"
+    assert str(resolution[3]) == shown_concluded == "4"
