@@ -67,7 +67,10 @@ def empty_cache():
     (keyed by ids a rolled-back test may hand out again) must not leak between tests."""
     from django.core.cache import cache
 
+    from disputes.staff.queue import clear_option_cache
+
     cache.clear()
+    clear_option_cache()
     yield
 
 

@@ -19,7 +19,7 @@ from core.masking import mask_name
 from disputes.dashboard.periods import Period
 from disputes.dashboard.rollups import village_path_length
 from disputes.models import Category, DisputeRollup, Party
-from disputes.rules.enums import OPEN_STATUSES, Channel, Colour, PartyRole
+from disputes.rules.enums import OPEN_STATUSES, Channel, Colour, PartyRole, Status
 from disputes.selectors import disputes_visible_to, staff_profile
 from disputes.statistics import COUNT_FIELDS, Figures
 from grids.models import Area, AreaLevel, Department, Role
@@ -336,9 +336,9 @@ def overdue_cases(user, area: Area, *, now: datetime, limit: int = OVERDUE_LIMIT
             applicant=mask_name(names.get(c.pk, "")),
             category=c.category.display_name,
             department=c.lead_department.display_name if c.lead_department else "",
-            status=str(c.get_status_display()),
+            status=str(Status(c.status).label),
             colour=c.colour,
-            colour_label=str(c.get_colour_display()),
+            colour_label=str(Colour(c.colour).label),
             due_at=c.next_due_at,
         )
         for c in cases
