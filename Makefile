@@ -15,6 +15,7 @@ STAMP := $(VENV)/.requirements.stamp
 HOST := 127.0.0.1
 PORT := 8000
 PYTEST_ARGS :=
+DEMO_CASES := 20000
 
 # Django 6 needs Python >= 3.12. Candidates are run, not just found: a pyenv
 # shim exists for every installed version but fails unless that version is active.
@@ -68,8 +69,12 @@ $(STAMP): requirements.txt requirements-dev.txt | $(PY)
 migrate: setup
 	$(MANAGE) migrate --noinput
 
+# Enough cases that every demo login has work in its queue and the dashboard has
+# figures (about 5 s on SQLite); a second run adds nothing. `make run DEMO_CASES=0`
+# for the accounts and the city only.
 seed: migrate
-	$(MANAGE) seed_demo
+	$(MANAGE) seed_demo --cases $(DEMO_CASES)
+	$(MANAGE) rebuild_rollups
 
 # honcho runs the three processes together and Ctrl-C stops them all. Settings
 # read .env themselves; `--env /dev/null` stops honcho from letting .env override

@@ -129,6 +129,17 @@ class PeriodForm(forms.Form):
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To (inclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Every field but the chosen kind's is ignored: "(optional)" on each would only confuse.
+        for field in self.fields.values():
+            field.optional_label = False
+        # An empty form shows the current month; the other kinds start from today too.
+        today = timezone.localdate()
+        self.fields["month"].initial = f"{today:%Y-%m}"
+        self.fields["quarter"].initial = f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+        self.fields["year"].initial = today.year
+
     def clean_month(self):
         value = (self.cleaned_data.get("month") or "").strip()
         if not value:
