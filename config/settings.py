@@ -221,6 +221,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_BEAT_SCHEDULE = {
     "sweep-unrouted": {"task": "disputes.tasks.sweep_unrouted", "schedule": timedelta(minutes=1)},
     "sweep-deadlines": {"task": "disputes.tasks.sweep_deadlines", "schedule": timedelta(minutes=1)},
+    "sweep-petition-deadlines": {"task": "petitions.tasks.sweep_petition_deadlines", "schedule": timedelta(minutes=1)},
     # Dashboard rollups (disputes/dashboard/rollups.py): the last 14 days every 5 minutes, all of it nightly.
     "refresh-rollups": {"task": "disputes.dashboard.refresh_rollups", "schedule": timedelta(minutes=5)},
     "rebuild-rollups": {"task": "disputes.dashboard.rebuild_rollups", "schedule": crontab(hour=3, minute=17)},

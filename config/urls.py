@@ -20,6 +20,7 @@ urlpatterns += i18n_patterns(
     path("", include("core.urls")),
     path("", include("disputes.urls")),
     path("", include("grids.urls")),
+    path("petitions/", include("petitions.urls")),
     prefix_default_language=False,
 )
 

@@ -1,0 +1,248 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.models import BaseModel
+from disputes.models import AppendOnlyQuerySet
+from disputes.rules.tracking import format_tracking_number
+from petitions.rules import DeadlineKind, EventKind, Form, LetterKind, Status
+
+
+class Petition(BaseModel):
+    """信访件: one petition (letter, visit, online or phone), from receipt to its closing."""
+
+    tracking_number = models.CharField(_("tracking number"), max_length=16, unique=True)
+    form = models.CharField(_("form"), max_length=10, choices=Form.choices)
+    matter = models.TextField(_("matter"))
+    # Any level: a petition may be about a township's or a county's decision, not only a grid's.
+    area = models.ForeignKey("grids.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
+    # The area's tree path, copied so "this area and below" is one indexed prefix match.
+    area_path = models.CharField(max_length=255, editable=False)
+    category = models.ForeignKey(
+        "disputes.Category", verbose_name=_("category"), on_delete=models.PROTECT, related_name="+"
+    )
+    receiving_office = models.ForeignKey(
+        "grids.Department",
+        verbose_name=_("receiving office"),
+        on_delete=models.PROTECT,
+        related_name="received_petitions",
+    )
+    received_on = models.DateField(_("received on"))
+    handling_department = models.ForeignKey(
+        "grids.Department",
+        verbose_name=_("handling department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="handled_petitions",
+    )
+    # 包案领导: often a named official without an account here.
+    leader_name = models.CharField(_("leader in charge"), max_length=50, blank=True)
+    leader_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("leader in charge (account)"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Written only by petitions.services.petition_transition.
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.REGISTERED)
+    people_count = models.PositiveIntegerField(_("people involved"), null=True, blank=True)
+    is_group = models.BooleanField(_("group petition"), default=False)
+    is_repeat = models.BooleanField(_("repeat petition"), default=False)
+    repeat_of = models.ForeignKey(
+        "self",
+        verbose_name=_("repeat of"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="repeats",
+    )
+    dispute = models.ForeignKey(
+        "disputes.Dispute",
+        verbose_name=_("dispute case"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="petitions",
+    )
+    referred_to = models.CharField(_("referred to"), max_length=100, blank=True)
+    reply_text = models.TextField(_("written reply"), blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The nearest open deadline: the list sorts on it without a join.
+    next_due_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("petition")
+        verbose_name_plural = _("petitions")
+        indexes = [
+            models.Index(fields=["area_path"], name="petition_area_path", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["status", "next_due_at"], name="petition_status_due"),
+            models.Index(fields=["area", "category", "received_on"], name="petition_area_category"),
+        ]
+
+    def __str__(self) -> str:
+        return self.tracking_number_display
+
+    @property
+    def tracking_number_display(self) -> str:
+        return format_tracking_number(self.tracking_number)
+
+
+class Petitioner(BaseModel):
+    """信访人: one of the people who brought the petition."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="petitioners")
+    name = models.CharField(_("name"), max_length=100)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
+    id_number = models.CharField(_("ID-card number"), max_length=18, blank=True, db_index=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("petitioner")
+        verbose_name_plural = _("petitioners")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{_('Petitioner')} #{self.pk}"
+
+
+class PetitionEvent(models.Model):
+    """时间线: one append-only entry on a petition's timeline."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_role = models.CharField(max_length=20)
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    action = models.CharField(max_length=30, blank=True)
+    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["petition", "at"], name="petition_event_at")]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id} {self.kind} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise TypeError("petition events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("petition events are append-only")
+
+
+class PetitionDeadlineQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(done_at__isnull=True, cancelled_at__isnull=True)
+
+
+class PetitionDeadline(BaseModel):
+    """法定时限: a statutory period kept in the database and swept by beat."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="deadlines")
+    kind = models.CharField(_("kind"), max_length=30, choices=DeadlineKind.choices)
+    due_at = models.DateTimeField(_("due at"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # 0 nothing yet, 1 handling department reminded, 2 escalated to the area's supervisors.
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    escalate_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    extended_days = models.PositiveSmallIntegerField(_("extended by (days)"), default=0)
+    extension_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("extension approved by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    extension_reason = models.TextField(_("reason for the extension"), blank=True)
+
+    objects = PetitionDeadlineQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("petition deadline")
+        verbose_name_plural = _("petition deadlines")
+        indexes = [
+            models.Index(
+                fields=["escalate_at"],
+                name="petition_deadline_escalate",
+                condition=Q(done_at__isnull=True, cancelled_at__isnull=True, escalate_at__isnull=False),
+            ),
+            models.Index(fields=["petition", "kind"], name="petition_deadline_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} @ {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.done_at is None and self.cancelled_at is None
+
+
+class PetitionLetterCounter(models.Model):
+    """The last document number an office used in a year; its row is locked to hand out the next one."""
+
+    office = models.ForeignKey("grids.Department", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["office", "year"], name="petition_letter_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.office_id} {self.year}: {self.last_number}"
+
+
+class PetitionLetter(BaseModel):
+    """三函: an assignment (交办函), reminder (提醒函) or supervision letter (督办函).
+
+    Numbered per issuing office and year across the three kinds — one register
+    of outgoing petition letters per office, as 〔2026〕第12号 reads — so the
+    number alone identifies the letter within the office's year.
+    """
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="letters")
+    kind = models.CharField(_("kind"), max_length=20, choices=LetterKind.choices)
+    office = models.ForeignKey(
+        "grids.Department", verbose_name=_("issuing office"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    number = models.PositiveIntegerField(_("number"))
+    recipient = models.CharField(_("to"), max_length=100)
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    text = models.TextField(_("text"))
+
+    class Meta:
+        verbose_name = _("petition letter")
+        verbose_name_plural = _("petition letters")
+        ordering = ["issued_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "year", "number"], name="petition_letter_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.document_number
+
+    @property
+    def document_number(self) -> str:
+        return f"〔{self.year}〕第{self.number}号"
