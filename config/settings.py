@@ -11,6 +11,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -51,10 +52,13 @@ INSTALLED_APPS = [
     "grids",
     "disputes",
     "petitions",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy from SECURE_CSP (below): no inline script anywhere.
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Serves collected static files from gunicorn: the compose deployment has no
     # separate file server, and intranet installs often cannot add one.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -65,6 +69,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Signs a staff member out after SESSION_IDLE_SECONDS without a request.
+    "core.security.SessionIdleTimeoutMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -127,6 +135,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/accounts/login/"
+# django-axes first: it refuses a locked-out username + address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+# Keyed on the pair: a guessed password locks that account from that address only, so a
+# stranger cannot lock a whole centre out by typing its staff's names.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The same address the public rate limits use (the last X-Forwarded-For hop behind nginx).
+AXES_CLIENT_IP_CALLABLE = "core.ratelimit.client_ip"
+# The lockout page in the site's design and language (core.security.lockout_response).
+AXES_LOCKOUT_CALLABLE = "core.security.lockout_response"
 # Staff land on their case queue (工作台): their own cases first, most urgent on top.
 LOGIN_REDIRECT_URL = "disputes:queue"
 
@@ -273,7 +297,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # axes announces its configuration at INFO on every start, management commands included.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # --- Security -------------------------------------------------------------------------------
@@ -283,12 +308,38 @@ SESSION_COOKIE_HTTPONLY = True
 # a Redis restart signs nobody out.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+# Idle sign-out (core.security.SessionIdleTimeoutMiddleware), cheaper than
+# SESSION_SAVE_EVERY_REQUEST: the last-activity stamp is rewritten at most once a minute.
+SESSION_IDLE_SECONDS = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+CSRF_COOKIE_HTTPONLY = True
+# Everything is served from this origin (no CDN, see ARCHITECTURE.md), so the policy
+# allows 'self' only. No inline script or style anywhere: page scripts are static
+# files, and Swagger UI loads its init script as a file (SpectacularSwaggerSplitView).
+# img-src allows data: for the QR code SVGs. ECharts styles elements through the
+# CSSOM (element.style), which style-src does not govern.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Joining the browsers' HSTS preload list binds the whole domain to HTTPS for months and is
+    # hard to undo: the operator's decision (SECURE_HSTS_PRELOAD=1), so check --deploy is not
+    # asked to warn about it.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

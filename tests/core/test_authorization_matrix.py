@@ -1,0 +1,416 @@
+"""The authorisation matrix (权限矩阵): every URL pattern × every role × a case inside and outside the user's area.
+
+The patterns come from the URL configuration itself (`get_resolver()`), so a new
+endpoint without a line in DECISIONS fails `test_every_url_pattern_has_a_decision`
+with its route named. Each pattern is one test; inside it, one request per cell
+(role × inside/outside), and every wrong cell is reported at once.
+
+Status codes (one per cell, for GET unless the decision says POST):
+  200  served                      302L  redirected to the sign-in page
+  302  redirected elsewhere         303  POST accepted or refused with a message, back to the case
+  400  form or body refused        401/403  refused     404  hidden (outside the area, or no such thing)
+  405  method not allowed (a POST-only endpoint: the GET column of an action)
+For POST-only endpoints the request is an empty POST (a reveal names the phone
+field): those allowed in get a validation answer (400), or the action itself where
+an empty body is a whole request (take the next case, reveal, sign out); those
+not allowed get 403, or 404 outside their area.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pytest
+from django.core import signing
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from core.actors import Actor
+from disputes.callbacks import rating_token
+from disputes.models import Attachment
+from disputes.rules.enums import Status
+from disputes.views import SUBMITTED_SALT
+from grids.models import DepartmentKind, Role
+from petitions import services as petition_services
+from petitions.models import LetterKind
+from petitions.rules import Form as PetitionForm
+from tests.disputes.cases import case_in, with_agreement
+from tests.factories import DepartmentFactory, PartyFactory, StaffFactory, UserFactory
+
+ANON = "anonymous"
+RESIDENT = "resident"  # signed in, no staff profile
+SUPERUSER = "superuser"  # Django's is_superuser, no staff profile
+ROLES = (
+    ANON,
+    RESIDENT,
+    Role.MEDIATOR.value,
+    Role.DEPARTMENT_STAFF.value,
+    Role.DISPATCHER.value,
+    Role.CALLBACK_CALLER.value,
+    Role.SUPERVISOR.value,
+    Role.ADMIN.value,
+    SUPERUSER,
+)
+ADMIN_KEY = "admin/"  # the whole Django admin is one entry
+# staticfiles_urlpatterns(), added with DEBUG only: public files, no decision to take.
+STATIC_SERVE_MODULES = {"django.contrib.staticfiles.views", "django.views.static"}
+
+
+def url_patterns() -> list[tuple[str, str]]:
+    """(route, url name) of every pattern; the language-prefixed ones appear once, unprefixed."""
+    found: list[tuple[str, str]] = []
+
+    def walk(patterns, prefix: str, namespace: str) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+                route = prefix + str(p.pattern)
+                if route.startswith(ADMIN_KEY):
+                    found.append((ADMIN_KEY, "admin:index"))
+                    continue
+                walk(p.url_patterns, route, ns)
+            elif isinstance(p, URLPattern):
+                if p.callback.__module__ in STATIC_SERVE_MODULES:
+                    continue  # DEBUG-only static files from staticfiles_urlpatterns()
+                found.append((prefix + str(p.pattern), f"{namespace}{p.name}" if p.name else ""))
+
+    walk(get_resolver().url_patterns, "", "")
+    unique = dict.fromkeys(found)
+    return list(unique)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The expected status of each role, in ROLES order; "200/404" means inside / outside the user's area."""
+
+    cells: str
+    method: str = "GET"
+    extra: dict = field(default_factory=dict)  # the POST body
+
+    def expected(self) -> dict[str, tuple[str, ...]]:
+        codes = self.cells.split()
+        assert len(codes) == len(ROLES), f"{self.cells!r}: one code per role in {ROLES}"
+        return {role: tuple(code.split("/")) for role, code in zip(ROLES, codes, strict=True)}
+
+    @property
+    def scoped(self) -> bool:
+        """Whether the answer depends on where the case (area, department) is."""
+        return "/" in self.cells
+
+
+D = Decision
+REVEAL = {"field": "phone"}
+
+# Columns:       anonymous resident mediator department_staff dispatcher callback_caller supervisor admin superuser
+# The staff in a row all work in township A; "inside" is a case, area or department there, "outside"
+# one in township B. Resident = a signed-in account without a staff profile. Role "admin" is the
+# portal's administrator (a staff profile over the whole city); the Django admin site opens only to
+# is_staff accounts (here: the superuser), so it stays closed to a portal administrator.
+# Decisions worth knowing:
+# - a resident's account sees no case anywhere: 404 on a case, empty lists on the list APIs (tested below);
+# - outside the user's area a case, place or department is 404 (hidden), never 403 (which would confirm it);
+# - the API refuses an anonymous caller with 403 (session authentication sends no 401 challenge);
+# - POST-only actions answer an empty body with 400 (or a redirect) only where the user may act.
+DECISIONS: dict[str, Decision] = {
+    "healthz": D("200 200 200 200 200 200 200 200 200"),
+    "i18n/setlang/": D("302 302 302 302 302 302 302 302 302"),
+    "api/schema/": D("200 200 200 200 200 200 200 200 200"),
+    "api/docs/": D("200 200 200 200 200 200 200 200 200"),
+    "api/v1/dispatch-queue/": D("403 200 200 200 200 200 200 200 200"),
+    "api/v1/cases/": D("403 200 200 200 200 200 200 200 200"),
+    "api/v1/cases/<str:tracking_number>/": D("403 404 200/404 200/404 200/404 200/404 200/404 200 200"),
+    "api/v1/cases/<str:tracking_number>/transitions/": D(
+        "403 404 400/404 400/404 400/404 400/404 400/404 400 400", "POST"
+    ),
+    "api/v1/cases/<str:tracking_number>/colour/": D("403 404 400/404 400/404 400/404 400/404 400/404 400 400", "POST"),
+    "api/v1/cases/<str:tracking_number>/assistance/": D(
+        "403 404 400/404 400/404 400/404 400/404 400/404 400 400", "POST"
+    ),
+    "api/v1/cases/<str:tracking_number>/notes/": D("403 404 400/404 400/404 400/404 400/404 400/404 400 400", "POST"),
+    "api/v1/cases/<str:tracking_number>/clock/": D("403 404 400/404 400/404 400/404 400/404 400/404 400 400", "POST"),
+    "api/v1/cases/<str:tracking_number>/parties/": D("403 404 400/404 400/404 400/404 400/404 400/404 400 400", "POST"),
+    "api/v1/public/cases/": D("400 400 400 400 400 400 400 400 400", "POST"),
+    "api/v1/public/track/": D("400 400 400 400 400 400 400 400 400", "POST"),
+    "api/v1/public/categories/": D("200 200 200 200 200 200 200 200 200"),
+    "api/v1/public/areas/": D("200 200 200 200 200 200 200 200 200"),
+    "api/v1/channels/cases/": D("401 401 401 401 401 401 401 401 401"),
+    "api/v1/queue/": D("403 403 200 200 200 200 200 200 200"),
+    "api/v1/queue/take-next/": D("403 403 200 200 403 403 403 403 403", "POST"),
+    "api/v1/queue/bulk/": D("403 403 403 403 400 403 400 400 400", "POST"),
+    "api/v1/cases/<str:tracking_number>/sessions/": D("403 404 200/404 200/404 200/404 200/404 200/404 200 200"),
+    "api/v1/cases/<str:tracking_number>/agreement/": D("403 404 200/404 200/404 200/404 200/404 200/404 200 200"),
+    "api/v1/cases/<str:tracking_number>/agreement/performance/": D(
+        "403 404 400/404 400/404 400/404 400/404 400/404 400 400", "POST"
+    ),
+    "api/v1/cases/<str:tracking_number>/parties/<int:party_id>/reveal/": D(
+        "403 404 200/404 200/404 200/404 200/404 200/404 200 200", "POST", extra=REVEAL
+    ),
+    "api/v1/callbacks/": D("403 403 403 403 403 200 200 200 200"),
+    "api/v1/callbacks/<str:tracking_number>/attempts/": D("403 403 403 403 403 400/404 400/404 400 400", "POST"),
+    "api/v1/spot-checks/sample/": D("403 403 403 403 403 403 400 400 400"),
+    "api/v1/spot-checks/": D("403 403 403 403 403 403 400 400 400", "POST"),
+    "open311/v2/^discovery\\.(?P<fmt>json|xml)$": D("200 200 200 200 200 200 200 200 200"),
+    "open311/v2/^services\\.(?P<fmt>json|xml)$": D("200 200 200 200 200 200 200 200 200"),
+    "open311/v2/^services/(?P<service_code>[-\\w]+)\\.(?P<fmt>json|xml)$": D("200 200 200 200 200 200 200 200 200"),
+    "open311/v2/^requests\\.(?P<fmt>json|xml)$": D("200 200 200 200 200 200 200 200 200"),
+    "open311/v2/^requests/(?P<request_id>[-\\w ]+)\\.(?P<fmt>json|xml)$": D("200 200 200 200 200 200 200 200 200"),
+    "admin/": D("302L 302L 302L 302L 302L 302L 302L 302L 200"),
+    "accounts/login/": D("200 200 200 200 200 200 200 200 200"),
+    "accounts/logout/": D("200 200 200 200 200 200 200 200 200", "POST"),
+    "accounts/password_change/": D("302L 200 200 200 200 200 200 200 200"),
+    "accounts/password_change/done/": D("302L 200 200 200 200 200 200 200 200"),
+    "accounts/password_reset/": D("200 200 200 200 200 200 200 200 200"),
+    "accounts/password_reset/done/": D("200 200 200 200 200 200 200 200 200"),
+    "accounts/reset/<uidb64>/<token>/": D("200 200 200 200 200 200 200 200 200"),
+    "accounts/reset/done/": D("200 200 200 200 200 200 200 200 200"),
+    "": D("200 200 200 200 200 200 200 200 200"),
+    "submit/": D("200 200 200 200 200 200 200 200 200"),
+    "submitted/<str:token>/": D("200 200 200 200 200 200 200 200 200"),
+    "track/": D("200 200 200 200 200 200 200 200 200"),
+    "rate/<str:token>/": D("200 200 200 200 200 200 200 200 200"),
+    "staff/walk-in/": D("302L 403 200 200 200 403 200 200 200"),
+    "staff/walk-in/<str:tracking_number>/": D("302L 403 200/404 200/404 200/404 403 200/404 200 200"),
+    "work/": D("302L 403 200 200 200 200 200 200 200"),
+    "work/take-next/": D("302L 403 302 302 403 403 403 403 403", "POST"),
+    "work/bulk/": D("302L 403 403 403 400 403 400 400 400", "POST"),
+    "work/case/<str:tracking_number>/": D("302L 404 200/404 200/404 200/404 200/404 200/404 200 200"),
+    "work/case/<str:tracking_number>/do/<slug:action>/": D(
+        "302L 404 400/404 400/404 400/404 400/404 400/404 400 400", "POST"
+    ),
+    "work/case/<str:tracking_number>/parties/<int:party_id>/reveal/": D(
+        "302L 404 200/404 200/404 200/404 200/404 200/404 200 200", "POST", extra=REVEAL
+    ),
+    "work/case/<str:tracking_number>/attachments/<int:pk>/": D(
+        "302L 404 200/404 200/404 200/404 200/404 200/404 200 200"
+    ),
+    "work/case/<str:tracking_number>/agreement/print/": D("302L 404 200/404 200/404 200/404 200/404 200/404 200 200"),
+    "work/callbacks/": D("302L 403 403 403 403 200 200 200 200"),
+    "work/callbacks/<str:tracking_number>/": D("302L 403 403 403 403 200/404 200/404 200 200"),
+    "work/spot-checks/": D("302L 403 403 403 403 403 200 200 200"),
+    "work/dashboard/": D("302L 403 403 403 403 403 200 200 200"),
+    "work/dashboard/<str:code>/": D("302L 403 403 403 403 403 200/404 200 200"),
+    "work/dashboard/<str:code>/export/<str:table>.<str:fmt>": D("302L 403 403 403 403 403 200/404 200 200"),
+    "areas/<int:pk>/children.json": D("200 200 200 200 200 200 200 200 200"),
+    "places/": D("302L 404 200 200 200 200 200 200 200"),
+    "places/<str:code>/poster/": D("302L 404 200/404 200/404 200/404 200/404 200/404 200 200"),
+    "places/<str:code>/qr.svg": D("302L 404 200/404 200/404 200/404 200/404 200/404 200 200"),
+    "departments/<int:pk>/poster/": D("302L 404 200/404 200/404 200/404 200/404 200/404 200 200"),
+    "departments/<int:pk>/qr.svg": D("302L 404 200/404 200/404 200/404 200/404 200/404 200 200"),
+    "petitions/": D("302L 403 200 200 200 200 200 200 200"),
+    "petitions/<str:tracking_number>/": D("302L 404 200/404 200/404 200/404 200/404 200/404 200 200"),
+    "petitions/<str:tracking_number>/letters/<int:pk>/print/": D(
+        "302L 404 200/404 200/404 200/404 200/404 200/404 200 200"
+    ),
+}
+
+
+# --- The world every cell runs in -------------------------------------------------------------
+
+
+@dataclass
+class World:
+    users: dict
+    cases: dict  # "in" / "out" -> Dispute
+    parties: dict
+    attachments: dict
+    tree: object
+    departments: dict
+    category: object
+    petitions: dict  # "in" / "out" -> (Petition, PetitionLetter)
+
+
+@pytest.fixture
+def world(tree, category, departments, staff_a, settings, tmp_path, django_user_model) -> World:
+    settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
+    mediator = staff_a[Role.MEDIATOR]
+    other_mediator = UserFactory(username="mediator-b")
+    cases = {
+        "in": case_in(
+            Status.AWAITING_CALLBACK,
+            grid=tree.grid_a,
+            category=category,
+            department=departments["a"],
+            mediator=mediator,
+        ),
+        "out": case_in(
+            Status.AWAITING_CALLBACK,
+            grid=tree.grid_b,
+            category=category,
+            department=departments["b"],
+            mediator=other_mediator,
+        ),
+    }
+    parties, attachments = {}, {}
+    for key, case in cases.items():
+        with_agreement(case)
+        parties[key] = PartyFactory(dispute=case)
+        storage_name = key * 16
+        stored = tmp_path / "private" / storage_name[:2] / storage_name
+        stored.parent.mkdir(parents=True)
+        stored.write_bytes(b"jpg")
+        attachments[key] = Attachment.objects.create(
+            dispute=case,
+            storage_name=storage_name,
+            original_name="photo.jpg",
+            content_type="image/jpeg",
+            size=3,
+            sha256="0" * 64,
+        )
+    petitions = _petitions(tree, category, departments)
+    users = {
+        ANON: None,
+        RESIDENT: UserFactory(username="resident-with-nothing"),
+        SUPERUSER: django_user_model.objects.create_superuser("root", "root@example.org", "a-long-password-1"),
+    }
+    users.update({role.value: user for role, user in staff_a.items()})
+    return World(users, cases, parties, attachments, tree, departments, category, petitions)
+
+
+def _petitions(tree, category, departments) -> dict:
+    """A petition (信访件) about village A and one about village B, each accepted and with a reminder letter."""
+    bureau = DepartmentFactory(name="西湖区信访局", kind=DepartmentKind.PETITIONS_BUREAU, area=tree.county)
+    clerk = UserFactory(username="petitions-clerk")
+    StaffFactory(user=clerk, role=Role.DEPARTMENT_STAFF, area=tree.county, department=bureau)
+    actor = Actor.for_user(clerk)
+    found = {}
+    for where, village, department in (("in", tree.village_a, "a"), ("out", tree.village_b, "b")):
+        petition = petition_services.petition_register(
+            actor=actor,
+            form=PetitionForm.VISIT,
+            matter="村里征地补偿款一直没有发放到位，多次找村委会都没有结果，请求尽快发放补偿款。",
+            area=village,
+            category=category,
+            receiving_office=bureau,
+            petitioners=[{"name": "王五", "phone": "13600136000", "id_number": "", "address": ""}],
+            leader_name="李副区长",
+        )
+        petition = petition_services.petition_decide(
+            petition=petition, actor=actor, decision="accept", handling_department=departments[department]
+        )
+        letter = petition_services.petition_issue_letter(petition=petition, actor=actor, kind=LetterKind.REMINDER)
+        found[where] = (petition, letter)
+    return found
+
+
+def kwargs_for(name: str, route: str, world: World, where: str) -> dict:
+    """URL arguments naming a thing inside ("in") or outside ("out") township A."""
+    case = world.cases[where]
+    area = world.tree.town_a if where == "in" else world.tree.town_b
+    values = {
+        "tracking_number": case.tracking_number,
+        "party_id": world.parties[where].pk,
+        "code": area.code,
+        "token": case.pk,
+        "action": "session",
+        "table": "figures",
+        "fmt": "csv",
+        "service_code": world.category.code,
+        "request_id": case.tracking_number,
+        "uidb64": "MQ",
+        "pk": None,
+    }
+    if name == "disputes:submitted":
+        values["token"] = signing.dumps({"d": case.pk, "m": False}, salt=SUBMITTED_SALT, compress=True)
+    elif name == "disputes:rate":
+        values["token"] = rating_token(case)
+    elif name == "password_reset_confirm":
+        values["token"] = "set-password"
+    if name.startswith("petitions:"):
+        petition, letter = world.petitions[where]
+        values["tracking_number"], values["pk"] = petition.tracking_number, letter.pk
+    elif name == "disputes:case_attachment":
+        values["pk"] = world.attachments[where].pk
+    elif name.startswith("grids:department"):
+        values["pk"] = world.departments["a" if where == "in" else "b"].pk
+    elif name == "grids:area_children":
+        values["pk"] = area.pk
+    if name.startswith("open311:"):
+        values["fmt"] = "json"
+    pattern_args = [a for a in values if f"<{a}>" in route or f":{a}>" in route or f"?P<{a}>" in route]
+    return {a: values[a] for a in pattern_args}
+
+
+def status_class(response) -> str:
+    code = response.status_code
+    location = response.get("Location", "")
+    if code == 302 and ("/accounts/login/" in location or "/admin/login/" in location):
+        return "302L"
+    return str(code)
+
+
+def request_cell(client, world: World, name: str, route: str, decision: Decision, role: str, where: str) -> str:
+    # Each cell from its own address, so the public doors' per-address limits never decide a cell.
+    client.defaults["REMOTE_ADDR"] = f"10.1.{ROLES.index(role)}.{1 if where == 'in' else 2}"
+    client.logout()
+    user = world.users[role]
+    if user is not None:
+        client.force_login(user)
+    if route == ADMIN_KEY:
+        url = reverse("admin:index")
+    else:
+        url = reverse(name, kwargs=kwargs_for(name, route, world, where))
+    if decision.method == "POST":
+        if route.startswith("api/"):
+            response = client.post(url, data=json.dumps(decision.extra), content_type="application/json")
+        else:
+            response = client.post(url, decision.extra)
+    else:
+        response = client.get(url)
+    return status_class(response)
+
+
+# --- The tests --------------------------------------------------------------------------------
+
+PATTERNS = url_patterns()
+
+
+def test_every_url_pattern_has_a_decision():
+    routes = {route for route, _name in PATTERNS}
+    missing = sorted(routes - DECISIONS.keys())
+    stale = sorted(DECISIONS.keys() - routes)
+    assert not missing, "URL patterns without an authorisation decision in DECISIONS: " + ", ".join(missing)
+    assert not stale, "DECISIONS for URL patterns that no longer exist: " + ", ".join(stale)
+
+
+@pytest.mark.parametrize(("route", "name"), PATTERNS, ids=[r or "<root>" for r, _n in PATTERNS])
+def test_authorization_matrix(client, world, route, name):
+    decision = DECISIONS.get(route)
+    if decision is None:
+        pytest.fail(f"no decision for {route!r} ({name}): add it to DECISIONS")
+    wrong = []
+    places = ("in", "out") if decision.scoped else ("in",)
+    for role, codes in decision.expected().items():
+        wanted = codes if len(codes) == len(places) else codes * len(places)
+        for where, want in zip(places, wanted, strict=True):
+            got = request_cell(client, world, name, route, decision, role, where)
+            if got != want:
+                wrong.append(f"{role}/{where}: expected {want}, got {got}")
+    assert not wrong, f"{decision.method} {route}: " + "; ".join(wrong)
+
+
+@pytest.mark.parametrize("url_name", ["api:case-list", "api:dispatch-queue"])
+def test_an_account_without_a_staff_profile_lists_no_cases(client, world, url_name):
+    """The 200s of the resident column above: the list answers, and it is empty."""
+    client.force_login(world.users[RESIDENT])
+
+    body = client.get(reverse(url_name)).json()
+
+    rows = body["results"] if isinstance(body, dict) else body
+    assert rows == []
+    # The same list for the supervisor of township A is not empty, so the check can fail.
+    client.force_login(world.users[Role.SUPERVISOR.value])
+    body = client.get(reverse("api:case-list")).json()
+    assert (body["results"] if isinstance(body, dict) else body) != []
+
+
+def test_the_petition_list_shows_only_the_users_area(client, world):
+    numbers = [petition.tracking_number_display for petition, _letter in world.petitions.values()]
+    client.force_login(world.users[Role.SUPERVISOR.value])
+    page = client.get(reverse("petitions:list")).content.decode()
+    assert numbers[0] in page and numbers[1] not in page
+
+
+def test_the_matrix_covers_every_role_and_place():
+    cells = sum(len(ROLES) * (2 if DECISIONS[route].scoped else 1) for route, _name in PATTERNS)
+    assert len(PATTERNS) == len(DECISIONS)
+    assert cells > 600  # a number to quote; it grows with every endpoint
