@@ -30,4 +30,6 @@ urlpatterns = [
     path("", include("disputes.api.queue")),
     path("", include("disputes.api.workbench")),
     path("", include("disputes.api.callbacks")),
+    # Petitions (信访): the staff API.
+    path("", include("petitions.api")),
 ]

@@ -201,6 +201,23 @@ DECISIONS: dict[str, Decision] = {
     "petitions/<str:tracking_number>/letters/<int:pk>/print/": D(
         "302L 404 200/404 200/404 200/404 200/404 200/404 200 200"
     ),
+    "api/v1/petitions/": D("403 200 200 200 200 200 200 200 200"),
+    "api/v1/petitions/<str:tracking_number>/": D("403 404 200/404 200/404 200/404 200/404 200/404 200 200"),
+    "api/v1/petitions/<str:tracking_number>/decision/": D(
+        "403 404 400/404 400/404 400/404 400/404 400/404 400 400", "POST"
+    ),
+    "api/v1/petitions/<str:tracking_number>/extension/": D(
+        "403 404 403/404 403/404 403/404 403/404 400/404 400 400", "POST"
+    ),
+    "api/v1/petitions/<str:tracking_number>/reply/": D(
+        "403 404 400/404 400/404 400/404 400/404 400/404 400 400", "POST"
+    ),
+    "api/v1/petitions/<str:tracking_number>/letters/": D(
+        "403 404 403/404 400/404 400/404 403/404 400/404 400 400", "POST"
+    ),
+    "api/v1/petitions/<str:tracking_number>/to-dispute/": D(
+        "403 404 403/404 400/404 400/404 403/404 400/404 400 400", "POST"
+    ),
 }
 
 
@@ -315,7 +332,7 @@ def kwargs_for(name: str, route: str, world: World, where: str) -> dict:
         values["token"] = rating_token(case)
     elif name == "password_reset_confirm":
         values["token"] = "set-password"
-    if name.startswith("petitions:"):
+    if name.startswith(("petitions:", "api:petition-")):
         petition, letter = world.petitions[where]
         values["tracking_number"], values["pk"] = petition.tracking_number, letter.pk
     elif name == "disputes:case_attachment":
