@@ -249,6 +249,8 @@ CELERY_BEAT_SCHEDULE = {
     # Dashboard rollups (disputes/dashboard/rollups.py): the last 14 days every 5 minutes, all of it nightly.
     "refresh-rollups": {"task": "disputes.dashboard.refresh_rollups", "schedule": timedelta(minutes=5)},
     "rebuild-rollups": {"task": "disputes.dashboard.rebuild_rollups", "schedule": crontab(hour=3, minute=17)},
+    # PIPL retention (core/retention.py): anonymise parties of cases closed more than RETENTION_YEARS ago.
+    "anonymise-closed-cases": {"task": "core.tasks.anonymise_closed_cases", "schedule": crontab(hour=4, minute=7)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -262,6 +264,8 @@ else:
 # Whether a red case must be looked at by a human dispatcher before routing.
 RED_CASES_NEED_HUMAN_DISPATCH = env.bool("RED_CASES_NEED_HUMAN_DISPATCH", default=True)
 CALLBACK_DUE_DAYS = env.int("CALLBACK_DUE_DAYS", default=7)
+# Personal data of parties is anonymised this many years after the case closed (core/retention.py).
+RETENTION_YEARS = env.int("RETENTION_YEARS", default=5)
 JUDICIAL_CONFIRMATION_DAYS = env.int("JUDICIAL_CONFIRMATION_DAYS", default=30)
 # A case still `submitted` this long after it arrived is routed again by the sweeper.
 UNROUTED_AFTER_MINUTES = env.int("UNROUTED_AFTER_MINUTES", default=5)

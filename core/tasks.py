@@ -19,3 +19,12 @@ def deliver_notification(self, notification_id: int) -> bool:
         if self.request.retries >= self.max_retries:
             Notification.objects.filter(pk=notification_id).update(state=Notification.State.FAILED)
         raise
+
+
+@shared_task
+def anonymise_closed_cases() -> int:
+    """匿名化, daily from beat: idempotent, so a repeated or overlapping run changes nothing more."""
+    from core.retention import anonymise_closed_cases as run
+
+    result = run()
+    return result.parties + result.petitioners

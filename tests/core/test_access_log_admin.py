@@ -1,0 +1,77 @@
+"""个人信息访问记录 in the admin: superusers and portal administrators read it; nobody adds, edits or deletes."""
+
+import pytest
+from django.urls import reverse
+
+from core.audit import log_personal_data_access
+from core.models import PersonalDataAccess
+from grids.models import Role
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "admin:core_personaldataaccess_changelist"
+
+
+@pytest.fixture
+def rows(staff_a):
+    mediator = staff_a[Role.MEDIATOR]
+    return [
+        log_personal_data_access(user=mediator, action="reveal", what="party.phone", case_ref="AAAA1111BBBB"),
+        log_personal_data_access(user=mediator, action="export", what="dispute.parties", case_ref="CCCC2222DDDD"),
+    ]
+
+
+@pytest.fixture
+def superuser():
+    return UserFactory(username="root", is_superuser=True, is_staff=True)
+
+
+def test_the_changelist_lists_the_rows_and_searches_and_filters(client, rows, superuser):
+    client.force_login(superuser)
+    page = client.get(reverse(CHANGELIST))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "AAAA1111BBBB" in text and "CCCC2222DDDD" in text and "party.phone" in text
+    found = client.get(reverse(CHANGELIST), {"q": "CCCC2222"}).content.decode()
+    assert "CCCC2222DDDD" in found and "AAAA1111BBBB" not in found
+    by_user = client.get(reverse(CHANGELIST), {"q": rows[0].user.username}).content.decode()
+    assert "AAAA1111BBBB" in by_user
+    exported = client.get(reverse(CHANGELIST), {"action__exact": "export"}).content.decode()
+    assert "CCCC2222DDDD" in exported and "AAAA1111BBBB" not in exported
+    year = rows[0].at.year
+    assert client.get(reverse(CHANGELIST), {"at__year": year}).status_code == 200
+
+
+def test_nobody_adds_changes_or_deletes(client, rows, superuser):
+    client.force_login(superuser)
+    row = rows[0]
+    assert client.get(reverse("admin:core_personaldataaccess_add")).status_code == 403
+    delete = client.post(reverse("admin:core_personaldataaccess_delete", args=[row.pk]), {"post": "yes"})
+    assert delete.status_code == 403
+    change = client.post(
+        reverse("admin:core_personaldataaccess_change", args=[row.pk]), {"what": "tampered", "case_ref": "X"}
+    )
+    assert change.status_code == 403
+    # The bulk "delete selected" action is gone too.
+    bulk = client.post(reverse(CHANGELIST), {"action": "delete_selected", "_selected_action": [row.pk], "post": "yes"})
+    assert bulk.status_code in (200, 302)
+    assert PersonalDataAccess.objects.count() == 2
+    assert PersonalDataAccess.objects.get(pk=row.pk).what == "party.phone"
+
+
+def test_only_superusers_and_portal_administrators_see_it(client, rows, make_staff, tree):
+    from django.contrib.auth.models import Permission
+
+    view = Permission.objects.get(codename="view_personaldataaccess")
+    supervisor = make_staff(Role.SUPERVISOR, area=tree.town_a, username="sup")
+    administrator = make_staff(Role.ADMIN, area=tree.city, username="portal-admin")
+    for user in (supervisor, administrator):
+        user.is_staff = True
+        user.save()
+        user.user_permissions.add(view)
+
+    client.force_login(supervisor)
+    assert client.get(reverse(CHANGELIST)).status_code == 403
+    client.force_login(administrator)
+    assert client.get(reverse(CHANGELIST)).status_code == 200
