@@ -64,11 +64,11 @@ class SessionIdleTimeoutMiddleware:
             too_old = signed_in_at is not None and now - signed_in_at > settings.SESSION_COOKIE_AGE
             if idle or too_old:
                 logout(request)
-                messages.info(
-                    request,
-                    _("You were signed out after a period without activity. Please sign in again."),
-                    fail_silently=True,
-                )
+                if idle:
+                    text = _("You were signed out after a period without activity. Please sign in again.")
+                else:
+                    text = _("Your sign-in has reached its time limit. Please sign in again.")
+                messages.info(request, text, fail_silently=True)
             elif last is None or now - last >= ACTIVITY_WRITE_INTERVAL:
                 request.session[LAST_ACTIVITY_KEY] = now
         return self.get_response(request)

@@ -109,7 +109,7 @@ class Petitioner(BaseModel):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"{_('Petitioner')} #{self.pk}"
+        return _("Petitioner #%(id)s") % {"id": self.pk}
 
 
 class PetitionEvent(models.Model):

@@ -7,6 +7,8 @@ import time_machine
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from core.security import LAST_ACTIVITY_KEY
 from grids.models import Role
@@ -158,6 +160,11 @@ def test_an_active_session_still_ends_eight_hours_after_sign_in(client, mediator
 
         assert response.status_code == 302
         assert "_auth_user_id" not in client.session
+        # Told why in words that fit: not "without activity" after a busy day.
+        text = client.get(response["Location"]).content.decode()
+        with translation.override("zh-hans"):
+            assert gettext("Your sign-in has reached its time limit. Please sign in again.") in text
+            assert gettext("You were signed out after a period without activity. Please sign in again.") not in text
 
 
 def test_api_requests_after_the_idle_limit_are_refused(client, mediator):
