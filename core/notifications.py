@@ -10,7 +10,7 @@ from typing import Protocol
 
 import requests
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -84,6 +84,28 @@ def notify_staff(*, user, kind: str, body: str, dispute_id: int | None = None) -
     )
     _queue(n)
     return n
+
+
+def notify_staff_many(messages: list[Notification]) -> None:
+    """`notify_staff` for many unsaved messages (a sweep): the outbox rows in one statement, delivery after commit."""
+    if not messages:
+        return
+    if connection.features.can_return_rows_from_bulk_insert:
+        Notification.objects.bulk_create(messages)
+    else:
+        for message in messages:
+            message.save()
+    ids = [m.pk for m in messages]
+    transaction.on_commit(lambda: _queue_many(ids), robust=True)
+
+
+def _queue_many(ids: list[int]) -> None:
+    from core.tasks import deliver_notification
+
+    # With the broker down the first publish fails and the rest are not tried (each would
+    # wait for its own retries); the rows stay pending in the outbox.
+    for pk in ids:
+        deliver_notification.delay(pk)
 
 
 def deliver(notification_id: int) -> bool:

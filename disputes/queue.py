@@ -33,7 +33,6 @@ from django.db.models import (
     F,
     Func,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -351,7 +350,6 @@ class PartyNameContains(Expression):
 class QueueRow:
     """One line of the queue, with the applicant's name masked."""
 
-    case: Dispute | None  # None when the row was read as plain values
     tracking_number: str
     tracking_number_display: str
     colour: str
@@ -401,9 +399,8 @@ def queue_page(
 ) -> QueuePage:
     """One page of a user's queue: rows, and the cursor of the next page (None on the last page).
 
-    Two queries whatever the page size or depth (plus one to check an area
-    filter): the page itself, with its category, grid, department and mediator
-    joined, then the applicants of those rows.
+    One query for the rows whatever the page size or depth (plus one to check
+    an area filter), read as plain values (`_row_values`).
     """
     now = now or timezone.now()
     scopes = queue_scopes(user)
@@ -413,49 +410,18 @@ def queue_page(
     qs = filters.qs
     if cursor:
         qs = after_cursor(qs, cursor)
-    # Plain values, not model instances: five objects per row (case, category, grid,
-    # mediator, profile) and a prefetch cost more than the query itself (bench/case_queue.py).
-    # The applicant's name comes from a correlated subquery on the party's dispute index.
-    applicant = Party.objects.filter(dispute_id=OuterRef("pk"), role=PartyRole.APPLICANT).order_by("id")
-    values = list(
-        qs.annotate(applicant_name=Subquery(applicant.values("name")[:1]))
-        .order_by(*QUEUE_ORDER)
-        .values(*ROW_VALUES, "applicant_name")[: page_size + 1]
-    )
+    values = list(_row_values(qs.order_by(*QUEUE_ORDER))[: page_size + 1])
     more = len(values) > page_size
     values = values[:page_size]
     last = values[-1] if values else None
     return QueuePage(
         scope=scope,
-        rows=[queue_row_from_values(v, now=now) for v in values],
+        rows=[queue_row(v, now=now) for v in values],
         next_cursor=_cursor_of(last["colour"], last["next_due_at"], last["id"]) if more else None,
         page_size=page_size,
         filters=filters,
         scopes=scopes,
     )
-
-
-def _applicants() -> Prefetch:
-    applicants = Party.objects.filter(role=PartyRole.APPLICANT).only("dispute_id", "name").order_by("id")
-    return Prefetch("parties", queryset=applicants, to_attr="applicants")
-
-
-ROW_RELATED = ("category", "grid", "assigned_mediator__staff")
-# Only what a row shows (and the keyset needs): the descriptions and the joined rows' other
-# columns would be read, sent and turned into objects for nothing.
-ROW_FIELDS = (
-    "tracking_number",
-    "colour",
-    "status",
-    "next_due_at",
-    "category__code",
-    "category__name",
-    "category__name_en",
-    "grid__name",
-    "grid__name_en",
-    "assigned_mediator__username",
-    "assigned_mediator__staff__display_name",
-)
 
 
 ROW_VALUES = (
@@ -474,6 +440,16 @@ ROW_VALUES = (
 )
 
 
+def _row_values(qs: QuerySet[Dispute]) -> QuerySet:
+    """The queue columns as plain values, the applicant's name by a correlated subquery.
+
+    Not model instances: five objects per row (case, category, grid, mediator,
+    profile) and a prefetch cost more than the query itself (bench/case_queue.py).
+    """
+    applicant = Party.objects.filter(dispute_id=OuterRef("pk"), role=PartyRole.APPLICANT).order_by("id")
+    return qs.annotate(applicant_name=Subquery(applicant.values("name")[:1])).values(*ROW_VALUES, "applicant_name")
+
+
 def _shown_name(name: str, name_en: str | None) -> str:
     """The English name on English pages when there is one (as Category/Area.display_name)."""
     if name_en and (get_language() or "").startswith("en"):
@@ -481,13 +457,12 @@ def _shown_name(name: str, name_en: str | None) -> str:
     return name
 
 
-def queue_row_from_values(v: dict, *, now: datetime) -> QueueRow:
-    """queue_row for a `.values()` row of ROW_VALUES plus `applicant_name`."""
+def queue_row(v: dict, *, now: datetime) -> QueueRow:
+    """One queue line from a `_row_values` row."""
     colour = Colour(v["colour"])
     due = v["next_due_at"]
     username = v["assigned_mediator__username"]
     return QueueRow(
-        case=None,
         tracking_number=v["tracking_number"],
         tracking_number_display=format_tracking_number(v["tracking_number"]),
         colour=colour.code,
@@ -507,10 +482,7 @@ def queue_row_from_values(v: dict, *, now: datetime) -> QueueRow:
 
 def queue_row_for(case: Dispute, *, now: datetime | None = None) -> QueueRow:
     """The queue line of one case (e.g. the one just taken)."""
-    fresh = (
-        Dispute.objects.select_related(*ROW_RELATED).only(*ROW_FIELDS).prefetch_related(_applicants()).get(pk=case.pk)
-    )
-    return queue_row(fresh, now=now or timezone.now())
+    return queue_row(_row_values(Dispute.objects.filter(pk=case.pk)).get(), now=now or timezone.now())
 
 
 def time_left_text(due: datetime | None, *, now: datetime) -> str:
@@ -519,38 +491,6 @@ def time_left_text(due: datetime | None, *, now: datetime) -> str:
     if due < now:
         return _("Overdue by %(time)s") % {"time": timeuntil(now, due, depth=1)}
     return _("%(time)s left") % {"time": timeuntil(due, now, depth=1)}
-
-
-def person_name(user) -> str:
-    if user is None:
-        return ""
-    profile = getattr(user, "staff", None)
-    return (profile.display_name if profile is not None else "") or user.get_username()
-
-
-def queue_row(case: Dispute, *, now: datetime) -> QueueRow:
-    colour = Colour(case.colour)
-    applicants = getattr(case, "applicants", None)
-    if applicants is None:
-        applicants = list(case.parties.filter(role=PartyRole.APPLICANT).order_by("id")[:1])
-    return QueueRow(
-        case=case,
-        tracking_number=case.tracking_number,
-        tracking_number_display=case.tracking_number_display,
-        colour=colour.code,
-        colour_label=str(colour.label),
-        status=case.status,
-        # Not get_status_display(): it hashes every lazy label of the choices (one gettext each) per row.
-        status_label=str(Status(case.status).label),
-        category=case.category.code,
-        category_name=case.category.display_name,
-        area_name=case.grid.display_name,
-        applicant=mask_name(applicants[0].name) if applicants else "",
-        next_due_at=case.next_due_at,
-        overdue=case.next_due_at is not None and case.next_due_at < now,
-        time_left=time_left_text(case.next_due_at, now=now),
-        mediator=person_name(case.assigned_mediator),
-    )
 
 
 # --- 领取下一件: take the next case ------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Min
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from core.actors import Actor
 from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from core.models import Notification
-from core.notifications import notify_sms, notify_staff
+from core.notifications import notify_sms, notify_staff, notify_staff_many
 from disputes.models import (
     CaseEvent,
     Category,
@@ -1117,7 +1117,7 @@ def deadlines_escalate(*, deadline_ids: list[int], now: datetime, recipients: di
             deadline.escalate_at = step.next_at
             taken[pk] = step.action
         CaseEvent.objects.bulk_create(events)
-        _store_staff_messages(messages)
+        notify_staff_many(messages)
         _save_rungs(locked.values(), now=changed_at)
     return taken
 
@@ -1167,28 +1167,6 @@ def _staff_message(user, kind: str, body: str, case: Dispute) -> Notification:
     return Notification(
         channel=Notification.Channel.STAFF, recipient_user=user, kind=kind, body=body, dispute_id=case.pk
     )
-
-
-def _store_staff_messages(messages: list[Notification]) -> None:
-    """`notify_staff` for many messages: the outbox rows in one statement, delivery queued after commit."""
-    if not messages:
-        return
-    if connection.features.can_return_rows_from_bulk_insert:
-        Notification.objects.bulk_create(messages)
-    else:
-        for message in messages:
-            message.save()
-    ids = [m.pk for m in messages]
-    transaction.on_commit(lambda: _queue_deliveries(ids), robust=True)
-
-
-def _queue_deliveries(ids: list[int]) -> None:
-    from core.tasks import deliver_notification
-
-    # With the broker down the first publish fails and the rest are not tried (each would
-    # wait for its own retries); the rows stay pending in the outbox.
-    for pk in ids:
-        deliver_notification.delay(pk)
 
 
 def _handlers_to_remind(case: Dispute, kind: str, cache: dict | None = None) -> list:

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Min
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from core.actors import Actor
 from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from core.models import Notification
+from core.notifications import notify_staff_many
 from disputes.models import CaseEvent, Category, Dispute
 from disputes.rules.enums import Channel, PartyRole
 from disputes.rules.enums import EventKind as DisputeEventKind
@@ -458,7 +459,7 @@ def petition_issue_letter(
                 "number": letter.document_number,
                 "petition": p.tracking_number_display,
             }
-        _store_messages([_message(user, f"petition_{kind}_letter", body) for user in users])
+        notify_staff_many([_message(user, f"petition_{kind}_letter", body) for user in users])
     return letter
 
 
@@ -636,7 +637,7 @@ def petition_deadlines_escalate(*, deadline_ids: list[int], now: datetime) -> di
             deadline.escalate_at = step.next_at
             deadline.save()
             taken[deadline.pk] = step.action
-        _store_messages(messages)
+        notify_staff_many(messages)
     return taken
 
 
@@ -683,23 +684,3 @@ def _deadline_text(p: Petition, deadline: PetitionDeadline, *, escalated: bool) 
 
 def _message(user, kind: str, body: str) -> Notification:
     return Notification(channel=Notification.Channel.STAFF, recipient_user=user, kind=kind, body=body)
-
-
-def _store_messages(messages: list[Notification]) -> None:
-    """The outbox rows in one statement, delivery queued after commit (as disputes' sweeper does)."""
-    if not messages:
-        return
-    if connection.features.can_return_rows_from_bulk_insert:
-        Notification.objects.bulk_create(messages)
-    else:
-        for message in messages:
-            message.save()
-    ids = [m.pk for m in messages]
-
-    def queue() -> None:
-        from core.tasks import deliver_notification
-
-        for pk in ids:
-            deliver_notification.delay(pk)
-
-    transaction.on_commit(queue, robust=True)

@@ -49,7 +49,7 @@ from django.utils import timezone
 
 from disputes.models import DisputeRollup
 from disputes.rules.enums import OPEN_STATUSES, Outcome
-from disputes.statistics import DAY_BUCKETS, DAY_SECONDS, HISTOGRAM_FIELDS
+from disputes.statistics import COUNT_FIELDS, DAY_BUCKETS, DAY_SECONDS, HISTOGRAM_FIELDS
 from grids.models import Area, AreaLevel
 
 RECENT_DAYS = 14
@@ -62,27 +62,8 @@ SATISFIED = ("satisfied", "basically_satisfied")
 REPEAT_RULES = ("repeat_dispute", "prior_incident_same_parties")
 DIMENSIONS = ("all", "department", "category", "colour", "channel")
 
-# The measures, in table order; every contribution row below yields them all.
-MEASURES = (
-    "submitted",
-    "repeat",
-    "concluded",
-    "resolved",
-    "agreement",
-    "litigation",
-    "police",
-    "on_time",
-    "reopened",
-    "reached",
-    "satisfied",
-    "unreachable",
-    "closed",
-    "withdrawn",
-    "dispatched",
-    "returned",
-    "resolve_seconds",
-    *HISTOGRAM_FIELDS,
-)
+# The measures, in table order (statistics.COUNT_FIELDS); every contribution row below yields them all.
+MEASURES = COUNT_FIELDS
 
 TABLE = DisputeRollup._meta.db_table
 DISPUTE = "disputes_dispute"
