@@ -63,6 +63,9 @@ RED_SHARE = 0.05
 YELLOW_SHARE = 0.20
 # Cases that stop moving at some state: they become the overdue ones on the dashboard.
 STUCK_SHARE = 0.03
+# Only recent cases stall: a centre does not leave a case open for two years, so an older
+# case that drew "stuck" runs its course like the others.
+STUCK_WITHIN_DAYS = 120
 STUCK_AT = (S.DISPATCHED, S.ACCEPTED, S.IN_MEDIATION, S.IN_MEDIATION, S.AWAITING_CALLBACK, S.RETURNED)
 NORMAL_AMOUNT_CAP = 99_900  # below triage's large-amount threshold
 
@@ -931,6 +934,8 @@ class _Walk:
         self.timeline.append((self.t, actor, role, EventKind.TRANSITION, "submit", "", S.SUBMITTED, "", data, True))
         self.status = S.SUBMITTED
         stuck_at = rng.choice(STUCK_AT) if rng.random() < STUCK_SHARE else None
+        if self.t < gen.now - STUCK_WITHIN_DAYS * DAY:
+            stuck_at = None
         for _step in range(40):
             if self.status == stuck_at or not self._step(rng.random()):
                 break

@@ -3,11 +3,13 @@
 import io
 import re
 from collections import Counter, defaultdict
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Q
+from django.utils import timezone
 
 from core.actors import Actor
 from core.demo import places
@@ -24,7 +26,7 @@ from disputes.models import (
     ServiceLevelSetting,
 )
 from disputes.rules import lifecycle
-from disputes.rules.enums import Colour, DeadlineKind, EventKind, Outcome, PartyRole, Status
+from disputes.rules.enums import FINAL_STATUSES, Colour, DeadlineKind, EventKind, Outcome, PartyRole, Status
 from disputes.services import dispute_transition, diversion_rule_for
 from grids.models import Area, AreaLevel, Department, DepartmentKind, Role, StaffProfile
 
@@ -169,6 +171,11 @@ def test_cases_obey_the_lifecycle_and_top_up():
     seed(cases=260, batch_size=20, workers=1)
     assert Dispute.objects.count() == 260
     assert_cases_consistent()
+
+    # Stalled cases are recent ones: nothing submitted over a year ago is still open.
+    year_ago = timezone.now() - timedelta(days=365)
+    assert Dispute.objects.filter(submitted_at__lt=year_ago).exists()
+    assert not Dispute.objects.filter(submitted_at__lt=year_ago).exclude(status__in=FINAL_STATUSES).exists()
 
     # The generated cases are ordinary cases: the one door takes them further.
     case = Dispute.objects.filter(status=Status.CLOSED).first()
