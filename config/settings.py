@@ -251,6 +251,8 @@ CELERY_BEAT_SCHEDULE = {
     "rebuild-rollups": {"task": "disputes.dashboard.rebuild_rollups", "schedule": crontab(hour=3, minute=17)},
     # PIPL retention (core/retention.py): anonymise parties of cases closed more than RETENTION_YEARS ago.
     "anonymise-closed-cases": {"task": "core.tasks.anonymise_closed_cases", "schedule": crontab(hour=4, minute=7)},
+    # The sign-in log (django-axes AccessLog) is kept SIGN_IN_LOG_DAYS, then pruned.
+    "prune-sign-in-log": {"task": "core.tasks.prune_sign_in_log", "schedule": crontab(hour=4, minute=37)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -266,6 +268,9 @@ RED_CASES_NEED_HUMAN_DISPATCH = env.bool("RED_CASES_NEED_HUMAN_DISPATCH", defaul
 CALLBACK_DUE_DAYS = env.int("CALLBACK_DUE_DAYS", default=7)
 # Personal data of parties is anonymised this many years after the case closed (core/retention.py).
 RETENTION_YEARS = env.int("RETENTION_YEARS", default=5)
+# Staff sign-ins and sign-outs (django-axes AccessLog) are kept this long; logs must be
+# kept at least six months, so a smaller value is raised to 183 days.
+SIGN_IN_LOG_DAYS = max(env.int("SIGN_IN_LOG_DAYS", default=365), 183)
 JUDICIAL_CONFIRMATION_DAYS = env.int("JUDICIAL_CONFIRMATION_DAYS", default=30)
 # A case still `submitted` this long after it arrived is routed again by the sweeper.
 UNROUTED_AFTER_MINUTES = env.int("UNROUTED_AFTER_MINUTES", default=5)

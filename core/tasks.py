@@ -28,3 +28,16 @@ def anonymise_closed_cases() -> int:
 
     result = run()
     return result.parties + result.petitioners
+
+
+@shared_task
+def prune_sign_in_log() -> int:
+    """Delete staff sign-in records older than SIGN_IN_LOG_DAYS (never under six months), daily from beat.
+
+    Failed attempts need no job: django-axes forgets them after the cool-off and caps
+    the failure log per user.
+    """
+    from axes.handlers.proxy import AxesProxyHandler
+    from django.conf import settings
+
+    return AxesProxyHandler.reset_logs(age_days=settings.SIGN_IN_LOG_DAYS)
