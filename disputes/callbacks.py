@@ -90,6 +90,40 @@ def rating_url(dispute: Dispute) -> str:
     return f"{settings.PUBLIC_BASE_URL.rstrip('/')}{path}"
 
 
+# --- Shared with the petitions' callback (petitions.services.petition_callback_record_attempt) ---------
+
+
+def callback_attempt_check(*, role: str, reached: bool, satisfaction: str) -> str:
+    """The checks every phone callback passes, case or petition: the caller's role and a verdict only when reached.
+
+    Returns the satisfaction to store ("" when not reached).
+    """
+    if role not in CALLBACK_ROLES:
+        raise PermissionDeniedError(_("Your role may not take this action."), code="wrong_role")
+    satisfaction = satisfaction or ""
+    if reached and satisfaction not in Satisfaction.values:
+        raise ApplicationError(
+            _("Record how satisfied the party is."), code="satisfaction_required", extra={"field": "satisfaction"}
+        )
+    if not reached and satisfaction:
+        raise ApplicationError(
+            _("A party who was not reached cannot give an opinion."),
+            code="satisfaction_forbidden",
+            extra={"field": "satisfaction"},
+        )
+    return satisfaction
+
+
+def callback_verdict(*, reached: bool, satisfaction: str, unanswered: int) -> str | None:
+    """What one attempt decides (a `CallbackResult`), or None while another call is still to be made.
+
+    `unanswered` counts the unanswered calls of this round, this one included.
+    """
+    if not reached:
+        return CallbackResult.UNREACHABLE if unanswered >= MAX_UNANSWERED else None
+    return CallbackResult(satisfaction).value
+
+
 # --- Recording the outcome (both doors) --------------------------------------------------------------
 
 
@@ -127,19 +161,7 @@ def callback_record_attempt(
     Not reached: counted, and the third unanswered call closes the case as
     unreachable. Reached: the party's satisfaction closes or reopens the case.
     """
-    if actor.role not in CALLBACK_ROLES:
-        raise PermissionDeniedError(_("Your role may not take this action."), code="wrong_role")
-    satisfaction = satisfaction or ""
-    if reached and satisfaction not in Satisfaction.values:
-        raise ApplicationError(
-            _("Record how satisfied the party is."), code="satisfaction_required", extra={"field": "satisfaction"}
-        )
-    if not reached and satisfaction:
-        raise ApplicationError(
-            _("A party who was not reached cannot give an opinion."),
-            code="satisfaction_forbidden",
-            extra={"field": "satisfaction"},
-        )
+    satisfaction = callback_attempt_check(role=actor.role, reached=reached, satisfaction=satisfaction)
     remarks = (remarks or "").strip()[:MAX_REMARKS]
     pk = dispute.pk if isinstance(dispute, Dispute) else dispute
     with transaction.atomic():
@@ -188,17 +210,19 @@ def _record_outcome(
         data=data,
         reason=remarks,
     )
-    if not reached:
-        if unanswered >= MAX_UNANSWERED:
-            services.dispute_transition(
-                dispute=case,
-                action="close",
-                actor=closer,
-                reason="callback_unreachable",
-                data={"callback_result": CallbackResult.UNREACHABLE},
-            )
+    verdict = callback_verdict(reached=reached, satisfaction=satisfaction, unanswered=unanswered)
+    if verdict is None:
         return attempt
-    if satisfaction == Satisfaction.DISSATISFIED:
+    if verdict == CallbackResult.UNREACHABLE:
+        services.dispute_transition(
+            dispute=case,
+            action="close",
+            actor=closer,
+            reason="callback_unreachable",
+            data={"callback_result": CallbackResult.UNREACHABLE},
+        )
+        return attempt
+    if verdict == CallbackResult.DISSATISFIED:
         # Back to the same department and mediator; the transition counts it and tells them.
         services.dispute_transition(
             dispute=case,

@@ -27,13 +27,14 @@ from core.actors import Actor
 from core.exceptions import NotFoundError, PermissionDeniedError
 from core.masking import mask_address, mask_id_number, mask_name, mask_phone
 from core.validators import validate_id_number, validate_mobile
-from disputes.models import Category
+from disputes.callbacks import CALLBACK_ROLES
+from disputes.models import Category, Satisfaction
 from disputes.rules.tracking import format_tracking_number, normalise_tracking_number
 from grids.models import Area, Department
 from petitions import rules, services
 from petitions.models import Petition, PetitionDeadline, PetitionEvent, PetitionLetter
 from petitions.rules import OPEN_STATUSES, Form, LetterKind, Status
-from petitions.selectors import petitions_visible_to
+from petitions.selectors import petitions_visible_to, user_works_petition
 
 # Sorts a petition without a deadline after every real one (keyset needs a non-null key).
 _NO_DEADLINE = datetime(9999, 1, 1, tzinfo=UTC)
@@ -76,6 +77,7 @@ class PetitionListSerializer(_PetitionBase):
 
 
 class PetitionerSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
     name = serializers.CharField()
     phone = serializers.CharField()
     id_number = serializers.CharField()
@@ -126,7 +128,9 @@ class EventSerializer(serializers.ModelSerializer):
 class PetitionDetailSerializer(_PetitionBase):
     petitioners = serializers.SerializerMethodField()
     receiving_office = serializers.CharField(source="receiving_office.name", read_only=True)
-    handling_department = serializers.CharField(source="handling_department.name", read_only=True, default=None)
+    handling_department = serializers.CharField(
+        source="handling_department.name", read_only=True, default=None, allow_null=True
+    )
     repeat_of = serializers.SerializerMethodField()
     dispute = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
@@ -155,6 +159,7 @@ class PetitionDetailSerializer(_PetitionBase):
             "dispute",
             "referred_to",
             "reply_text",
+            "callback_result",
             "accepted_at",
             "replied_at",
             "closed_at",
@@ -168,9 +173,13 @@ class PetitionDetailSerializer(_PetitionBase):
 
     @extend_schema_field(PetitionerSerializer(many=True))
     def get_petitioners(self, petition: Petition) -> list[dict]:
+        # Names in clear only to those who work the petition; phone, ID and address masked for all
+        # (revealed one at a time through the reveal endpoint, which is logged).
+        works = self.context.get("works", False)
         return [
             {
-                "name": p.name,
+                "id": p.pk,
+                "name": p.name if works else mask_name(p.name),
                 "phone": mask_phone(p.phone),
                 "id_number": mask_id_number(p.id_number),
                 "address": mask_address(p.address),
@@ -386,7 +395,9 @@ def _validated(serializer_class, request) -> dict:
 
 def _detail(request, tracking_number: str) -> dict:
     actor = Actor.for_user(request.user)
-    return PetitionDetailSerializer(_get_petition(request, tracking_number), context={"role": actor.role}).data
+    petition = _get_petition(request, tracking_number)
+    context = {"role": actor.role, "works": user_works_petition(request.user, petition)}
+    return PetitionDetailSerializer(petition, context=context).data
 
 
 _FILTERS = [
@@ -506,6 +517,47 @@ class PetitionToDisputeApi(APIView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
+class PetitionRevealInputSerializer(serializers.Serializer):
+    field = serializers.ChoiceField(choices=services.REVEALABLE_FIELDS)
+
+
+class PetitionRevealedSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    value = serializers.CharField()
+
+
+class PetitionerRevealApi(APIView):
+    """Show one petitioner's phone, ID-card number or address in clear (to those working the petition; logged)."""
+
+    @extend_schema(request=PetitionRevealInputSerializer, responses=PetitionRevealedSerializer)
+    def post(self, request, tracking_number: str, pk: int):
+        petition = _get_petition(request, tracking_number)
+        values = _validated(PetitionRevealInputSerializer, request)
+        value = services.petitioner_reveal(
+            user=request.user, petition=petition, petitioner_id=pk, field=values["field"]
+        )
+        return Response({"field": values["field"], "value": value})
+
+
+class PetitionCallbackAttemptInputSerializer(serializers.Serializer):
+    reached = serializers.BooleanField()
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, required=False, allow_blank=True, default="")
+    remarks = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class PetitionCallbackApi(APIView):
+    """回访: record one call to the petitioner after the written reply (callers, supervisors, admins)."""
+
+    @extend_schema(request=PetitionCallbackAttemptInputSerializer, responses={201: PetitionDetailSerializer})
+    def post(self, request, tracking_number: str):
+        actor = Actor.for_user(request.user)
+        _require(actor, CALLBACK_ROLES)
+        petition = _get_petition(request, tracking_number)
+        values = _validated(PetitionCallbackAttemptInputSerializer, request)
+        services.petition_callback_record_attempt(petition=petition, actor=actor, **values)
+        return Response(_detail(request, tracking_number), status=status.HTTP_201_CREATED)
+
+
 urlpatterns = [
     path("petitions/", PetitionListCreateApi.as_view(), name="petition-list"),
     path("petitions/<str:tracking_number>/", PetitionDetailApi.as_view(), name="petition-detail"),
@@ -514,4 +566,14 @@ urlpatterns = [
     path("petitions/<str:tracking_number>/reply/", PetitionReplyApi.as_view(), name="petition-reply"),
     path("petitions/<str:tracking_number>/letters/", PetitionLetterApi.as_view(), name="petition-letters"),
     path("petitions/<str:tracking_number>/to-dispute/", PetitionToDisputeApi.as_view(), name="petition-to-dispute"),
+    path(
+        "petitions/<str:tracking_number>/petitioners/<int:pk>/reveal/",
+        PetitionerRevealApi.as_view(),
+        name="petition-petitioner-reveal",
+    ),
+    path(
+        "petitions/<str:tracking_number>/callback-attempts/",
+        PetitionCallbackApi.as_view(),
+        name="petition-callback-attempts",
+    ),
 ]

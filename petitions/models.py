@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel
-from disputes.models import AppendOnlyQuerySet
+from disputes.models import AppendOnlyQuerySet, CallbackResult, Satisfaction
 from disputes.rules.tracking import format_tracking_number
 from petitions.rules import DeadlineKind, EventKind, Form, LetterKind, Status
 
@@ -53,6 +53,10 @@ class Petition(BaseModel):
     people_count = models.PositiveIntegerField(_("people involved"), null=True, blank=True)
     is_group = models.BooleanField(_("group petition"), default=False)
     is_repeat = models.BooleanField(_("repeat petition"), default=False)
+    # Kept for the first-time resolution rate (petitions.statistics), so the figure is one plain COUNT:
+    # a later petition was flagged as a repeat of this one; the petitioner asked for a review of its reply.
+    has_repeat = models.BooleanField(_("repeated later"), default=False)
+    review_requested = models.BooleanField(_("review requested"), default=False)
     repeat_of = models.ForeignKey(
         "self",
         verbose_name=_("repeat of"),
@@ -74,6 +78,10 @@ class Petition(BaseModel):
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # 回访: the verdict of the satisfaction callback after the written reply (empty until there is one).
+    callback_result = models.CharField(
+        _("callback result"), max_length=20, choices=CallbackResult.choices, blank=True, default=""
+    )
     # The nearest open deadline: the list sorts on it without a join.
     next_due_at = models.DateTimeField(null=True, blank=True)
 
@@ -84,6 +92,12 @@ class Petition(BaseModel):
             models.Index(fields=["area_path"], name="petition_area_path", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["status", "next_due_at"], name="petition_status_due"),
             models.Index(fields=["area", "category", "received_on"], name="petition_area_category"),
+            # The dashboard's figures: "this area and below, received in the period" (petitions.statistics).
+            models.Index(
+                fields=["area_path", "received_on"],
+                name="petition_area_received",
+                opclasses=["varchar_pattern_ops", "date_ops"],
+            ),
         ]
 
     def __str__(self) -> str:
@@ -194,6 +208,27 @@ class PetitionDeadline(BaseModel):
     @property
     def is_open(self) -> bool:
         return self.done_at is None and self.cancelled_at is None
+
+
+class PetitionCallbackAttempt(models.Model):
+    """回访: one phone call to the petitioner after the written reply (三函一回访's callback)."""
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="callback_attempts")
+    at = models.DateTimeField(default=timezone.now)
+    caller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reached = models.BooleanField(_("reached"))
+    satisfaction = models.CharField(_("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True)
+    remarks = models.TextField(_("remarks"), blank=True)
+
+    class Meta:
+        verbose_name = _("petition callback attempt")
+        verbose_name_plural = _("petition callback attempts")
+        indexes = [models.Index(fields=["petition", "at"], name="petition_callback_at")]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id} {self.at:%Y-%m-%d}"
 
 
 class PetitionLetterCounter(models.Model):

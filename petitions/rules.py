@@ -50,6 +50,7 @@ class DeadlineKind(models.TextChoices):
     HANDLE = "handle", _("Handle the petition")
     REPLY = "reply", _("Give the review opinion")
     REVIEW_REQUEST = "review_request", _("Petitioner may request a review")
+    CALLBACK = "callback", _("Satisfaction callback")
 
 
 class EventKind(models.TextChoices):
@@ -61,6 +62,7 @@ class EventKind(models.TextChoices):
     DEADLINE_REMINDER = "deadline_reminder", _("Deadline reminder")
     ESCALATED = "escalated", _("Escalated")
     CONVERTED = "converted", _("Turned into a dispute case")
+    CALLBACK = "callback", _("Satisfaction callback")
 
 
 class LetterKind(models.TextChoices):
@@ -168,6 +170,7 @@ REMIND_BEFORE: dict[str, timedelta] = {
     DeadlineKind.DECIDE_ACCEPTANCE: timedelta(days=3),
     DeadlineKind.HANDLE: timedelta(days=7),
     DeadlineKind.REPLY: timedelta(days=5),
+    DeadlineKind.CALLBACK: timedelta(days=2),
 }
 
 

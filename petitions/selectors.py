@@ -3,11 +3,12 @@
 from difflib import SequenceMatcher
 
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, FilteredRelation, Prefetch, Q, QuerySet
 
+from core.actors import Actor
 from grids.models import Role
-from petitions.models import Petition, Petitioner
-from petitions.rules import OPEN_STATUSES
+from petitions.models import Petition, PetitionCallbackAttempt, PetitionDeadline, Petitioner
+from petitions.rules import OPEN_STATUSES, DeadlineKind, Status
 
 # Trigram similarity (pg_trgm) and difflib's ratio measure differently: difflib
 # scores two unrelated Chinese sentences of the same length around 0.2-0.4 from
@@ -41,6 +42,85 @@ def petitions_visible_to(user) -> QuerySet[Petition]:
     if profile.department_id:
         visible |= Q(receiving_office_id=profile.department_id) | Q(handling_department_id=profile.department_id)
     return Petition.objects.filter(visible)
+
+
+def user_works_petition(user, petition: Petition) -> bool:
+    """Whether `user` works this petition, and so may see its petitioners' phone, ID and address in clear.
+
+    - an administrator (or a superuser without a profile);
+    - the leader in charge (包案领导) when they have an account;
+    - the staff of the receiving office (the petitions bureau that registered it)
+      and of the handling department;
+    - a dispatcher or supervisor whose area covers the petition's area;
+    - a callback caller whose area covers it, once the written reply is given (they phone the petitioner).
+
+    Everyone else who can see it (a mediator or another department's staff in the
+    same area, a caller before the reply) sees the petitioners masked.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if petition.leader_user_id is not None and petition.leader_user_id == user.pk:
+        return True
+    profile = _staff_profile(user)
+    if profile is None:
+        return bool(user.is_superuser)
+    if profile.role == Role.ADMIN or user.is_superuser:
+        return True
+    if profile.department_id and profile.department_id in (
+        petition.receiving_office_id,
+        petition.handling_department_id,
+    ):
+        return True
+    covers = petition.area_path.startswith(profile.area.path)
+    if profile.role in (Role.DISPATCHER, Role.SUPERVISOR):
+        return covers
+    if profile.role == Role.CALLBACK_CALLER:
+        return covers and petition.replied_at is not None
+    return False
+
+
+def petition_callback_queue(user) -> QuerySet[Petition]:
+    """回访: replied petitions awaiting their satisfaction callback that this user may call, the oldest due first.
+
+    Joined to the one open CALLBACK deadline (`callback_due`); each row carries
+    its petitioners and this round's attempts.
+    """
+    from disputes.callbacks import CALLBACK_ROLES
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Petition.objects.none()
+    if Actor.for_user(user).role not in CALLBACK_ROLES:
+        return Petition.objects.none()
+    open_callback = Q(
+        deadlines__kind=DeadlineKind.CALLBACK, deadlines__done_at__isnull=True, deadlines__cancelled_at__isnull=True
+    )
+    return (
+        petitions_visible_to(user)
+        .filter(status=Status.REPLIED)
+        .annotate(callback=FilteredRelation("deadlines", condition=open_callback))
+        .filter(callback__due_at__isnull=False)
+        .annotate(callback_due=F("callback__due_at"))
+        .select_related("category", "area", "handling_department")
+        .prefetch_related(
+            Prefetch("petitioners", queryset=Petitioner.objects.order_by("pk")),
+            Prefetch(
+                "callback_attempts",
+                queryset=PetitionCallbackAttempt.objects.select_related("caller").order_by("at", "pk"),
+                to_attr="all_attempts",
+            ),
+        )
+        .order_by("callback_due", "pk")
+    )
+
+
+def petition_callback_due(petition: Petition):
+    """The open callback deadline's due moment, or None."""
+    return (
+        PetitionDeadline.objects.open()
+        .filter(petition=petition, kind=DeadlineKind.CALLBACK)
+        .values_list("due_at", flat=True)
+        .first()
+    )
 
 
 def petition_list_for(user) -> QuerySet[Petition]:

@@ -27,6 +27,7 @@ from grids.models import Area, AreaLevel, Department, Role
 from petitions import rules
 from petitions.models import (
     Petition,
+    PetitionCallbackAttempt,
     PetitionDeadline,
     Petitioner,
     PetitionEvent,
@@ -34,7 +35,7 @@ from petitions.models import (
     PetitionLetterCounter,
 )
 from petitions.rules import DeadlineKind, EventKind, LetterKind, Status
-from petitions.selectors import find_earlier_petition, petitions_visible_to
+from petitions.selectors import find_earlier_petition, petitions_visible_to, user_works_petition
 
 logger = logging.getLogger(__name__)
 
@@ -181,6 +182,7 @@ def petition_register(
                     data={"form": form, "petitioners": len(people), "is_group": is_group},
                 )
                 if earlier is not None:
+                    Petition.objects.filter(pk=earlier.pk).update(has_repeat=True, updated_at=now)
                     _event(
                         petition,
                         actor,
@@ -296,10 +298,22 @@ def _effect_reply(ctx: _Context) -> None:
     p.replied_at = ctx.now
     deadlines_finish(petition=p, kinds=[DeadlineKind.HANDLE], now=ctx.now)
     deadline_open(petition=p, kind=DeadlineKind.REVIEW_REQUEST, start=rules.local_date(ctx.now))
+    # 回访: the satisfaction callback, within the same 7 days as a dispute's (settings.CALLBACK_DUE_DAYS).
+    due = ctx.now + timedelta(days=settings.CALLBACK_DUE_DAYS)
+    PetitionDeadline.objects.create(
+        petition=p,
+        kind=DeadlineKind.CALLBACK,
+        due_at=due,
+        escalate_at=rules.first_rung(kind=DeadlineKind.CALLBACK, due=due),
+    )
+    p.callback_result = ""
 
 
 def _effect_request_review(ctx: _Context) -> None:
+    ctx.petition.review_requested = True
     deadlines_finish(petition=ctx.petition, kinds=[DeadlineKind.REVIEW_REQUEST], now=ctx.now)
+    # The petitioner has answered the reply by asking for a review: no callback to make on it.
+    deadlines_finish(petition=ctx.petition, kinds=[DeadlineKind.CALLBACK], now=ctx.now, cancel=True)
     deadline_open(petition=ctx.petition, kind=DeadlineKind.REPLY, start=rules.local_date(ctx.now))
 
 
@@ -574,6 +588,103 @@ def petition_to_dispute(
         _apply(p, action="to_dispute", actor=actor, reason=reason, data={"dispute": case})
         _event(p, actor, EventKind.CONVERTED, data={"dispute": case.pk, "tracking_number": case.tracking_number})
     return case
+
+
+# --- 回访: the satisfaction callback after the written reply ---------------------------------------------
+
+
+def petition_callback_record_attempt(
+    *, petition: Petition | int, actor: Actor, reached: bool, satisfaction: str = "", remarks: str = ""
+) -> PetitionCallbackAttempt:
+    """One phone call to the petitioner after the written reply, by a caller, supervisor or admin. Atomic.
+
+    The checks and the verdict are the dispute callback's (`disputes.callbacks`):
+    the third unanswered call ends the round as unreachable; a reached
+    petitioner's answer ends it with their satisfaction. What follows fits a
+    petition: satisfied (or basically satisfied) closes it (办结); dissatisfied
+    leaves the reply standing, tells the handling department and the leader in
+    charge, and the petitioner's way on is the request for review within 30 days
+    of the reply; unreachable records the verdict and the petition closes when
+    the review window lapses — closing at once would cut that statutory window
+    without the petitioner's word.
+    """
+    from disputes.callbacks import MAX_REMARKS, callback_attempt_check, callback_verdict
+    from disputes.models import CallbackResult
+
+    satisfaction = callback_attempt_check(role=actor.role, reached=reached, satisfaction=satisfaction)
+    remarks = (remarks or "").strip()[:MAX_REMARKS]
+    with transaction.atomic():
+        p = _lock_visible(_pk(petition), actor)
+        callback = PetitionDeadline.objects.open().filter(petition=p, kind=DeadlineKind.CALLBACK).first()
+        if p.status != Status.REPLIED or callback is None:
+            raise ApplicationError(_("This petition is not awaiting its callback."), code="not_awaiting_callback")
+        now = timezone.now()
+        attempt = PetitionCallbackAttempt.objects.create(
+            petition=p, at=now, caller=actor.user, reached=reached, satisfaction=satisfaction, remarks=remarks
+        )
+        unanswered = 0
+        if not reached:
+            unanswered = PetitionCallbackAttempt.objects.filter(
+                petition=p, reached=False, at__gte=p.replied_at or now
+            ).count()
+        verdict = callback_verdict(reached=reached, satisfaction=satisfaction, unanswered=unanswered)
+        _event(
+            p,
+            actor,
+            EventKind.CALLBACK,
+            now=now,
+            reason=remarks,
+            data={
+                "reached": reached,
+                "satisfaction": satisfaction,
+                "attempt": attempt.pk,
+                "unanswered": unanswered,
+                "result": verdict or "",
+            },
+        )
+        if verdict is None:
+            return attempt
+        callback.done_at = now
+        callback.save(update_fields=["done_at", "updated_at"])
+        p.callback_result = verdict
+        if verdict in (CallbackResult.SATISFIED, CallbackResult.BASICALLY_SATISFIED):
+            # The platform closes on the petitioner's word (a caller's role does not close petitions).
+            _apply(p, action="close", actor=Actor.system(), reason=f"callback_{verdict}", data={})
+            return attempt
+        _refresh_next_due(p)
+        p.save(update_fields=["callback_result", "next_due_at", "updated_at"])
+        if verdict == CallbackResult.DISSATISFIED:
+            with translation.override(settings.LANGUAGE_CODE):
+                body = _(
+                    "The petitioner of %(petition)s is not satisfied with the reply. They may ask for a review "
+                    "within 30 days of the reply."
+                ) % {"petition": p.tracking_number_display}
+            notify_staff_many([_message(u, "petition_callback_dissatisfied", body) for u in _handlers(p)])
+    return attempt
+
+
+# --- Personal data of petitioners ---------------------------------------------------------------------
+
+REVEALABLE_FIELDS = ("phone", "id_number", "address")
+
+
+def petitioner_reveal(*, user, petition: Petition, petitioner_id: int, field: str) -> str:
+    """Show one petitioner's phone, ID-card number or address in clear to someone working the petition; logged."""
+    from core import audit
+
+    if field not in REVEALABLE_FIELDS:
+        raise ApplicationError(_("This field cannot be revealed."), code="unknown_field")
+    person = Petitioner.objects.filter(petition=petition, pk=petitioner_id).first()
+    if person is None:
+        raise NotFoundError(_("Petitioner not found."))
+    return audit.personal_data_reveal(
+        user=user,
+        value=getattr(person, field),
+        what=f"petitioner.{field}",
+        case_ref=petition.tracking_number,
+        object_id=person.pk,
+        allowed=user_works_petition(user, petition),
+    )
 
 
 # --- The sweeper (督办) ------------------------------------------------------------------------

@@ -60,6 +60,7 @@ def dashboard(request, code: str | None = None):
             for key in tables.TABLE_KEYS
         }
         trail = selectors.area_trail(area, home)
+        petitions = _petition_section(area, period)
     export_base = reverse("disputes:dashboard_export", args=[area.code, "TABLE", "FMT"])
     sections = [
         {
@@ -81,8 +82,16 @@ def dashboard(request, code: str | None = None):
             "figures": figures,
             "headline": sections[0],
             "sections": sections[1:],
+            "petitions": petitions,
         },
     )
+
+
+def _petition_section(area, period) -> dict:
+    """信访: the petition figures of the same area and period (petitions.statistics, cached SQL aggregates)."""
+    from petitions import statistics as petition_statistics
+
+    return petition_statistics.petition_section(area, period)
 
 
 @login_required

@@ -78,7 +78,11 @@ def test_an_extension_adds_whole_days_and_stays_within_ninety(start, extra):
 
 
 @PROPERTY
-@given(st.integers(min_value=-1000, max_value=1000), st.text(min_size=1, max_size=30).filter(str.strip))
+# DRF refuses NUL characters in any text field (a separate check): leave them out of the reasons here.
+@given(
+    st.integers(min_value=-1000, max_value=1000),
+    st.text(min_size=1, max_size=30).filter(lambda s: s.strip() and "\x00" not in s),
+)
 def test_the_extension_form_accepts_one_to_thirty_days_only(days, reason):
     form = ExtensionSerializer(data={"days": days, "reason": reason})
     assert form.is_valid() == (1 <= days <= rules.MAX_EXTENSION_DAYS)

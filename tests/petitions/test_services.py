@@ -262,8 +262,9 @@ def test_the_written_reply_closes_handling_and_opens_the_review_window(register,
 
     petition = services.petition_reply(petition=petition, actor=handler, text="经核查，补偿款已于本月发放。")
     assert petition.status == Status.REPLIED and petition.reply_text.startswith("经核查")
-    assert set(open_deadlines(petition)) == {DeadlineKind.REVIEW_REQUEST}
+    assert set(open_deadlines(petition)) == {DeadlineKind.REVIEW_REQUEST, DeadlineKind.CALLBACK}
     assert open_deadlines(petition)[DeadlineKind.REVIEW_REQUEST].due_at == rules.period_end(timezone.localdate(), 30)
+    assert open_deadlines(petition)[DeadlineKind.CALLBACK].due_at == petition.replied_at + timedelta(days=7)
 
     petition = services.petition_transition(petition=petition, action="request_review", actor=Actor.for_user(clerk))
     assert set(open_deadlines(petition)) == {DeadlineKind.REPLY}

@@ -107,6 +107,14 @@ def test_the_review_window_lapses_and_the_petition_closes(register, clerk, depar
         services.petition_reply(
             petition=petition, actor=Actor.for_user(staff_a[Role.DEPARTMENT_STAFF]), text="补偿款已发放。"
         )
+    with at(1):
+        # A dissatisfied petitioner at the callback: the reply stands and the review window stays open.
+        services.petition_callback_record_attempt(
+            petition=petition,
+            actor=Actor.for_user(staff_a[Role.CALLBACK_CALLER]),
+            reached=True,
+            satisfaction="dissatisfied",
+        )
     with at(30):
         assert sweep_petition_deadlines() == 0
     with at(32):
