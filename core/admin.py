@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.models import PersonalDataAccess
 from grids.models import Role
@@ -52,3 +53,32 @@ def _is_superuser_or_admin(user) -> bool:
         return True
     profile = getattr(user, "staff", None)
     return bool(user.is_staff and profile is not None and profile.role == Role.ADMIN)
+
+
+# --- Two-factor devices (core/two_factor.py) -------------------------------------------------
+# django-otp's own admin would let an administrator read a device's secret key or type one in for
+# somebody else. Here the list shows who has set up an authenticator, and the only change is a reset
+# (deleting the device): the user then enrols a new one at their next sign-in.
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class TwoFactorDeviceAdmin(admin.ModelAdmin):
+    list_display = ("user", "confirmed", "created_at", "last_used_at", "throttling_failure_count")
+    list_filter = ("confirmed",)
+    search_fields = ("user__username",)
+    list_select_related = ("user",)
+    fields = ("user", "confirmed", "created_at", "last_used_at", "throttling_failure_count")
+    readonly_fields = fields
+    actions = ("reset_devices",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("Reset two-factor sign-in (the user sets it up again)"), permissions=["delete"])
+    def reset_devices(self, request, queryset):
+        queryset.delete()
+        self.message_user(request, _("Two-factor sign-in reset for the selected accounts."))

@@ -40,6 +40,13 @@ ALLOWED_TYPES = {
     "image/gif": ".gif",
     "application/pdf": ".pdf",
 }
+# Markup or script inside what claims to be a photo or a PDF: a polyglot made for a browser
+# or a viewer that guesses the type. The download view already answers with the sniffed type,
+# `attachment` and `nosniff`; refusing these too keeps them off the staff's machines. Markers
+# are long enough that the chance of meeting one in a genuine 10 MB photo is about 1 in 10,000.
+ACTIVE_MARKUP = (b"<script", b"<html", b"<iframe", b"<?php", b"<!doctype html", b"javascript:")
+# PDF actions that run or open something (an uncompressed dictionary key names them).
+PDF_ACTIONS = (b"/JavaScript", b"/Launch", b"/EmbeddedFile")
 # Cases still being worked, where new text from the same people belongs.
 DUPLICATE_STATUSES = OPEN_STATUSES | {Status.REPORTED, Status.AWAITING_CALLBACK}
 
@@ -78,12 +85,39 @@ def check_attachments(files: list[Any]) -> list[CheckedFile]:
                 _("“%(name)s” is not a photo (JPEG, PNG, WebP, GIF) or a PDF.") % {"name": _display_name(f)},
                 code="file_type",
             )
-        checked.append(CheckedFile(name=_display_name(f), content=content, content_type=kind.mime))
+        if _has_active_content(content, kind.mime):
+            raise ApplicationError(
+                _("“%(name)s” is not a photo (JPEG, PNG, WebP, GIF) or a PDF.") % {"name": _display_name(f)},
+                code="file_type",
+            )
+        checked.append(
+            CheckedFile(name=download_name(_display_name(f), kind.mime), content=content, content_type=kind.mime)
+        )
     return checked
+
+
+def _has_active_content(content: bytes, mime: str) -> bool:
+    if mime == "application/pdf":
+        return any(marker in content for marker in PDF_ACTIONS)
+    lowered = content.lower()
+    return any(marker in lowered for marker in ACTIVE_MARKUP)
 
 
 def _display_name(f) -> str:
     return Path(getattr(f, "name", "") or "file").name[:200]
+
+
+def download_name(name: str, content_type: str) -> str:
+    """The name a file is offered under: the resident's name, with the extension of what it really is.
+
+    "照片.html" holding a JPEG downloads as "照片.jpg", so a staff member who opens
+    the download is never handed a page or a program by its extension. Control
+    characters and path separators are dropped.
+    """
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(ch for ch in base if ch.isprintable() and ch != ":")
+    stem = Path(cleaned).stem.strip(" .") or "file"
+    return f"{stem[:180]}{ALLOWED_TYPES.get(content_type, '.bin')}"
 
 
 def attachment_path(storage_name: str) -> Path:

@@ -40,7 +40,7 @@ import functools
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from xml.etree import ElementTree as ET  # noqa: S405 - builds XML, never parses it
+from xml.etree import ElementTree as ET  # noqa: S405 - builds XML, never parses it  # nosec B405
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent

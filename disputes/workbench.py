@@ -188,6 +188,11 @@ def session_record(
         _check_case_work(case, actor)
         if case.status not in SESSION_STATES:
             raise _wrong_state(case)
+        # Any day of the case's own history, not a typo'd year (a session "held" in 0476 was once accepted).
+        if timezone.localdate(held_at) < timezone.localdate(case.submitted_at):
+            raise ApplicationError(
+                _("A session cannot have been held before the case was registered."), code="session_before_case"
+            )
         start = SESSION_STATES[case.status]
         if start is not None:
             case = services.dispute_transition(dispute=case, action=start, actor=actor)

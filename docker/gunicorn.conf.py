@@ -14,7 +14,7 @@ keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
 # The heartbeat file on a tmpfs: an overlay filesystem can stall it and get healthy workers killed.
-worker_tmp_dir = "/dev/shm"  # noqa: S108 (a tmpfs, as the comment says)
+worker_tmp_dir = "/dev/shm"  # noqa: S108 (a tmpfs, as the comment says)  # nosec B108
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()

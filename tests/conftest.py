@@ -61,6 +61,14 @@ def fast_password_hasher():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def two_factor_off():
+    """Two-factor sign-in is on by default without DEBUG; tests turn it on where they test it
+    (tests/core/test_two_factor.py), so no other test depends on how DEBUG is set."""
+    with override_settings(TWO_FACTOR_REQUIRED=False):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with an empty cache: rate-limit counters and cached option lists

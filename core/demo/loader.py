@@ -137,7 +137,7 @@ class BulkLoader:
                 return [row[0] for row in cursor.fetchall()]
         with transaction.atomic(), connection.cursor() as cursor:
             quote = connection.ops.quote_name
-            cursor.execute(f"SELECT COALESCE(MAX({quote(pk_column)}), 0) FROM {quote(table)}")  # noqa: S608
+            cursor.execute(f"SELECT COALESCE(MAX({quote(pk_column)}), 0) FROM {quote(table)}")  # noqa: S608  # nosec B608
             highest = cursor.fetchone()[0]
             cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
             row = cursor.fetchone()
@@ -174,7 +174,7 @@ class BulkLoader:
             # The raw sqlite3 cursor: Django's wrapper would rewrite the query and log every call.
             raw = connection.connection.cursor()
             try:
-                raw.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)  # noqa: S608
+                raw.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)  # noqa: S608  # nosec B608
             finally:
                 raw.close()
             return len(rows)

@@ -446,7 +446,7 @@ TOWNSHIP_RULES: dict[str, RuleSpec] = {
 
 # --- Logins ------------------------------------------------------------------------------
 
-DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed on screen; the command refuses to run without DEBUG
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - printed on screen; the command refuses to run without DEBUG  # nosec B105
 
 
 @dataclass(frozen=True)

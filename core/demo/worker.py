@@ -10,7 +10,7 @@ method (macOS, Windows) a fresh interpreter unpickles these functions before
 Django is set up, so `init` sets it up first.
 """
 
-import pickle
+import pickle  # nosec B403
 from typing import Any
 
 _generator: Any = None
@@ -28,7 +28,7 @@ def init(payload: bytes, csv: bool) -> None:
 
     global _generator, _csv
     _csv = csv
-    context, now, fmt = pickle.loads(payload)  # noqa: S301 - made by the parent process a moment ago
+    context, now, fmt = pickle.loads(payload)  # noqa: S301 - made by the parent process a moment ago  # nosec B301
     _generator = CaseGenerator(context, DemoRandom(0), now=now, fmt=fmt)
 
 

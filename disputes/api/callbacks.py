@@ -4,13 +4,14 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.actors import Actor
+from core.api import ErrorSerializer
 from core.exceptions import NotFoundError, PermissionDeniedError
 from core.masking import mask_name, mask_phone
 from disputes import callbacks
@@ -23,7 +24,7 @@ from disputes.selectors import dispute_get_visible
 
 
 class CallbackAttemptSerializer(serializers.ModelSerializer):
-    caller = serializers.CharField(source="caller.get_username", default=None)
+    caller = serializers.CharField(source="caller.get_username", default=None, allow_null=True)
 
     class Meta:
         model = CallbackAttempt
@@ -38,7 +39,7 @@ class MaskedPersonSerializer(serializers.Serializer):
 class CallbackQueueItemSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="category.code")
     colour = serializers.SerializerMethodField()
-    lead_department = serializers.CharField(source="lead_department.name", default=None)
+    lead_department = serializers.CharField(source="lead_department.name", default=None, allow_null=True)
     callback_due = serializers.DateTimeField(help_text=gettext_lazy("When the callback falls due."))
     overdue = serializers.SerializerMethodField()
     applicant = serializers.SerializerMethodField(help_text=gettext_lazy("The first applicant, masked."))
@@ -125,7 +126,7 @@ class SpotCheckSampleQuerySerializer(serializers.Serializer):
 
 
 class SpotCheckSerializer(serializers.ModelSerializer):
-    checked_by = serializers.CharField(source="checked_by.get_username", default=None)
+    checked_by = serializers.CharField(source="checked_by.get_username", default=None, allow_null=True)
 
     class Meta:
         model = SpotCheck
@@ -134,7 +135,7 @@ class SpotCheckSerializer(serializers.ModelSerializer):
 
 class SpotCheckCaseSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="category.code")
-    lead_department = serializers.CharField(source="lead_department.name", default=None)
+    lead_department = serializers.CharField(source="lead_department.name", default=None, allow_null=True)
     spot_checks = SpotCheckSerializer(many=True, read_only=True)
 
     class Meta:
@@ -252,7 +253,15 @@ class SpotCheckSampleApi(APIView):
 class SpotCheckCreateApi(APIView):
     """Record a spot check of a closed case: confirmed, or a problem found (remarks required)."""
 
-    @extend_schema(request=SpotCheckInputSerializer, responses={201: SpotCheckResultSerializer})
+    @extend_schema(
+        request=SpotCheckInputSerializer,
+        responses={
+            201: SpotCheckResultSerializer,
+            404: OpenApiResponse(
+                ErrorSerializer, description=gettext_lazy("No such case, or not visible to this user.")
+            ),
+        },
+    )
     def post(self, request):
         actor = _actor_in(request, callbacks.SPOT_CHECK_ROLES)
         payload = SpotCheckInputSerializer(data=request.data)

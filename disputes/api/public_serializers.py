@@ -24,6 +24,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils import html
 
+from core.api import ErrorBodySerializer, ErrorSerializer  # noqa: F401 (re-exported)
 from core.validators import normalise_phone, validate_id_number, validate_mobile
 from disputes.models import CaseEvent, Category, Dispute
 from disputes.rules.enums import EventKind, PartyRole, Status
@@ -383,20 +384,3 @@ class AreaOutSerializer(serializers.Serializer):
 
     def get_can_hold_cases(self, obj: Area) -> bool:
         return obj.level >= AreaLevel.VILLAGE
-
-
-class ErrorBodySerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-
-    def get_fields(self):
-        # "fields" cannot be a class attribute: it would hide Serializer.fields.
-        fields = super().get_fields()
-        fields["fields"] = serializers.DictField(
-            required=False, help_text=_("Field name → list of messages (validation errors).")
-        )
-        return fields
-
-
-class ErrorSerializer(serializers.Serializer):
-    error = ErrorBodySerializer()

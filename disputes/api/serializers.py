@@ -32,7 +32,7 @@ class CaseEventSerializer(serializers.ModelSerializer):
 class CaseListSerializer(serializers.ModelSerializer):
     colour = serializers.SerializerMethodField()
     category = serializers.CharField(source="category.code")
-    lead_department = serializers.CharField(source="lead_department.name", default=None)
+    lead_department = serializers.CharField(source="lead_department.name", default=None, allow_null=True)
 
     class Meta:
         model = Dispute

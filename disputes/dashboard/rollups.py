@@ -135,7 +135,7 @@ def _contributions(d: _Dialect, vendor: str) -> str:
     def select(day_expr: str, dept_expr: str, measures: dict[str, str], source: str) -> str:
         values = {**zero, **measures}
         cols = ", ".join(f"{values[m]} AS {m}" for m in MEASURES)
-        return f"SELECT {day_expr} AS day, {area} AS area, {dept_expr} AS dept, {dims}, {cols} FROM {source}"
+        return f"SELECT {day_expr} AS day, {area} AS area, {dept_expr} AS dept, {dims}, {cols} FROM {source}"  # nosec B608
 
     resolved = f"c.outcome IN ({_quote(RESOLVED)})"
     seconds = f"({d.epoch('c.reported_at')} - {d.epoch('c.submitted_at')})"
@@ -149,7 +149,7 @@ def _contributions(d: _Dialect, vendor: str) -> str:
 
     repeat = " OR ".join(f"{d.text('c.triage_reasons')} LIKE '%%{rule}%%'" for rule in REPEAT_RULES)
     late_deadline = (
-        f"EXISTS (SELECT 1 FROM {DEADLINE} dl WHERE dl.dispute_id = c.id AND dl.kind = 'resolve' "
+        f"EXISTS (SELECT 1 FROM {DEADLINE} dl WHERE dl.dispute_id = c.id AND dl.kind = 'resolve' "  # nosec B608
         "AND dl.cancelled_at IS NULL AND dl.done_at > dl.due_at)"
     )
     submitted = select(
@@ -215,14 +215,14 @@ def _insert_days_sql(d: _Dialect, vendor: str) -> str:
         "channel": "channel",
     }
     groups = " UNION ALL ".join(
-        f"SELECT {DisputeRollup.Grain.DAY}, day, area, '{dim}', {value[dim]}, {sums}, 0 FROM fine "
+        f"SELECT {DisputeRollup.Grain.DAY}, day, area, '{dim}', {value[dim]}, {sums}, 0 FROM fine "  # nosec B608
         f"GROUP BY day, area{'' if dim == 'all' else ', ' + value[dim]}"
         for dim in DIMENSIONS
     )
     materialized = "MATERIALIZED " if vendor == "postgresql" else ""
     columns = ", ".join(("grain", "day", "area_path", "dimension", "value", *MEASURES, "overdue"))
     return (
-        f"WITH fine AS {materialized}(SELECT day, area, dept, category, colour, channel, {fine_sums} "
+        f"WITH fine AS {materialized}(SELECT day, area, dept, category, colour, channel, {fine_sums} "  # nosec B608
         f"FROM ({_contributions(d, vendor)}) x GROUP BY day, area, dept, category, colour, channel) "
         f"INSERT INTO {TABLE} ({columns}) {groups}"
     )
@@ -247,7 +247,7 @@ def _insert_days_sql_grouping_sets(d: _Dialect) -> str:
     value = "COALESCE(CAST(dept AS text), CAST(category AS text), CAST(colour AS text), channel, '')"
     columns = ", ".join(("grain", "day", "area_path", "dimension", "value", *MEASURES, "overdue"))
     return (
-        f"INSERT INTO {TABLE} ({columns}) SELECT {DisputeRollup.Grain.DAY}, day, area, {dimension}, {value}, "
+        f"INSERT INTO {TABLE} ({columns}) SELECT {DisputeRollup.Grain.DAY}, day, area, {dimension}, {value}, "  # nosec B608
         f"{sums}, 0 FROM ({_contributions(d, 'postgresql')}) x GROUP BY GROUPING SETS "
         "((day, area), (day, area, dept), (day, area, category), (day, area, colour), (day, area, channel))"
     )
@@ -258,7 +258,7 @@ def _insert_months_sql(d: _Dialect) -> str:
     columns = ", ".join(("grain", "day", "area_path", "dimension", "value", *MEASURES, "overdue"))
     month = d.month_start("day")
     return (
-        f"INSERT INTO {TABLE} ({columns}) SELECT {DisputeRollup.Grain.MONTH}, {month}, area_path, dimension, value, "
+        f"INSERT INTO {TABLE} ({columns}) SELECT {DisputeRollup.Grain.MONTH}, {month}, area_path, dimension, value, "  # nosec B608
         f"{sums}, 0 FROM {TABLE} WHERE grain = {DisputeRollup.Grain.DAY} AND day >= %(first)s "
         f"GROUP BY {month}, area_path, dimension, value"
     )
@@ -278,7 +278,7 @@ def _insert_upper_months_sql(length: int) -> str:
     columns = ", ".join(("grain", "day", "area_path", "dimension", "value", *MEASURES, "overdue"))
     step = length + Area.steplen
     return (
-        f"INSERT INTO {TABLE} ({columns}) SELECT {DisputeRollup.Grain.MONTH}, day, substr(area_path, 1, {length}), "
+        f"INSERT INTO {TABLE} ({columns}) SELECT {DisputeRollup.Grain.MONTH}, day, substr(area_path, 1, {length}), "  # nosec B608
         f"dimension, value, {sums}, 0 FROM {TABLE} WHERE grain = {DisputeRollup.Grain.MONTH} AND day >= %(first)s "
         f"AND LENGTH(area_path) = {step} GROUP BY day, substr(area_path, 1, {length}), dimension, value"
     )
@@ -300,14 +300,14 @@ def _insert_now_sql(d: _Dialect, vendor: str) -> str:
     }
     zeros = ", ".join("0" for _ in MEASURES)
     groups = " UNION ALL ".join(
-        f"SELECT {DisputeRollup.Grain.NOW}, %(today)s, area, '{dim}', {value[dim]}, {zeros}, SUM(n) FROM o "
+        f"SELECT {DisputeRollup.Grain.NOW}, %(today)s, area, '{dim}', {value[dim]}, {zeros}, SUM(n) FROM o "  # nosec B608
         f"GROUP BY area{'' if dim == 'all' else ', ' + value[dim]}"
         for dim in DIMENSIONS
     )
     materialized = "MATERIALIZED " if vendor == "postgresql" else ""
     columns = ", ".join(("grain", "day", "area_path", "dimension", "value", *MEASURES, "overdue"))
     return (
-        f"WITH o AS {materialized}(SELECT substr(area_path, 1, {n}) AS area, lead_department_id AS dept, "
+        f"WITH o AS {materialized}(SELECT substr(area_path, 1, {n}) AS area, lead_department_id AS dept, "  # nosec B608
         "category_id AS category, colour, channel, COUNT(*) AS n "
         f"FROM {DISPUTE} WHERE status IN ({_quote(sorted(OPEN_STATUSES))}) AND next_due_at < %(now)s "
         "GROUP BY 1, 2, 3, 4, 5) "
@@ -344,10 +344,10 @@ def _rebuild(since: date | None, *, using: str | None = None, now: datetime | No
             # The groupings hash a few million rows: in memory, not spilled to disk.
             cursor.execute("SET LOCAL work_mem = '256MB'")
         if since is None:
-            cursor.execute(f"DELETE FROM {TABLE}")
+            cursor.execute(f"DELETE FROM {TABLE}")  # nosec B608
         else:
             cursor.execute(
-                f"DELETE FROM {TABLE} WHERE (grain = %s AND day >= %s) OR (grain = %s AND day >= %s) OR grain = %s",
+                f"DELETE FROM {TABLE} WHERE (grain = %s AND day >= %s) OR (grain = %s AND day >= %s) OR grain = %s",  # nosec B608
                 [
                     DisputeRollup.Grain.DAY,
                     ops.adapt_datefield_value(day_from),
@@ -363,7 +363,7 @@ def _rebuild(since: date | None, *, using: str | None = None, now: datetime | No
             cursor.execute(_insert_upper_months_sql(level * Area.steplen), params)
         # SQLite reports no row count for INSERT … WITH; count what this rebuild covers instead.
         cursor.execute(
-            f"SELECT grain, COUNT(*) FROM {TABLE} WHERE (grain = %s AND day >= %s) OR (grain = %s AND day >= %s) "
+            f"SELECT grain, COUNT(*) FROM {TABLE} WHERE (grain = %s AND day >= %s) OR (grain = %s AND day >= %s) "  # nosec B608
             "GROUP BY grain",
             [
                 DisputeRollup.Grain.DAY,

@@ -25,7 +25,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -38,37 +38,12 @@ from disputes import intake, services, workbench
 from disputes.callbacks import callback_reason_text
 from disputes.models import Agreement, Attachment, CaseEvent, Dispute
 from disputes.rules import lifecycle
+from disputes.rules.clocks import time_left_words
 from disputes.rules.enums import Colour, EventKind, Outcome, PartyRole, Status
 from disputes.rules.tracking import format_tracking_number, normalise_tracking_number
 from disputes.rules.triage import reason_text
 from disputes.selectors import dispute_get_visible
 from disputes.staff import case_forms as f
-
-# --- Time left, in words ---------------------------------------------------------------------------
-
-
-def time_left_words(due: datetime, now: datetime) -> str:
-    """剩 2 天 / 已超期 3 小时: the largest whole unit (days, hours, then minutes)."""
-    seconds = (due - now).total_seconds()
-    left = abs(seconds)
-    if seconds >= 0:
-        if left >= 86400:
-            n = int(left // 86400)
-            return ngettext("%(count)d day left", "%(count)d days left", n) % {"count": n}
-        if left >= 3600:
-            n = int(left // 3600)
-            return ngettext("%(count)d hour left", "%(count)d hours left", n) % {"count": n}
-        n = max(int(left // 60), 1)
-        return ngettext("%(count)d minute left", "%(count)d minutes left", n) % {"count": n}
-    if left >= 86400:
-        n = int(left // 86400)
-        return ngettext("%(count)d day overdue", "%(count)d days overdue", n) % {"count": n}
-    if left >= 3600:
-        n = int(left // 3600)
-        return ngettext("%(count)d hour overdue", "%(count)d hours overdue", n) % {"count": n}
-    n = max(int(left // 60), 1)
-    return ngettext("%(count)d minute overdue", "%(count)d minutes overdue", n) % {"count": n}
-
 
 # --- The actions -------------------------------------------------------------------------------------
 
@@ -318,7 +293,8 @@ def case_attachment(request, tracking_number: str, pk: int):
     response = FileResponse(
         stored.open("rb"),
         as_attachment=True,
-        filename=attachment.original_name,
+        # Rows stored before names were normalised at intake get the same treatment here.
+        filename=intake.download_name(attachment.original_name, attachment.content_type),
         content_type=attachment.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"

@@ -163,6 +163,10 @@ DECISIONS: dict[str, Decision] = {
     "accounts/password_reset/done/": D("200 200 200 200 200 200 200 200 200"),
     "accounts/reset/<uidb64>/<token>/": D("200 200 200 200 200 200 200 200 200"),
     "accounts/reset/done/": D("200 200 200 200 200 200 200 200 200"),
+    # Two-factor enrolment and verification (core/two_factor.py; off in this matrix): any signed-in
+    # account may enrol; without a device, verification sends it to enrolment.
+    "accounts/two-factor/": D("302L 200 200 200 200 200 200 200 200"),
+    "accounts/two-factor/verify/": D("302L 302 302 302 302 302 302 302 302"),
     "": D("200 200 200 200 200 200 200 200 200"),
     "submit/": D("200 200 200 200 200 200 200 200 200"),
     "submitted/<str:token>/": D("200 200 200 200 200 200 200 200 200"),
@@ -217,6 +221,19 @@ DECISIONS: dict[str, Decision] = {
     ),
     "api/v1/petitions/<str:tracking_number>/to-dispute/": D(
         "403 404 403/404 400/404 400/404 403/404 400/404 400 400", "POST"
+    ),
+    # Petitioners' data in clear: only those who work the petition (a caller before the reply does not).
+    "petitions/<str:tracking_number>/petitioners/<int:pk>/reveal/": D(
+        "302L 404 200/404 200/404 200/404 403/404 200/404 200 200", "POST", extra=REVEAL
+    ),
+    "api/v1/petitions/<str:tracking_number>/petitioners/<int:pk>/reveal/": D(
+        "403 404 200/404 200/404 200/404 403/404 200/404 200 200", "POST", extra=REVEAL
+    ),
+    # 回访 of petitions: the callers' tab, one petition's callback page, and the API's record.
+    "petitions/callbacks/": D("302L 403 403 403 403 200 200 200 200"),
+    "petitions/<str:tracking_number>/callback/": D("302L 403 403 403 403 200/404 200/404 200 200"),
+    "api/v1/petitions/<str:tracking_number>/callback-attempts/": D(
+        "403 403 403 403 403 400/404 400/404 400 400", "POST"
     ),
 }
 
@@ -335,6 +352,8 @@ def kwargs_for(name: str, route: str, world: World, where: str) -> dict:
     if name.startswith(("petitions:", "api:petition-")):
         petition, letter = world.petitions[where]
         values["tracking_number"], values["pk"] = petition.tracking_number, letter.pk
+        if name.endswith(("petitioner_reveal", "petitioner-reveal")):
+            values["pk"] = petition.petitioners.first().pk
     elif name == "disputes:case_attachment":
         values["pk"] = world.attachments[where].pk
     elif name.startswith("grids:department"):

@@ -16,7 +16,7 @@ stay unguessable). How it is fast: see core/demo/loader.py and core/demo/worker.
 
 import multiprocessing
 import os
-import pickle
+import pickle  # nosec B403
 import sys
 import time
 import unicodedata
@@ -247,6 +247,12 @@ class Command(BaseCommand):
             f"Plus {handler_accounts} department handler accounts, one per department, named after its tag "
             f"and area code (e.g. {example} for 南浦街道人民调解委员会), same password."
         )
+        if settings.TWO_FACTOR_REQUIRED:
+            # Only with --force on a DEBUG-off install: the demo logins then need an authenticator too.
+            self.stdout.write(
+                "Two-factor sign-in is on (TWO_FACTOR_REQUIRED): supervisors and admins set up an "
+                "authenticator app at their first sign-in."
+            )
 
 
 def _width(text: str) -> int:

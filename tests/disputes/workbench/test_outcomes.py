@@ -299,6 +299,9 @@ def test_a_session_on_an_accepted_case_starts_mediation(clock, make_case, handle
         (Status.AWAITING_CALLBACK, Role.MEDIATOR, -1, "wrong_state"),
         (Status.IN_MEDIATION, Role.DISPATCHER, -1, "wrong_role"),
         (Status.IN_MEDIATION, Role.MEDIATOR, +2, "future_session"),
+        # Before the case was registered (the fuzz test once stored a session "held" in the year 476).
+        (Status.IN_MEDIATION, Role.MEDIATOR, -24 * 3, "session_before_case"),
+        (Status.IN_MEDIATION, Role.MEDIATOR, -24 * 365 * 1550, "session_before_case"),
     ],
 )
 def test_session_refusals(clock, make_case, staff_a, status, role, held, code):
