@@ -6,6 +6,7 @@ failing SMS gateway never fails the change that caused it.
 """
 
 import logging
+from datetime import timedelta
 from typing import Protocol
 
 import requests
@@ -109,18 +110,53 @@ def _queue_many(ids: list[int]) -> None:
 
 
 def deliver(notification_id: int) -> bool:
-    """Send one pending notification. True when sent (or already sent)."""
-    n = Notification.objects.filter(pk=notification_id).first()
-    if n is None or n.state == Notification.State.SENT:
-        return True
-    n.attempts += 1
-    try:
-        get_backend().send(n)
-    except DeliveryError as exc:
-        n.last_error = str(exc)[:300]
-        n.save(update_fields=["attempts", "last_error", "updated_at"])
-        raise
-    n.state = Notification.State.SENT
-    n.sent_at = timezone.now()
-    n.save(update_fields=["attempts", "state", "sent_at", "updated_at"])
+    """Send one pending notification. True when sent (or already sent).
+
+    The row is locked while it is sent, so two tasks for the same row (the one
+    queued on commit, delayed, and the sweeper's) never both send it: the second
+    waits, then finds it sent.
+    """
+    error = None
+    with transaction.atomic():
+        n = Notification.objects.select_for_update().filter(pk=notification_id).first()
+        if n is None or n.state == Notification.State.SENT:
+            return True
+        n.attempts += 1
+        try:
+            get_backend().send(n)
+        except DeliveryError as exc:
+            n.last_error = str(exc)[:300]
+            n.save(update_fields=["attempts", "last_error", "updated_at"])
+            error = exc
+        else:
+            n.state = Notification.State.SENT
+            n.sent_at = timezone.now()
+            n.save(update_fields=["attempts", "state", "sent_at", "updated_at"])
+    if error is not None:
+        raise error
     return True
+
+
+def notifications_unqueued(*, older_than: timedelta, limit: int = 1000) -> list[int]:
+    """Pending rows never tried, older than `older_than`: their delivery task never reached a worker.
+
+    That happens when the broker was down as the change committed (the publish
+    fails and is dropped, the row stays) or a queued message was lost with it.
+    Rows already tried are left to their task's own retries.
+    """
+    cutoff = timezone.now() - older_than
+    return list(
+        Notification.objects.filter(state=Notification.State.PENDING, attempts=0, created_at__lte=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def notifications_requeue(*, older_than: timedelta) -> int:
+    """Queue delivery again for `notifications_unqueued` rows (beat, every minute); the number queued."""
+    from core.tasks import deliver_notification
+
+    ids = notifications_unqueued(older_than=older_than)
+    for pk in ids:
+        deliver_notification.delay(pk)
+    return len(ids)

@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 from celery import shared_task
+from django.conf import settings
 
 from core import notifications
 from core.models import Notification
@@ -19,6 +22,12 @@ def deliver_notification(self, notification_id: int) -> bool:
         if self.request.retries >= self.max_retries:
             Notification.objects.filter(pk=notification_id).update(state=Notification.State.FAILED)
         raise
+
+
+@shared_task
+def sweep_pending_notifications() -> int:
+    """Outbox sweep (beat, every minute): deliver what a broker outage kept from being queued."""
+    return notifications.notifications_requeue(older_than=timedelta(minutes=settings.NOTIFICATION_RESEND_AFTER_MINUTES))
 
 
 @shared_task

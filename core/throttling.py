@@ -26,9 +26,16 @@ cache keys: the cache holds no personal data in clear.
 Other doors (the HTML form, Open311) should count with these same `Limit`
 objects (`check`, `is_exhausted`, `count`), so that a client cannot double its
 allowance by switching doors. Open311 does.
+
+With the cache down (Redis stopped or restarting) the limits fail open: the
+event is not counted, a warning is logged, and the request goes on. A
+resident's submission must not be refused because a counter cannot be kept
+(bench/faults.py kills Redis under submissions); the limits are back as soon
+as the cache is.
 """
 
 import hashlib
+import logging
 import math
 from dataclasses import dataclass
 
@@ -42,6 +49,9 @@ from rest_framework import exceptions
 from rest_framework.throttling import BaseThrottle
 
 from core import ratelimit
+from core.ratelimit import CACHE_ERRORS
+
+logger = logging.getLogger(__name__)
 
 HOUR = 3600
 DAY = 86400
@@ -110,11 +120,16 @@ def _ident(value: str) -> str:
 
 
 def count(limit: Limit, ident: str) -> bool:
-    """Count one event; False once the limit is passed in this window."""
+    """Count one event; False once the limit is passed in this window (True, uncounted, if the cache is down)."""
     backend = caches["default"]  # the backend itself: `django.core.cache.cache` is a proxy
-    if isinstance(backend, RedisCache):
-        return _hit_redis(backend, limit.scope, _ident(ident), limit=limit.allowed, window=limit.window)
-    return ratelimit.hit(limit.scope, _ident(ident), limit=limit.allowed, window=limit.window)
+    try:
+        if isinstance(backend, RedisCache):
+            return _hit_redis(backend, limit.scope, _ident(ident), limit=limit.allowed, window=limit.window)
+        return ratelimit.hit(limit.scope, _ident(ident), limit=limit.allowed, window=limit.window)
+    except CACHE_ERRORS as exc:
+        # The identifier is personal data (an address, a phone): only the limit's name is logged.
+        logger.warning("Rate limit %s not counted, the cache is unavailable: %s", limit.scope, type(exc).__name__)
+        return True
 
 
 def _hit_redis(backend: RedisCache, scope: str, ident: str, *, limit: int, window: int) -> bool:
@@ -143,8 +158,12 @@ def check(limit: Limit, ident: str) -> None:
 
 
 def is_exhausted(limit: Limit, ident: str) -> bool:
-    """Whether the limit is used up, without counting (for limits on failures only)."""
-    return ratelimit.exceeded(limit.scope, _ident(ident), limit=limit.allowed, window=limit.window)
+    """Whether the limit is used up, without counting (for limits on failures only); False if the cache is down."""
+    try:
+        return ratelimit.exceeded(limit.scope, _ident(ident), limit=limit.allowed, window=limit.window)
+    except CACHE_ERRORS as exc:
+        logger.warning("Rate limit %s not read, the cache is unavailable: %s", limit.scope, type(exc).__name__)
+        return False
 
 
 class ClientAddressThrottle(BaseThrottle):

@@ -4,11 +4,16 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from disputes import services
 
+# The database restarting under a task (bench/faults.py): try again in a few seconds rather than
+# drop the message. The sweeper would route the case anyway, but only minutes later.
+DATABASE_DOWN = (OperationalError, InterfaceError)
 
-@shared_task(acks_late=True)
+
+@shared_task(acks_late=True, autoretry_for=DATABASE_DOWN, retry_backoff=2, retry_backoff_max=30, max_retries=6)
 def route_dispute(dispute_id: int) -> str | None:
     case = services.dispute_route(dispute_id=dispute_id)
     return case.status if case else None
