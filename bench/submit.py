@@ -183,7 +183,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(*, env: dict[str, str], port: int, workers: int, threads: int, worker_class: str, log: Path):
+def start_gunicorn(
+    *, env: dict[str, str], port: int, workers: int, threads: int, worker_class: str, log: Path, extra: tuple = ()
+):
     cmd = [
         sys.executable,
         "-m",
@@ -203,6 +205,7 @@ def start_gunicorn(*, env: dict[str, str], port: int, workers: int, threads: int
         str(log),
         "--log-level",
         "warning",
+        *extra,
     ]
     process = subprocess.Popen(  # noqa: S603 - fixed command line
         cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True

@@ -118,7 +118,12 @@ class AgreementForm(forms.Form):
 
     @staticmethod
     def initial_for(case: Dispute) -> dict:
-        agreement = Agreement.objects.filter(dispute=case).first()
+        # The case page loads the case with select_related("agreement"): no query then, and the
+        # descriptor remembers "none" too, so the agreement and report-back forms share one look-up.
+        try:
+            agreement = case.agreement
+        except Agreement.DoesNotExist:
+            agreement = None
         if agreement is None:
             return workbench.agreement_proposal(case)
         return {name: getattr(agreement, name) for name in (*workbench.AGREEMENT_TEXT_FIELDS, "perform_by")}
