@@ -11,6 +11,8 @@ PY := $(BIN)/python
 MANAGE := $(PY) manage.py
 # Written after a successful install, so pip runs again only when a requirements file changed.
 STAMP := $(VENV)/.requirements.stamp
+# Written by npm at each install (npm ci): the test-only node packages are in place.
+NODE_STAMP := node_modules/.package-lock.json
 # `make run PORT=8001`. Not taken from the environment: shells and hosting set HOST and PORT for their own ends.
 HOST := 127.0.0.1
 PORT := 8000
@@ -36,17 +38,29 @@ echo "Install one (e.g. 'pyenv install 3.12' or your distribution's python3.12) 
 exit 1
 endef
 
-.PHONY: help setup run test lint format migrate seed worker beat clean
+.PHONY: help setup run test audit lint format migrate seed worker beat clean
 
 help:
 	@echo "make run    set up, migrate, load demo data, start web + worker + beat on http://$(HOST):$(PORT)/"
 	@echo "make test   set up, run the tests, the migration check and ruff"
 	@echo "make setup  create .venv, install requirements, create .env"
+	@echo "make audit  pip-audit (known vulnerabilities in the pinned packages) and bandit"
+	@echo "make screenshots  redraw docs/screenshots/*.png (the README's pictures) from the browser journeys"
 	@echo "make lint / make format / make clean"
 
 # The .mo catalogues are built, not committed; the command only redoes changed ones.
-setup: $(STAMP) .env
+setup: $(STAMP) .env $(NODE_STAMP)
 	@$(MANAGE) compiletranslations
+
+# Test-only front-end tools (axe-core for the accessibility checks) from package-lock.json.
+# npm's own record of the install is the stamp: `npm ci` runs again when the lockfile changes
+# or node_modules is gone. Without npm the portal still runs; the checks then skip (fail in CI).
+$(NODE_STAMP): package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --ignore-scripts --no-audit --no-fund && touch $@; \
+	else \
+		echo "npm not found: node_modules (axe-core, for the accessibility tests) not installed." >&2; \
+	fi
 
 $(PY):
 	@py=$$( $(FIND_PYTHON) ) || exit 1; \
@@ -104,8 +118,51 @@ test: setup
 	$(MANAGE) makemigrations --check --dry-run || status=1; \
 	echo "--- ruff"; \
 	$(BIN)/ruff check . || status=1; \
+	$(AUDIT) || status=1; \
 	if [ $$status -ne 0 ]; then echo "make test: FAILED" >&2; fi; \
 	exit $$status
+
+# Supply chain (README, "Supply chain"). pip-audit asks the vulnerability service (PyPI's, or
+# PIP_AUDIT_SERVICE=osv) about every pinned package of requirements.txt and requirements-dev.txt;
+# --strict fails when any package could not be checked, so an audit that checked nothing
+# (no network, service down) fails loudly instead of reporting "no known vulnerabilities".
+# AUDIT_REQUIRE_SERVICE=0 turns only that case into a warning, for machines without the service.
+# bandit scans the project's code (configuration and exceptions: pyproject.toml).
+PIP_AUDIT_SERVICE ?= pypi
+AUDIT_REQUIRE_SERVICE ?= 1
+define AUDIT
+{ audit_status=0; \
+echo "--- pip-audit (requirements.txt, requirements-dev.txt; service: $(PIP_AUDIT_SERVICE))"; \
+$(BIN)/pip-audit --strict --no-deps --disable-pip --progress-spinner off -s $(PIP_AUDIT_SERVICE) \
+	-r requirements-dev.txt 2>&1 | grep -v 'hash\|pip-compile'; rc=$${PIPESTATUS[0]}; \
+if [ $$rc -ne 0 ]; then \
+	if $(BIN)/pip-audit --no-deps --disable-pip --progress-spinner off -s $(PIP_AUDIT_SERVICE) \
+			-r requirements-dev.txt >/dev/null 2>&1 && [ "$(AUDIT_REQUIRE_SERVICE)" = 0 ]; then \
+		echo "pip-audit: NOT AUDITED - the $(PIP_AUDIT_SERVICE) vulnerability service could not be asked about every package; AUDIT_REQUIRE_SERVICE=0 lets this pass." >&2; \
+	else \
+		echo "pip-audit FAILED: a pinned package has a known vulnerability, or the $(PIP_AUDIT_SERVICE) vulnerability service could not be asked about every package (see above)." >&2; \
+		audit_status=1; \
+	fi; \
+fi; \
+echo "--- bandit"; \
+$(BIN)/bandit -c pyproject.toml -r . -q 2>/dev/null || { echo "bandit FAILED (see above; exceptions are listed in pyproject.toml)" >&2; audit_status=1; }; \
+[ $$audit_status -eq 0 ]; }
+endef
+
+audit: setup
+	@$(AUDIT)
+
+# The README's pictures: the Chinese browser journey (tests/browser/test_journeys.py) runs with a
+# live worker on whatever DATABASE_URL / CELERY_BROKER_URL say (SQLite and the embedded broker by
+# default), saving its screens; the chosen few are copied into docs/screenshots/.
+SCREENSHOTS := form tracking queue case agreement dashboard
+.PHONY: screenshots
+screenshots: setup
+	@rm -rf var/screenshots
+	SCREENSHOT_DIR=$(CURDIR)/var/screenshots $(PY) -m pytest -q -p no:cacheprovider tests/browser/test_journeys.py -k zh-hans
+	@mkdir -p docs/screenshots
+	@for name in $(SCREENSHOTS); do cp var/screenshots/$$name.png docs/screenshots/$$name.png; done
+	@ls -l $(foreach name,$(SCREENSHOTS),docs/screenshots/$(name).png)
 
 lint: setup
 	$(BIN)/ruff check .

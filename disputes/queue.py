@@ -41,7 +41,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Upper
 from django.utils import timezone
-from django.utils.timesince import timeuntil
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
@@ -51,6 +50,7 @@ from core.masking import mask_name
 from disputes import services
 from disputes.models import CaseEvent, Category, Dispute, Party
 from disputes.rules import lifecycle
+from disputes.rules.clocks import time_left_words
 from disputes.rules.enums import OPEN_STATUSES, Channel, Colour, EventKind, PartyRole, Status
 from disputes.rules.tracking import ALPHABET, LENGTH, format_tracking_number, normalise_tracking_number
 from disputes.selectors import disputes_visible_to, staff_profile
@@ -337,7 +337,7 @@ class PartyNameContains(Expression):
         table = connection.ops.quote_name(Party._meta.db_table)
         # Only quoted identifiers and compiled SQL are interpolated; the text is a parameter.
         return (
-            f"EXISTS (SELECT 1 FROM {table} WHERE {table}.dispute_id = {pk_sql} "  # noqa: S608
+            f"EXISTS (SELECT 1 FROM {table} WHERE {table}.dispute_id = {pk_sql} "  # noqa: S608  # nosec B608
             f"AND UPPER({table}.name::text) LIKE %s OFFSET 0)",
             [*pk_params, pattern],
         )
@@ -488,9 +488,8 @@ def queue_row_for(case: Dispute, *, now: datetime | None = None) -> QueueRow:
 def time_left_text(due: datetime | None, *, now: datetime) -> str:
     if due is None:
         return _("No deadline running")
-    if due < now:
-        return _("Overdue by %(time)s") % {"time": timeuntil(now, due, depth=1)}
-    return _("%(time)s left") % {"time": timeuntil(due, now, depth=1)}
+    # The case page's words (days, hours, minutes), so a deadline reads the same in both places.
+    return time_left_words(due, now)
 
 
 # --- 领取下一件: take the next case ------------------------------------------------------------------------

@@ -234,8 +234,9 @@ def submitted(request, token: str):
             "merged": bool(data.get("m")),
         },
     )
-    # The link carries a token: do not hand it on to other sites.
-    response["Referrer-Policy"] = "no-referrer"
+    # The link carries a token: do not hand it on to other sites. Not "no-referrer": browsers
+    # then send `Origin: null` with the page's own forms (language switch) and CSRF refuses them.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -424,7 +425,9 @@ def rate(request, token: str):
 
 def _rate_response(request, template, context, status=200):
     response = render(request, template, context, status=status)
-    response["Referrer-Policy"] = "no-referrer"
+    # The token in the link stays on this site. Not "no-referrer": the browser would send
+    # `Origin: null` with the rating form's POST, and CSRF protection refuses that.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

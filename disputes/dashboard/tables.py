@@ -7,6 +7,7 @@ exactly what the supervisor saw.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,6 +21,9 @@ from disputes.dashboard import selectors
 from disputes.dashboard.periods import Period
 from disputes.statistics import LABELS, Figures, Rate
 from grids.models import Area, AreaLevel
+
+# A cell whose text is a plain number (e.g. "0.40", "12.5"): right-aligned like the numbers.
+NUMBER_TEXT = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 
 
 @dataclass
@@ -46,7 +50,7 @@ class Table:
             return ""
         bars = ",".join(map(str, self.chart_bars))
         rates = ",".join(map(str, self.chart_rates))
-        return mark_safe(f' data-chart-bars="{bars}" data-chart-rates="{rates}"')  # noqa: S308 - integers only
+        return mark_safe(f' data-chart-bars="{bars}" data-chart-rates="{rates}"')  # noqa: S308 - integers only  # nosec B308 B703
 
     def tbody_html(self) -> str:
         """The rows as HTML, built here rather than in a template loop: a city's tables hold
@@ -65,10 +69,13 @@ class Table:
                     cells.append(f'<td class="num">{text} <small class="fraction">({value.fraction()})</small></td>')
                 elif isinstance(value, int | float) and not isinstance(value, bool):
                     cells.append(f'<td class="num">{text}</td>')
+                elif NUMBER_TEXT.fullmatch(text):
+                    # Figures formatted upstream (a mean, a rate per 10,000) line up with the others.
+                    cells.append(f'<td class="num">{text}</td>')
                 else:
                     cells.append(f"<td>{text}</td>")
             parts.append(f"<tr>{''.join(cells)}</tr>")
-        return mark_safe("\n".join(parts))  # noqa: S308 - every value above is escaped
+        return mark_safe("\n".join(parts))  # noqa: S308 - every value above is escaped  # nosec B308 B703
 
 
 def cell_text(value: Any) -> str:

@@ -9,6 +9,8 @@ can lengthen the per-colour windows in the admin.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.utils.translation import ngettext
+
 from disputes.rules.enums import Colour
 
 
@@ -78,3 +80,29 @@ def next_step(*, kind: str, colour: int, level: int, due: datetime) -> Step | No
     if level == 1:
         return Step(ESCALATE, 2, due + 2 * gap if last_level == 3 else None)
     return Step(RAISE_COLOUR, 3, None)
+
+
+def time_left_words(due: datetime, now: datetime) -> str:
+    """剩 2 天 / 已超期 3 小时: the largest whole unit (days, hours, then minutes).
+
+    The one wording of time left for the case page and the queue alike.
+    """
+    seconds = (due - now).total_seconds()
+    left = abs(seconds)
+    if seconds >= 0:
+        if left >= 86400:
+            n = int(left // 86400)
+            return ngettext("%(count)d day left", "%(count)d days left", n) % {"count": n}
+        if left >= 3600:
+            n = int(left // 3600)
+            return ngettext("%(count)d hour left", "%(count)d hours left", n) % {"count": n}
+        n = max(int(left // 60), 1)
+        return ngettext("%(count)d minute left", "%(count)d minutes left", n) % {"count": n}
+    if left >= 86400:
+        n = int(left // 86400)
+        return ngettext("%(count)d day overdue", "%(count)d days overdue", n) % {"count": n}
+    if left >= 3600:
+        n = int(left // 3600)
+        return ngettext("%(count)d hour overdue", "%(count)d hours overdue", n) % {"count": n}
+    n = max(int(left // 60), 1)
+    return ngettext("%(count)d minute overdue", "%(count)d minutes overdue", n) % {"count": n}

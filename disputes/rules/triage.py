@@ -154,7 +154,7 @@ def reason_text(reason: Mapping) -> str:
     words = "、".join(params.get("words", []))
     count = params.get("count", 0)
     texts = {
-        "category_base": lambda: _("Starting level of the category."),
+        "category_base": lambda: _("The usual colour for this kind of dispute."),
         "threat_violence": lambda: _("The description threatens violence (%(words)s).") % {"words": words},
         "threat_self_harm": lambda: _("The description mentions self-harm (%(words)s).") % {"words": words},
         "weapon": lambda: _("The description mentions a weapon or dangerous means (%(words)s).") % {"words": words},

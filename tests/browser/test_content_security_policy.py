@@ -6,44 +6,15 @@ visits the public form, the dashboard with its charts and a tooltip, Swagger UI 
 the Django admin, and fails on any such message.
 """
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
-from django.db import connections
 
 from disputes.dashboard import rollups
 from disputes.rules.enums import Status
 from grids.models import Role
-from tests.conftest import require_service
+from tests.browser.conftest import PASSWORD
 from tests.disputes.cases import case_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-PASSWORD = "correct-horse-battery"
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    # See test_resident_journey: Playwright's loop in this thread makes Django refuse ORM calls otherwise.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    available = Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is not None
-    require_service(available, f"the browser test needs Chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        )
-        context = browser.new_context(viewport={"width": 1366, "height": 768})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        context.close()
-        browser.close()
-        connections.close_all()
 
 
 def sign_in(
@@ -57,14 +28,14 @@ def sign_in(
 
 
 def test_pages_run_under_the_policy_without_a_violation(
-    live_server, browser_page, tree, category, departments, make_staff, django_user_model
+    live_server, desktop, tree, category, departments, make_staff, django_user_model
 ):
     supervisor = make_staff(Role.SUPERVISOR, area=tree.county)
     for _ in range(3):
         case_in(Status.CLOSED, grid=tree.grid_a, category=category, department=departments["a"])
     rollups.rebuild_all()
     django_user_model.objects.create_superuser("root", "root@example.org", PASSWORD)
-    page = browser_page
+    page = desktop
     violations: list[str] = []
     page.on(
         "console",

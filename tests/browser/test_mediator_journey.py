@@ -5,16 +5,12 @@ mediation → record a session → draft the agreement → report back with the
 agreement → print it: the print view shows the parties and the standard
 clause, and the print is logged.
 
-Uses Debian's Chromium (/usr/bin/chromium), like the resident's journey.
+Uses Debian's Chromium (/usr/bin/chromium) through the fixtures of tests/browser/conftest.py.
 """
 
-import os
-import shutil
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -22,48 +18,16 @@ from core.models import PersonalDataAccess
 from disputes.models import CaseEvent, Deadline, MediationSession
 from disputes.rules.enums import DeadlineKind, EventKind, Outcome, PartyRole, Status
 from grids.models import Role
-from tests.conftest import require_service
+from tests.browser.conftest import sign_in
 from tests.disputes.cases import case_in
 from tests.factories import PartyFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-PASSWORD = "correct-horse-battery"
 CLAUSE = (
     "The parties may jointly apply to the people's court for judicial confirmation of this agreement within thirty "
     "days of the day it takes effect."
 )
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    # See test_resident_journey: Playwright's loop in this thread makes Django refuse ORM calls otherwise.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    available = Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is not None
-    require_service(available, f"the browser test needs Chromium at {CHROMIUM} (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover
-        require_service(False, "the browser test needs the playwright package (requirements-dev.txt)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        )
-        yield browser
-        browser.close()
-        # The ORM calls made while Playwright's loop ran have their own connection: close it
-        # before the test database is dropped.
-        connections.close_all()
-
-
-@pytest.fixture
-def desktop(browser):
-    context = browser.new_context(viewport={"width": 1366, "height": 768})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
 
 
 def submit(page, action: str) -> None:
@@ -96,11 +60,7 @@ def test_a_mediator_works_a_case_to_an_agreement_and_prints_it(
     page = desktop
 
     # Sign in: staff land on their queue, the case is there.
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", mediator.username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
+    sign_in(page, live_server.url, mediator.username)
     assert "/work/" in page.url
     with page.expect_navigation():
         page.click(f"a:has-text('{case.tracking_number_display}')")

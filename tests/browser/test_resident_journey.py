@@ -5,73 +5,22 @@ number → track the case with it and the phone number. Also: the place
 cascade and "add another person" with JavaScript, and the weight of the
 form page on first load.
 
-Uses Debian's Chromium (/usr/bin/chromium), not a browser downloaded by
-Playwright; without it the test skips locally and fails in CI.
+Uses Debian's Chromium (/usr/bin/chromium) through the fixtures of
+tests/browser/conftest.py; without it the test skips locally and fails in CI.
 """
-
-import os
-import shutil
-import struct
-import zlib
-from pathlib import Path
 
 import pytest
 from django.core.cache import cache
-from django.db import connections
 
 from disputes.models import Attachment, Dispute
 from disputes.rules.enums import Channel, PartyRole
-from tests.conftest import require_service
+from tests.browser.conftest import tiny_png
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 PHONE = "13900139000"
 # The resident's form page on first load (HTML + CSS + JS), a cheap phone on a slow network.
 FIRST_LOAD_BUDGET = 150 * 1024
-
-
-def _png() -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00" + b"\xb3\x26\x1e" * 2 + b"\x00" + b"\xff\xff\xff" * 2)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    # Playwright's sync API keeps an asyncio loop running in this thread, which makes Django
-    # refuse ORM calls from the test (SynchronousOnlyOperation). The calls are synchronous and
-    # in the test's own thread, so they are safe; the live server answers from its own thread.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    available = Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is not None
-    require_service(available, f"the browser test needs Chromium at {CHROMIUM} (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover
-        require_service(False, "the browser test needs the playwright package (requirements-dev.txt)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        )
-        yield browser
-        browser.close()
-        # ORM calls made while Playwright's loop runs get a connection of their own
-        # (Django keys connections by async context); close it before the test
-        # database is dropped.
-        connections.close_all()
-
-
-@pytest.fixture
-def phone(browser):
-    """A page the size of a cheap phone's screen."""
-    context = browser.new_context(viewport={"width": 375, "height": 740}, device_scale_factor=2, is_mobile=True)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
 
 
 @pytest.fixture(autouse=True)
@@ -105,7 +54,9 @@ def test_scan_submit_and_track(live_server, phone, tree, category):
     phone.fill("#id_applicant-phone", PHONE)
     phone.fill("#id_parties-0-name", "王五")
     phone.check("#id_applicant-is_elderly")
-    phone.set_input_files("#id_attachments", files=[{"name": "leak.png", "mimeType": "image/png", "buffer": _png()}])
+    phone.set_input_files(
+        "#id_attachments", files=[{"name": "leak.png", "mimeType": "image/png", "buffer": tiny_png()}]
+    )
     phone.check("#id_consent")
     phone.click("button.button--primary[type=submit]")
 

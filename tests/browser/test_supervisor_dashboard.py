@@ -1,47 +1,19 @@
 """The supervisor's dashboard in a real browser: drill into a township, switch the period, download the XLSX.
 
-Uses Debian's Chromium (/usr/bin/chromium); without it the test skips locally and fails in CI.
+Uses Debian's Chromium (/usr/bin/chromium) through the fixtures of tests/browser/conftest.py; without it the
+test skips locally and fails in CI.
 """
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from disputes.dashboard import rollups
 from disputes.rules.enums import Outcome, Status
 from grids.models import Role
-from tests.conftest import require_service
+from tests.browser.conftest import sign_in
 from tests.disputes.cases import case_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-PASSWORD = "correct-horse-battery"
-
-
-@pytest.fixture
-def desktop(monkeypatch):
-    # See test_resident_journey: Playwright's loop in this thread makes Django refuse ORM calls otherwise.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    available = Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is not None
-    require_service(available, f"the browser test needs Chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-        )
-        context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        context.close()
-        browser.close()
-        connections.close_all()
 
 
 def cell(page, section: str, row_label: str, column: int) -> str:
@@ -63,11 +35,7 @@ def test_a_supervisor_drills_down_switches_the_period_and_downloads_the_xlsx(
     rollups.rebuild_all()
     page = desktop
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", supervisor.username)
-    page.fill("#id_password", PASSWORD)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
+    sign_in(page, live_server.url, supervisor.username)
     with page.expect_navigation():
         page.click("nav.site-nav a[href$='/work/dashboard/']")
     assert tree.county.name in page.locator("h1").inner_text()

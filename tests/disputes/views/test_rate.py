@@ -47,7 +47,7 @@ def test_the_page_shows_the_result_and_the_three_answers(client, awaiting, depar
     assert "Resolved by agreement" in html and departments["a"].name in html
     for value in Satisfaction.values:
         assert f'value="{value}"' in html
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_dissatisfied_reopens_the_case(client, awaiting):

@@ -85,7 +85,7 @@ def test_a_valid_submission_stores_one_case_with_its_parties_attachment_and_sms(
     html = confirmation.content.decode()
     for group in case.tracking_number_display.split():
         assert f'<span class="tracking-number__group">{group}</span>' in html
-    assert confirmation["Referrer-Policy"] == "no-referrer"
+    assert confirmation["Referrer-Policy"] == "same-origin"
     assert "Cache-Control" in confirmation and "no-cache" in confirmation["Cache-Control"]
 
 
