@@ -32,6 +32,22 @@ def log_personal_data_access(
     )
 
 
+def log_phones_shown(*, user, people, what: str, case_ref: str, page: str) -> None:
+    """Log one reveal per person whose phone a page shows in clear (a caller's callback page)."""
+    PersonalDataAccess.objects.bulk_create(
+        PersonalDataAccess(
+            user=user,
+            action=PersonalDataAccess.Action.REVEAL,
+            what=what,
+            case_ref=case_ref,
+            object_id=person.pk,
+            detail={"page": page},
+        )
+        for person in people
+        if person.phone
+    )
+
+
 def personal_data_reveal(
     *,
     user,

@@ -20,10 +20,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.actors import Actor
-from core.audit import log_personal_data_access
+from core.audit import log_phones_shown
 from core.exceptions import ApplicationError, NotFoundError
 from core.masking import mask_address, mask_id_number, mask_name, mask_phone
-from core.models import PersonalDataAccess
 from disputes.callbacks import CALLBACK_ROLES, MAX_UNANSWERED
 from disputes.rules.tracking import normalise_tracking_number
 from disputes.staff.callbacks import CallbackAttemptForm
@@ -225,16 +224,13 @@ def callback_record(request, tracking_number: str):
     people = list(petition.petitioners.all())
     if awaiting:
         # The caller works this callback: the petitioners' phones are shown in clear, and each view is logged.
-        for person in people:
-            if person.phone:
-                log_personal_data_access(
-                    user=request.user,
-                    action=PersonalDataAccess.Action.REVEAL,
-                    what="petitioner.phone",
-                    case_ref=petition.tracking_number,
-                    object_id=person.pk,
-                    detail={"page": "petition_callback_record"},
-                )
+        log_phones_shown(
+            user=request.user,
+            people=people,
+            what="petitioner.phone",
+            case_ref=petition.tracking_number,
+            page="petition_callback_record",
+        )
     return render(
         request,
         "petitions/callback_record.html",

@@ -19,10 +19,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from core.actors import Actor
-from core.audit import log_personal_data_access
+from core.audit import log_phones_shown
 from core.exceptions import ApplicationError
 from core.masking import mask_name, mask_phone
-from core.models import PersonalDataAccess
 from disputes import callbacks
 from disputes.models import Agreement, Dispute, Satisfaction, SpotCheck
 from disputes.rules.enums import DeadlineKind, PartyRole, Status
@@ -207,16 +206,13 @@ def callback_record(request, tracking_number: str):
     applicants = [p for p in parties if p.role == PartyRole.APPLICANT]
     if awaiting:
         # The caller works this callback: the applicants' phones are shown in clear, and each view is logged.
-        for party in applicants:
-            if party.phone:
-                log_personal_data_access(
-                    user=request.user,
-                    action=PersonalDataAccess.Action.REVEAL,
-                    what="party.phone",
-                    case_ref=case.tracking_number,
-                    object_id=party.pk,
-                    detail={"page": "callback_record"},
-                )
+        log_phones_shown(
+            user=request.user,
+            people=applicants,
+            what="party.phone",
+            case_ref=case.tracking_number,
+            page="callback_record",
+        )
     return render(
         request,
         "disputes/staff/callback_record.html",
