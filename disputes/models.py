@@ -225,13 +225,30 @@ class Party(BaseModel):
 
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
-        raise TypeError("case events are append-only")
+        raise TypeError("timeline events are append-only")
 
     def delete(self):
-        raise TypeError("case events are append-only")
+        raise TypeError("timeline events are append-only")
 
 
-class CaseEvent(models.Model):
+class AppendOnlyModel(models.Model):
+    """A timeline entry (cases, petitions): written once, never changed or deleted, row by row or in bulk."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise TypeError("timeline events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("timeline events are append-only")
+
+
+class CaseEvent(AppendOnlyModel):
     """时间线: one append-only entry on a case's timeline."""
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="events")
@@ -249,22 +266,12 @@ class CaseEvent(models.Model):
     # Shown on the resident's tracking page; internal notes are not.
     is_public = models.BooleanField(default=False)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["dispute", "at"], name="event_dispute_at")]
 
     def __str__(self) -> str:
         return f"{self.dispute_id} {self.kind} {self.action}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            raise TypeError("case events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("case events are append-only")
 
 
 class DeadlineQuerySet(models.QuerySet):

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel
-from disputes.models import AppendOnlyQuerySet, CallbackResult, Satisfaction
+from disputes.models import AppendOnlyModel, CallbackResult, DeadlineQuerySet, Satisfaction
 from disputes.rules.tracking import format_tracking_number
 from petitions.rules import DeadlineKind, EventKind, Form, LetterKind, Status
 
@@ -126,7 +126,7 @@ class Petitioner(BaseModel):
         return _("Petitioner #%(id)s") % {"id": self.pk}
 
 
-class PetitionEvent(models.Model):
+class PetitionEvent(AppendOnlyModel):
     """时间线: one append-only entry on a petition's timeline."""
 
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="events")
@@ -142,27 +142,12 @@ class PetitionEvent(models.Model):
     reason = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["petition", "at"], name="petition_event_at")]
 
     def __str__(self) -> str:
         return f"{self.petition_id} {self.kind} {self.action}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            raise TypeError("petition events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("petition events are append-only")
-
-
-class PetitionDeadlineQuerySet(models.QuerySet):
-    def open(self):
-        return self.filter(done_at__isnull=True, cancelled_at__isnull=True)
 
 
 class PetitionDeadline(BaseModel):
@@ -188,7 +173,7 @@ class PetitionDeadline(BaseModel):
     )
     extension_reason = models.TextField(_("reason for the extension"), blank=True)
 
-    objects = PetitionDeadlineQuerySet.as_manager()
+    objects = DeadlineQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("petition deadline")
