@@ -75,7 +75,7 @@ def empty_cache():
     (keyed by ids a rolled-back test may hand out again) must not leak between tests."""
     from django.core.cache import cache
 
-    from disputes.staff.queue import clear_option_cache
+    from disputes.staff.options import clear_option_cache
 
     cache.clear()
     clear_option_cache()

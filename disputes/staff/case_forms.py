@@ -11,6 +11,7 @@ from core.exceptions import ApplicationError
 from disputes import services, workbench
 from disputes.models import Agreement, Dispute
 from disputes.rules.enums import Colour, Outcome
+from disputes.staff.options import QuickSelect, cached_options, named
 from grids.models import Area, Department
 
 REASON_MAX = 2000
@@ -19,11 +20,6 @@ TEXT_MAX = workbench.MAX_TEXT
 
 def _textarea(rows: int = 3) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
-
-
-class DepartmentChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Department) -> str:
-        return f"{obj.display_name} ({obj.area.display_name})"
 
 
 def department_choices(case: Dispute, *, exclude: set[int] | None = None):
@@ -42,6 +38,19 @@ def department_choices(case: Dispute, *, exclude: set[int] | None = None):
     return qs.order_by("area__depth", "area__path", "name")
 
 
+def department_options(case: Dispute, *, exclude: set[int]) -> list[tuple]:
+    """`department_choices` as (id, label) pairs for the <select>: read as plain values, kept per place
+    and language in the process (disputes.staff.options), so the case page builds no Department objects."""
+
+    def build():
+        rows = department_choices(case).values_list("pk", "name", "name_en", "area__name", "area__name_en")
+        return [(pk, f"{named(n, n_en)} ({named(a, a_en)})") for pk, n, n_en, a, a_en in rows]
+
+    options = cached_options(f"case-departments:{case.area_path}", build)
+    excluded = {str(pk) for pk in exclude}
+    return [option for option in options if option[0] not in excluded]
+
+
 class EmptyForm(forms.Form):
     """Accept, start mediation, resume, resume the clock: the button is the whole form."""
 
@@ -57,12 +66,19 @@ class OptionalReasonForm(forms.Form):
 class DepartmentForm(forms.Form):
     """Dispatch, transfer (with a reason) and assistance: a department from the case's county."""
 
-    department = DepartmentChoiceField(label=_("Department"), queryset=Department.objects.none())
+    department = forms.ModelChoiceField(label=_("Department"), queryset=Department.objects.none())
     reason = forms.CharField(label=_("Reason"), max_length=REASON_MAX, required=False, widget=_textarea(2))
 
     def __init__(self, *args, case: Dispute, exclude: set[int] | None = None, reason_required=False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = department_choices(case, exclude=exclude)
+        field = self.fields["department"]
+        # The queryset checks a posted choice; the page lists the same departments from plain values.
+        field.queryset = department_choices(case, exclude=exclude)
+        options = department_options(case, exclude=exclude or set())
+        field.widget = QuickSelect(attrs=field.widget.attrs)
+        field.widget.choices = [("", field.empty_label), *options]
+        field.widget.is_required = True
+        self.has_choices = bool(options)
         self.fields["reason"].required = reason_required
 
 

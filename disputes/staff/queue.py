@@ -6,27 +6,26 @@ next" button; dispatchers and supervisors see every open case of their area
 and can act on several at once.
 """
 
-import time
 from html import escape
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.forms.utils import flatatt
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from core.actors import Actor
 from core.exceptions import ApplicationError
 from disputes import queue
 from disputes.rules.enums import Colour
+from disputes.staff.options import cached_options, named, quick_selects
 from grids.models import AreaLevel
 
 
@@ -50,74 +49,17 @@ def _queue_url(**params) -> str:
     return reverse("disputes:queue") + (f"?{query}" if query else "")
 
 
-class QuickSelect(forms.Select):
-    """A <select> rendered in Python: Django's widget templates cost ~0.2 ms per option.
-
-    The queue page carries a few hundred options (areas, mediators, departments);
-    with the template renderer they took most of the page's time.
-    """
-
-    def render(self, name, value, attrs=None, renderer=None):
-        final = self.build_attrs(self.attrs, {**(attrs or {}), "name": name})
-        chosen = {str(v) for v in (value if isinstance(value, list | tuple) else [value]) if v not in (None, "")}
-        options = []
-        for option_value, label in self.choices:
-            text = "" if option_value is None else str(option_value)
-            selected = " selected" if text in chosen else ""
-            shown = label if hasattr(label, "__html__") else escape(str(label))
-            options.append(f'<option value="{escape(text)}"{selected}>{shown}</option>')
-        # Every value and label is escaped above.
-        return mark_safe(f"<select{flatatt(final)}>{''.join(options)}</select>")  # noqa: S308  # nosec B308 B703
-
-
-def quick_selects(form, choices: dict | None = None) -> None:
-    """Swap each single <select> for a QuickSelect; `choices` gives some fields' options ready-made."""
-    choices = choices or {}
-    for name, bound in form.fields.items():
-        if isinstance(bound.widget, forms.Select) and not isinstance(bound.widget, forms.SelectMultiple):
-            widget = QuickSelect(attrs=bound.widget.attrs)
-            widget.choices = choices.get(name) or bound.choices
-            widget.is_required = bound.widget.is_required
-            bound.widget = widget
-
-
-# The option lists change when an administrator edits areas, departments or staff:
-# rare, and a few minutes' delay is harmless (the services check every choice again).
-# Built once per process, role, area and language instead of on every queue page
-# view, and kept in the process: through the shared cache each read cost more
-# (a round trip and unpickling a few hundred options) than it saved.
-OPTIONS_TTL = 300
-_options: dict[str, tuple[float, list[tuple]]] = {}
-
-
-def clear_option_cache() -> None:
-    _options.clear()
-
-
 def _cached_options(kind: str, user, build) -> list[tuple]:
+    """An option list per process, role, area and language (see disputes.staff.options)."""
     profile = getattr(user, "staff", None)
-    key = f"{kind}:{getattr(profile, 'role', '')}:{getattr(profile, 'area_id', '')}:{get_language()}"
-    now = time.monotonic()
-    hit = _options.get(key)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    # Escaped once here, not on every page view (QuickSelect leaves safe labels alone).
-    options = [("" if value is None else str(value), mark_safe(escape(str(label)))) for value, label in build()]  # noqa: S308  # nosec B308 B703
-    _options[key] = (now + OPTIONS_TTL, options)
-    return options
-
-
-def _named(name: str, name_en: str) -> str:
-    return name_en if name_en and (get_language() or "").startswith("en") else name
+    return cached_options(f"{kind}:{getattr(profile, 'role', '')}:{getattr(profile, 'area_id', '')}", build)
 
 
 def area_options(user, empty_label) -> list[tuple]:
     """The area filter's options (villages and up, indented by level), read as plain values: no model objects."""
     base = getattr(getattr(getattr(user, "staff", None), "area", None), "level", AreaLevel.CITY)
     rows = queue.area_choices(user).filter(level__lte=AreaLevel.VILLAGE).values_list("pk", "name", "name_en", "level")
-    return [("", empty_label)] + [
-        (pk, "\u2003" * max(level - base, 0) + _named(n, n_en)) for pk, n, n_en, level in rows
-    ]
+    return [("", empty_label)] + [(pk, "\u2003" * max(level - base, 0) + named(n, n_en)) for pk, n, n_en, level in rows]
 
 
 def mediator_options(user, empty_label) -> list[tuple]:
@@ -125,13 +67,13 @@ def mediator_options(user, empty_label) -> list[tuple]:
         "user_id", "display_name", "user__username", "department__name", "department__name_en"
     )
     return [("", empty_label)] + [
-        (uid, f"{shown or username} · {_named(dept, dept_en)}") for uid, shown, username, dept, dept_en in rows
+        (uid, f"{shown or username} · {named(dept, dept_en)}") for uid, shown, username, dept, dept_en in rows
     ]
 
 
 def department_options(user, empty_label) -> list[tuple]:
     rows = queue.bulk_departments(user).values_list("pk", "name", "name_en")
-    return [("", empty_label)] + [(pk, _named(n, n_en)) for pk, n, n_en in rows]
+    return [("", empty_label)] + [(pk, named(n, n_en)) for pk, n, n_en in rows]
 
 
 def _prepare_filter_form(form, user) -> None:
