@@ -151,7 +151,8 @@ LOGIN_URL = "/accounts/login/"
 # django-axes first: it refuses a locked-out username + address before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, with the staff profile and its area read with the user.
+    "core.security.StaffModelBackend",
 ]
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -351,7 +352,8 @@ SESSION_COOKIE_HTTPONLY = True
 # Sessions read from the cache (Redis in production) and written through to the
 # database: staff pages skip a database round trip per view, and a cache flush or
 # a Redis restart signs nobody out.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# cached_db, surviving a cache outage (core/sessions.py).
+SESSION_ENGINE = "core.sessions"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 # Idle sign-out (core.security.SessionIdleTimeoutMiddleware), cheaper than
 # SESSION_SAVE_EVERY_REQUEST: the last-activity stamp is rewritten at most once a minute.

@@ -7,7 +7,8 @@ the site's page, and adds the inactivity limit that Django's sessions lack.
 from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import get_user_model, logout
+from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -72,3 +73,19 @@ class SessionIdleTimeoutMiddleware:
             elif last is None or now - last >= ACTIVITY_WRITE_INTERVAL:
                 request.session[LAST_ACTIVITY_KEY] = now
         return self.get_response(request)
+
+
+class StaffModelBackend(ModelBackend):
+    """Django's ModelBackend, reading the staff profile and its area with the user.
+
+    Every staff page and API call needs both (jurisdiction is the profile's
+    area): one query per request instead of three.
+    """
+
+    def get_user(self, user_id):
+        model = get_user_model()
+        try:
+            user = model._default_manager.select_related("staff__area").get(pk=user_id)
+        except model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None

@@ -116,13 +116,22 @@ def _check_case_work(case: Dispute, actor: Actor) -> None:
     services._check_handler(case, actor, "case_work")
 
 
-def case_actions(*, user, case: Dispute) -> frozenset[str]:
+def _has_agreement(case: Dispute) -> bool:
+    """Whether the case has an agreement, from the loaded relation when the caller selected it."""
+    if Dispute.agreement.is_cached(case):
+        return getattr(case, "agreement", None) is not None
+    return Agreement.objects.filter(dispute=case).exists()
+
+
+def case_actions(*, user, case: Dispute, deadlines: list[Deadline] | None = None) -> frozenset[str]:
     """The case-page actions `user` may take on `case` now: exactly those the services would accept.
 
     Transition actions come from the lifecycle table (`allowed_actions`) plus the
     handler check `dispute_transition` applies; the others repeat the checks of
     their service (role, handler, state, a clock to pause). Jurisdiction is the
     caller's: the page only loads cases `disputes_visible_to(user)` returns.
+    `deadlines`, all of the case's deadlines when the caller has read them
+    already, saves reading its clocks again.
     """
     actor = Actor.for_user(user)
     if not actor.is_staff_member:
@@ -138,21 +147,19 @@ def case_actions(*, user, case: Dispute) -> frozenset[str]:
         if not finished and role in services.OVERRIDE_ROLES:
             actions.add("colour")
         if role in lifecycle.HANDLERS or role in CLOCK_ROLES:
-            clocks = Deadline.objects.open().filter(dispute=case, kind__in=services.PAUSABLE)
-            if clocks.filter(paused_at__isnull=True).exists():
+            if deadlines is None:
+                deadlines = list(Deadline.objects.open().filter(dispute=case, kind__in=services.PAUSABLE))
+            clocks = [d for d in deadlines if d.is_open and d.kind in services.PAUSABLE]
+            if any(d.paused_at is None for d in clocks):
                 actions.add("pause")
-            if clocks.filter(paused_at__isnull=False).exists():
+            if any(d.paused_at is not None for d in clocks):
                 actions.add("resume_clock")
         if role in CASE_WORK_ROLES:
             if case.status in SESSION_STATES:
                 actions.add("session")
             if case.status in AGREEMENT_EDIT_STATES:
                 actions.add("agreement")
-            if (
-                case.status in PERFORMANCE_STATES
-                and case.outcome == Outcome.AGREEMENT
-                and Agreement.objects.filter(dispute=case).exists()
-            ):
+            if case.status in PERFORMANCE_STATES and case.outcome == Outcome.AGREEMENT and _has_agreement(case):
                 actions.add("performance")
     return frozenset(actions)
 

@@ -42,7 +42,7 @@ from disputes.rules.clocks import time_left_words
 from disputes.rules.enums import Colour, EventKind, Outcome, PartyRole, Status
 from disputes.rules.tracking import format_tracking_number, normalise_tracking_number
 from disputes.rules.triage import reason_text
-from disputes.selectors import dispute_get_visible
+from disputes.selectors import disputes_visible_to
 from disputes.staff import case_forms as f
 
 # --- The actions -------------------------------------------------------------------------------------
@@ -212,8 +212,17 @@ def _place_error(forms: list, exc: ApplicationError) -> bool:
 # --- Views ------------------------------------------------------------------------------------------
 
 
+# What the case page shows of the case's own relations, read with it.
+PAGE_RELATIONS = ("category", "grid", "lead_department", "assigned_mediator__staff", "agreement")
+
+
 def _visible_case(request, tracking_number: str) -> Dispute:
-    case = dispute_get_visible(user=request.user, tracking_number=normalise_tracking_number(tracking_number))
+    case = (
+        disputes_visible_to(request.user)
+        .select_related(*PAGE_RELATIONS)
+        .filter(tracking_number=normalise_tracking_number(tracking_number))
+        .first()
+    )
     if case is None:
         # Outside the user's jurisdiction looks the same as a number that does not exist.
         raise Http404
@@ -254,8 +263,7 @@ def case_action(request, tracking_number: str, action: str):
         else:
             messages.success(request, str(ACTIONS[action].done))
             return HttpResponseRedirect(_case_url(case), status=303)
-    case.refresh_from_db()
-    context = case_context(request, case, bound=(action, forms))
+    context = case_context(request, _visible_case(request, tracking_number), bound=(action, forms))
     return render(request, "disputes/staff/case.html", context, status=400)
 
 
@@ -387,9 +395,9 @@ def _person(user) -> str:
     return (profile.display_name if profile is not None else "") or user.get_username()
 
 
-def page_actions(user, case: Dispute, bound=None) -> list[ActionView]:
+def page_actions(user, case: Dispute, bound=None, deadlines: list | None = None) -> list[ActionView]:
     """The action forms shown on the page, in the order a mediator works a case."""
-    allowed = workbench.case_actions(user=user, case=case)
+    allowed = workbench.case_actions(user=user, case=case, deadlines=deadlines)
     shown = []
     for key, spec in ACTIONS.items():
         if key not in allowed:
@@ -398,7 +406,7 @@ def page_actions(user, case: Dispute, bound=None) -> list[ActionView]:
             forms, is_open = bound[1], True
         else:
             forms, is_open = _forms_for(key, case), False
-        if key in DEPARTMENT_ACTIONS and not forms[0].fields["department"].queryset.exists():
+        if key in DEPARTMENT_ACTIONS and not forms[0].has_choices:
             continue  # nowhere to send it: the form could not be filled in
         url = reverse("disputes:case_action", kwargs={"tracking_number": case.tracking_number, "action": key})
         shown.append(ActionView(key, str(spec.label), url, forms, spec.simple, spec.danger, is_open))
@@ -429,9 +437,9 @@ def _parties(user, case: Dispute, revealed: dict) -> list[PartyView]:
     return rows
 
 
-def _deadlines(case: Dispute, now: datetime) -> list[dict]:
+def _deadlines(deadlines: list, now: datetime) -> list[dict]:
     rows = []
-    for d in case.deadlines.order_by("due_at", "pk"):
+    for d in deadlines:
         if d.done_at is not None:
             state, text = "done", _("Done on %(date)s") % {"date": timezone.localtime(d.done_at).strftime("%Y-%m-%d")}
         elif d.cancelled_at is not None:
@@ -510,11 +518,10 @@ def _timeline(case: Dispute) -> list[dict]:
 
 
 def case_context(request, case: Dispute, *, bound=None, revealed: dict | None = None) -> dict:
+    """The page's context; `case` comes from `_visible_case` (its PAGE_RELATIONS read with it)."""
     now = timezone.now()
-    case = Dispute.objects.select_related(
-        "category", "grid", "lead_department", "assigned_mediator__staff", "agreement"
-    ).get(pk=case.pk)
-    deadlines = _deadlines(case, now)
+    all_deadlines = list(case.deadlines.order_by("due_at", "pk"))
+    deadlines = _deadlines(all_deadlines, now)
     next_deadline = next((r for r in deadlines if r["open"] and r["state"] != "paused"), None)
     return {
         "case": case,
@@ -523,7 +530,7 @@ def case_context(request, case: Dispute, *, bound=None, revealed: dict | None = 
         "reasons": [reason_text(r) for r in case.triage_reasons],
         "next_deadline": next_deadline,
         "deadlines": deadlines,
-        "actions": page_actions(request.user, case, bound),
+        "actions": page_actions(request.user, case, bound, all_deadlines),
         "parties": _parties(request.user, case, revealed or {}),
         "works_case": workbench.user_works_case(request.user, case),
         "assisting": [a.department for a in case.assists.select_related("department").order_by("pk")],
