@@ -23,12 +23,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.core.cache import cache
 from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 from django.db.models.functions import Substr, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import caching
 from disputes.dashboard.periods import Period, add_months
 from disputes.models import CallbackResult
 from disputes.statistics import Rate
@@ -218,14 +218,14 @@ def petition_section(area: Area, period: Period) -> dict:
     in the reader's language and the child areas are read fresh.
     """
     key = f"petitions:dashboard:{area.path}:{period.start}:{period.end}"
-    cached = cache.get(key)
+    cached = caching.get(key)
     if cached is None:
         cached = {
             "figures": petition_figures(area, period).counts,
             "children": {child.path: figures.counts for child, figures in petition_child_rows(area, period)},
             "trend": petition_trend(area, period),
         }
-        cache.set(key, cached, SECTION_CACHE_SECONDS)
+        caching.set(key, cached, SECTION_CACHE_SECONDS)
     children = list(Area.objects.get_children(area).order_by("path")) if cached["children"] else []
     return {
         "figures": PetitionFigures(cached["figures"]),

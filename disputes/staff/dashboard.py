@@ -10,12 +10,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from config.db_router import reporting_reads
-from disputes.dashboard import exports, selectors, tables
+from core import caching
+from disputes.dashboard import exports, rollups, selectors, tables
 from disputes.dashboard.periods import PeriodForm
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -39,36 +43,71 @@ def _context(request, code: str | None):
     return home, area, form, period, query, area_link, case_link
 
 
+# Everything on the page but the overdue list is the same for every supervisor who opens an
+# area: the figures and tables come from the rollups, which change only when beat refreshes
+# them (every five minutes). That part is rendered once per area, period and language and kept
+# in the shared cache under the rollups' version, so a refresh shows at once. The overdue list
+# follows the reader's jurisdiction and is read on every view.
+SHARED_CACHE_SECONDS = 300
+TABLE_TEMPLATE = "disputes/staff/dashboard_table.html"
+OVERDUE = "overdue"
+
+
+def _section(key: str, table, area, query: str) -> dict:
+    export = reverse("disputes:dashboard_export", args=[area.code, key, "FMT"])
+    return {
+        "table": table,
+        "csv": export.replace("FMT", "csv") + f"?{query}",
+        "xlsx": export.replace("FMT", "xlsx") + f"?{query}",
+    }
+
+
+def _shared_part(request, area, period, query, area_link, case_link) -> dict:
+    """{"figures", "tables": {key: HTML} for every table but the overdue list, "petitions": HTML}."""
+    key = f"dashboard:{rollups.version()}:{area.pk}:{period.kind}:{period.start}:{period.end}:{get_language()}"
+    shared = caching.get(key)
+    if shared is not None:
+        return shared
+    figures = selectors.area_figures(area, period)
+    breakdowns = selectors.breakdown_rows(area, period)
+    html = {}
+    for name in tables.TABLE_KEYS:
+        if name == OVERDUE:
+            continue
+        table = tables.build_table(
+            name,
+            user=request.user,
+            area=area,
+            period=period,
+            area_link=area_link,
+            case_link=case_link,
+            figures=figures,
+            breakdowns=breakdowns,
+        )
+        html[name] = render_to_string(TABLE_TEMPLATE, {"section": _section(name, table, area, query)})
+    petitions = _petition_section(area, period)
+    shared = {
+        "figures": figures,
+        "tables": html,
+        "petitions": render_to_string("petitions/dashboard_section.html", {"p": petitions}) if petitions else "",
+    }
+    caching.set(key, shared, SHARED_CACHE_SECONDS)
+    return shared
+
+
 @login_required
 @require_GET
 def dashboard(request, code: str | None = None):
     with reporting_reads():
         home, area, form, period, query, area_link, case_link = _context(request, code)
-        figures = selectors.area_figures(area, period)
-        breakdowns = selectors.breakdown_rows(area, period)
-        built = {
-            key: tables.build_table(
-                key,
-                user=request.user,
-                area=area,
-                period=period,
-                area_link=area_link,
-                case_link=case_link,
-                figures=figures,
-                breakdowns=breakdowns,
-            )
-            for key in tables.TABLE_KEYS
-        }
+        shared = _shared_part(request, area, period, query, area_link, case_link)
+        overdue = tables.overdue_table(request.user, area, case_link, shared["figures"].overdue)
         trail = selectors.area_trail(area, home)
-        petitions = _petition_section(area, period)
-    export_base = reverse("disputes:dashboard_export", args=[area.code, "TABLE", "FMT"])
     sections = [
-        {
-            "table": table,
-            "csv": export_base.replace("TABLE", key).replace("FMT", "csv") + f"?{query}",
-            "xlsx": export_base.replace("TABLE", key).replace("FMT", "xlsx") + f"?{query}",
-        }
-        for key, table in built.items()
+        render_to_string(TABLE_TEMPLATE, {"section": _section(OVERDUE, overdue, area, query)})
+        if name == OVERDUE
+        else shared["tables"][name]
+        for name in tables.TABLE_KEYS
     ]
     return render(
         request,
@@ -79,10 +118,10 @@ def dashboard(request, code: str | None = None):
             "trail_query": query,
             "form": form,
             "period": period,
-            "figures": figures,
-            "headline": sections[0],
-            "sections": sections[1:],
-            "petitions": petitions,
+            "figures": shared["figures"],
+            # Rendered HTML (every value escaped by the table template).
+            "sections": [mark_safe(html) for html in sections],  # noqa: S308  # nosec B308 B703
+            "petitions": mark_safe(shared["petitions"]),  # noqa: S308  # nosec B308 B703
         },
     )
 
