@@ -311,6 +311,13 @@ class Deadline(BaseModel):
                 name="deadline_open_escalate",
                 condition=Q(done_at__isnull=True, cancelled_at__isnull=True, escalate_at__isnull=False),
             ),
+            # The callers' queue walks the open callbacks in due order and stops after a page
+            # (disputes.callbacks.callback_queue).
+            models.Index(
+                fields=["due_at", "dispute"],
+                name="deadline_open_callback",
+                condition=Q(kind="callback", done_at__isnull=True, cancelled_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -215,6 +215,22 @@ def test_every_action_has_an_expected_effect():
     assert set(EFFECTS) == set(lifecycle.TRANSITIONS)
 
 
+def test_an_open_callback_deadline_means_the_case_awaits_its_callback():
+    """disputes.callbacks.callback_queue relies on this instead of filtering on the status.
+
+    The one way in opens the CALLBACK deadline, every way out finishes it, and no
+    other action opens one (with test_every_action_has_an_expected_effect and the
+    effects checked action by action below, the deadline cannot outlive the status).
+    """
+    waiting = Status.AWAITING_CALLBACK
+    into = {a for a, t in lifecycle.TRANSITIONS.items() if t.target == waiting}
+    out = {a for a, t in lifecycle.TRANSITIONS.items() if waiting in t.sources and t.target != waiting}
+    assert into == {"await_callback"} and out == {"close", "reopen"}
+    assert {a for a, e in EFFECTS.items() if e.opens and e.opens[0] == DeadlineKind.CALLBACK} == into
+    for action in out:
+        assert DeadlineKind.CALLBACK in EFFECTS[action].done | EFFECTS[action].cancelled, action
+
+
 def assert_deadline_effects(action: str, before: Snapshot, case: Dispute) -> None:
     effect = EFFECTS[action]
     after = {d["id"]: d for d in Deadline.objects.filter(dispute=case).values()}
