@@ -1,0 +1,223 @@
+"""What one request of each kind of the mixed load costs the web process: CPU, wall time and queries.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_mixed python bench/request_cost.py
+    … python bench/request_cost.py --runs 100 --only mediator_case_page --profile 25
+
+In-process (Django's test client, the whole middleware stack, DEBUG off), one
+request at a time, against the database bench/mixed_load.py uses (seed it with
+that script first). No gunicorn, no network, no other load: the figures are the
+application's own cost, the number to divide into the machine's CPU time when
+asking how many requests a second two cores can serve. CPU is this process's
+user + system time (time.process_time), so PostgreSQL's and Redis's share is
+not in it; "queries" is counted in a separate pass with the query log on.
+
+The weighted mean uses bench/mixed_load.py's mix. `--profile N` prints the N
+functions with the most cumulative time for each endpoint measured (cProfile),
+to stderr. The last stdout line is one JSON object:
+{"scenario": "request_cost", "cases": …, "p50_ms": …, "p95_ms": …, "per_s": …,
+ "cpu_ms_weighted": …, "endpoints": {name: {"cpu_ms", "wall_p50_ms", "wall_p95_ms", "queries"}}}
+where p50/p95 are of wall time over all requests and per_s is what the measured
+CPU alone would allow on one core (1000 / weighted CPU ms).
+"""
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench._common import log, percentile  # noqa: E402
+
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/bench_mixed"
+
+
+def setup() -> None:
+    os.environ.setdefault("DATABASE_URL", DEFAULT_DB)
+    os.environ.setdefault("ENV_FILE", "")
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/6")
+    os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/7")
+    os.environ.setdefault("VAR_DIR", str(Path("/tmp") / "request-cost-var"))  # noqa: S108
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 40)
+    os.environ["ALLOWED_HOSTS"] = "127.0.0.1,testserver"
+    os.environ["SECURE_SSL_REDIRECT"] = "0"
+    os.environ["TWO_FACTOR_REQUIRED"] = "0"
+    os.environ["LOG_LEVEL"] = "WARNING"
+    os.environ["PUBLIC_SUBMIT_PER_IP_HOUR"] = str(10**9)
+    os.environ["PUBLIC_SUBMIT_PER_PHONE_DAY"] = str(10**9)
+    os.environ["PUBLIC_TRACK_PER_IP_HOUR"] = str(10**9)
+    os.environ["PUBLIC_TRACK_FAILURES_PER_IP_HOUR"] = str(10**9)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.chdir(ROOT)
+    import django
+
+    django.setup()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=60, help="measured requests per endpoint (default 60)")
+    parser.add_argument("--only", action="append", help="measure only this endpoint (repeatable)")
+    parser.add_argument("--profile", type=int, default=0, help="print the top N functions of each endpoint")
+    args = parser.parse_args()
+    setup()
+
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.db import connection, reset_queries
+    from django.test import Client
+
+    from bench.mixed_load import CALLERS, MEDIATORS, NOTES, SUPERVISORS, WEIGHTS
+    from bench.submit import Payloads
+    from disputes.models import Dispute
+    from grids.models import Area
+
+    users = get_user_model().objects.in_bulk([*MEDIATORS, *SUPERVISORS, *CALLERS], field_name="username")
+    missing = {*MEDIATORS, *SUPERVISORS, *CALLERS} - set(users)
+    if missing:
+        sys.exit(f"No account {sorted(missing)}: seed the database with bench/mixed_load.py first.")
+
+    def client_for(username: str) -> Client:
+        client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans", HTTP_HOST="127.0.0.1", enforce_csrf_checks=False)
+        client.force_login(users[username])
+        return client
+
+    mediators = [client_for(name) for name in MEDIATORS]
+    supervisors = [(name, client_for(name)) for name in SUPERVISORS]
+    caller = client_for(CALLERS[0])
+    public = Client(HTTP_ACCEPT_LANGUAGE="zh-hans", HTTP_HOST="127.0.0.1")
+
+    # What each mediator may open: their queue tabs, as the load test reads them.
+    cases: list[list[str]] = []
+    own: list[list[str]] = []
+    for client in mediators:
+        first = client.get("/api/v1/queue/?page_size=1").json()
+        numbers, mine = [], []
+        for scope in first["scopes"]:
+            found = [r["tracking_number"] for r in client.get(f"/api/v1/queue/?scope={scope}&page_size=100").json()["results"]]
+            numbers += found
+            if scope == "mine":
+                mine = found
+        cases.append(numbers)
+        own.append(mine or numbers)
+    drill: dict[str, list[str]] = {}
+    for name, _client in supervisors:
+        home = users[name].staff.area.path
+        drill[name] = list(
+            Area.objects.filter(level__in=(2, 3), path__startswith=home).exclude(path=home).values_list("code", flat=True)
+        )
+    from disputes.models import Category
+
+    payloads = Payloads(
+        categories=list(Category.objects.filter(is_active=True).values_list("code", flat=True)),
+        grids=list(Area.objects.filter(level__gte=4).values_list("code", flat=True)),
+        seed=time.time_ns() % 1_000_000,  # new phones each run: a repeated one is merged, not stored
+    )
+    submitted: list[tuple[str, str]] = []
+    rnd = random.Random(11)
+
+    def one(name: str):
+        index = rnd.randrange(len(mediators))
+        if name == "resident_submit":
+            body = payloads()
+            response = public.post("/api/v1/public/cases/", body, content_type="application/json")
+            if response.status_code in (200, 201):
+                submitted.append((response.json()["tracking_number"], body["applicant"]["phone"]))
+            return response, 201
+        if name == "resident_track":
+            if not submitted:
+                response, _expected = one("resident_submit")
+                if not submitted:
+                    sys.exit(f"A submission answered {response.status_code}: {response.content[:300]!r}")
+            number, phone = rnd.choice(submitted)
+            return public.post(
+                "/api/v1/public/track/", {"tracking_number": number, "phone": phone}, content_type="application/json"
+            ), 200
+        if name == "mediator_queue_page":
+            return mediators[index].get("/work/?page_size=25"), 200
+        if name == "mediator_queue_api":
+            return mediators[index].get("/api/v1/queue/?page_size=25"), 200
+        if name == "mediator_case_page":
+            return mediators[index].get(f"/work/case/{rnd.choice(cases[index])}/"), 200
+        if name == "mediator_note":
+            return mediators[index].post(
+                f"/api/v1/cases/{rnd.choice(own[index])}/notes/", {"text": rnd.choice(NOTES)}, content_type="application/json"
+            ), 201
+        if name.startswith("supervisor_"):
+            who, client = rnd.choice(supervisors)
+            if name == "supervisor_dashboard":
+                return client.get("/work/dashboard/"), 200
+            return client.get(f"/work/dashboard/{rnd.choice(drill[who])}/"), 200
+        if name == "callback_queue_page":
+            return caller.get("/work/callbacks/"), 200
+        if name == "callback_queue_api":
+            return caller.get("/api/v1/callbacks/"), 200
+        raise ValueError(name)
+
+    names = args.only or list(WEIGHTS)
+    results: dict[str, dict] = {}
+    all_walls: list[float] = []
+    for name in names:
+        for _ in range(5):  # warm caches and connections
+            one(name)
+        walls, cpu_total = [], 0.0
+        profiler = cProfile.Profile() if args.profile else None
+        for _ in range(args.runs):
+            c0, w0 = time.process_time(), time.perf_counter()
+            if profiler:
+                profiler.enable()
+            response, expected = one(name)
+            if profiler:
+                profiler.disable()
+            cpu_total += time.process_time() - c0
+            walls.append(time.perf_counter() - w0)
+            if response.status_code not in (expected, 200):
+                sys.exit(f"{name} answered {response.status_code}: {response.content[:300]!r}")
+        settings.DEBUG = True  # the query log, for a separate pass
+        counts = []
+        for _ in range(5):
+            reset_queries()
+            one(name)
+            counts.append(len(connection.queries))
+        settings.DEBUG = False
+        results[name] = {
+            "cpu_ms": round(cpu_total / args.runs * 1000, 2),
+            "wall_p50_ms": round(percentile(walls, 50) * 1000, 1),
+            "wall_p95_ms": round(percentile(walls, 95) * 1000, 1),
+            "queries": max(counts),
+        }
+        all_walls += walls
+        log(f"{name:22} cpu {results[name]['cpu_ms']:7.2f} ms  wall p50 {results[name]['wall_p50_ms']:7.1f} ms  "
+            f"queries {results[name]['queries']}")
+        if profiler:
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.profile)
+            log(out.getvalue())
+    weight = sum(WEIGHTS[n] for n in names)
+    weighted = sum(results[n]["cpu_ms"] * WEIGHTS[n] for n in names) / weight
+    log(f"weighted CPU per request: {weighted:.2f} ms -> {1000 / weighted:.0f} requests/s per core (web process only)")
+    print(
+        json.dumps(
+            {
+                "scenario": "request_cost",
+                "cases": Dispute.objects.count(),
+                "p50_ms": round(percentile(all_walls, 50) * 1000, 1),
+                "p95_ms": round(percentile(all_walls, 95) * 1000, 1),
+                "per_s": round(1000 / weighted, 1),
+                "cpu_ms_weighted": round(weighted, 2),
+                "endpoints": results,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
