@@ -71,14 +71,16 @@ def two_factor_off():
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Each test starts with an empty cache: rate-limit counters and cached option lists
-    (keyed by ids a rolled-back test may hand out again) must not leak between tests."""
+    """Each test starts with an empty cache: rate-limit counters, cached option lists and action
+    forms (keyed by ids a rolled-back test may hand out again) must not leak between tests."""
     from django.core.cache import cache
 
+    from disputes.staff.case import clear_fields_cache
     from disputes.staff.options import clear_option_cache
 
     cache.clear()
     clear_option_cache()
+    clear_fields_cache()
     yield
 
 

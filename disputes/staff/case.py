@@ -12,6 +12,7 @@ service and redirects back with a message. The page offers exactly the
 actions of `workbench.case_actions`, the same checks the services apply.
 """
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -24,8 +25,8 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -34,6 +35,7 @@ from core.actors import Actor
 from core.exceptions import ApplicationError, NotFoundError
 from core.masking import mask_address, mask_id_number, mask_name, mask_phone
 from core.models import PersonalDataAccess
+from core.templatetags.form_fields import field_html
 from disputes import intake, services, workbench
 from disputes.callbacks import callback_reason_text
 from disputes.models import Agreement, Attachment, CaseEvent, Dispute
@@ -44,6 +46,7 @@ from disputes.rules.tracking import format_tracking_number, normalise_tracking_n
 from disputes.rules.triage import reason_text
 from disputes.selectors import disputes_visible_to
 from disputes.staff import case_forms as f
+from disputes.staff import options
 
 # --- The actions -------------------------------------------------------------------------------------
 
@@ -110,7 +113,15 @@ DEPARTMENT_ACTIONS = ("dispatch", "transfer", "assistance")
 AGREEMENT_PREFIX = "report_back-agreement"
 
 
-def _forms_for(action: str, case: Dispute, data=None) -> list:
+def _excluded_departments(action: str, case: Dispute, assisting: set[int] | None = None) -> set[int]:
+    """The departments a department action cannot choose: the lead one, and for assistance those assisting."""
+    exclude = {case.lead_department_id} if case.lead_department_id else set()
+    if action == "assistance":
+        exclude |= set(case.assists.values_list("department_id", flat=True)) if assisting is None else assisting
+    return exclude
+
+
+def _forms_for(action: str, case: Dispute, data=None, assisting: set[int] | None = None) -> list:
     """The bound (data given) or blank forms of one action: usually one, two for the report-back."""
     prefix = action
     if action in ("accept", "start_mediation", "resume", "resume_clock"):
@@ -118,9 +129,7 @@ def _forms_for(action: str, case: Dispute, data=None) -> list:
     if action in ("return", "withdraw", "pause"):
         return [f.ReasonForm(data, prefix=prefix)]
     if action in DEPARTMENT_ACTIONS:
-        exclude = {case.lead_department_id} if case.lead_department_id else set()
-        if action == "assistance":
-            exclude |= set(case.assists.values_list("department_id", flat=True))
+        exclude = _excluded_departments(action, case, assisting)
         return [f.DepartmentForm(data, prefix=prefix, case=case, exclude=exclude, reason_required=action == "transfer")]
     if action == "note":
         return [f.NoteForm(data, prefix=prefix)]
@@ -348,14 +357,69 @@ def agreement_print(request, tracking_number: str):
 
 
 @dataclass
+class FormView:
+    html: str  # the form's fields (core.templatetags.form_fields), without the <form> or its token
+    errors: list = field(default_factory=list)  # errors not about one field
+
+
+@dataclass
 class ActionView:
     key: str
     label: str
     url: str
-    forms: list
+    forms: list[FormView]
     simple: bool
     danger: bool
     open: bool = False
+
+
+# The blank forms of most actions read the same on every case that offers them (a reason, a note,
+# the colour, a department of the place): their fields' HTML is kept in the process per language and
+# variant instead of being built on every view of a case page. The agreement forms start from the
+# case's own text and are always built. Entries live as long as the option lists they show.
+FIELDS_TTL = options.OPTIONS_TTL
+FIELDS_MAX = 2000
+_fields_html: dict[tuple, tuple[float, str, bool]] = {}
+
+
+def clear_fields_cache() -> None:
+    _fields_html.clear()
+
+
+def _blank_variant(key: str, case: Dispute, assisting: set[int]) -> tuple | None:
+    """What a blank action form depends on besides its action and the language; None: not kept."""
+    if key in ("note", "return", "withdraw", "pause", "accept", "start_mediation", "resume", "resume_clock"):
+        return ()
+    if key == "colour":
+        return (case.colour,)
+    if key == "session":
+        return (timezone.localtime().replace(second=0, microsecond=0).isoformat(),)  # its initial time
+    if key in DEPARTMENT_ACTIONS:
+        return (case.area_path, tuple(sorted(_excluded_departments(key, case, assisting))))
+    return None
+
+
+def _fields_of(form) -> str:
+    return "".join(field_html(bound) for bound in form)
+
+
+def _blank_forms(key: str, case: Dispute, assisting: set[int]) -> tuple[list[FormView], bool]:
+    """The blank forms of one action as HTML, and whether it can be filled in (a department to choose)."""
+    variant = _blank_variant(key, case, assisting)
+    cache_key = (key, get_language(), *variant) if variant is not None else None
+    now = time.monotonic()
+    if cache_key is not None:
+        hit = _fields_html.get(cache_key)
+        if hit is not None and hit[0] > now:
+            return [FormView(hit[1])], hit[2]
+    forms = _forms_for(key, case, assisting=assisting)
+    usable = not (key in DEPARTMENT_ACTIONS and not forms[0].has_choices)
+    views = [FormView(_fields_of(form)) for form in forms]
+    if cache_key is not None:
+        if len(_fields_html) >= FIELDS_MAX:
+            _fields_html.clear()
+        _fields_html[cache_key] = (now + FIELDS_TTL, views[0].html, usable)
+    return views, usable
 
 
 @dataclass
@@ -395,21 +459,35 @@ def _person(user) -> str:
     return (profile.display_name if profile is not None else "") or user.get_username()
 
 
-def page_actions(user, case: Dispute, bound=None, deadlines: list | None = None) -> list[ActionView]:
-    """The action forms shown on the page, in the order a mediator works a case."""
+def page_actions(
+    user, case: Dispute, bound=None, deadlines: list | None = None, assisting: set[int] | None = None
+) -> list[ActionView]:
+    """The action forms shown on the page, in the order a mediator works a case.
+
+    `bound` is (action, forms) after a refused post: that action's forms with their
+    errors, open. `deadlines` and `assisting` (the assisting departments' ids), when
+    the caller has read them, save reading them again.
+    """
     allowed = workbench.case_actions(user=user, case=case, deadlines=deadlines)
+    if assisting is None:
+        assisting = set(case.assists.values_list("department_id", flat=True))
+    url = reverse("disputes:case_action", kwargs={"tracking_number": case.tracking_number, "action": "ACTION"})
     shown = []
     for key, spec in ACTIONS.items():
         if key not in allowed:
             continue
         if bound is not None and bound[0] == key:
             forms, is_open = bound[1], True
+            views = [FormView(_fields_of(form), list(form.non_field_errors())) for form in forms]
+            usable = not (key in DEPARTMENT_ACTIONS and not forms[0].has_choices)
         else:
-            forms, is_open = _forms_for(key, case), False
-        if key in DEPARTMENT_ACTIONS and not forms[0].has_choices:
+            is_open = False
+            views, usable = _blank_forms(key, case, assisting)
+        if not usable:
             continue  # nowhere to send it: the form could not be filled in
-        url = reverse("disputes:case_action", kwargs={"tracking_number": case.tracking_number, "action": key})
-        shown.append(ActionView(key, str(spec.label), url, forms, spec.simple, spec.danger, is_open))
+        shown.append(
+            ActionView(key, str(spec.label), url.replace("ACTION", key), views, spec.simple, spec.danger, is_open)
+        )
     return shown
 
 
@@ -522,6 +600,7 @@ def case_context(request, case: Dispute, *, bound=None, revealed: dict | None = 
     now = timezone.now()
     all_deadlines = list(case.deadlines.order_by("due_at", "pk"))
     deadlines = _deadlines(all_deadlines, now)
+    assists = list(case.assists.select_related("department").order_by("pk"))
     next_deadline = next((r for r in deadlines if r["open"] and r["state"] != "paused"), None)
     return {
         "case": case,
@@ -530,10 +609,10 @@ def case_context(request, case: Dispute, *, bound=None, revealed: dict | None = 
         "reasons": [reason_text(r) for r in case.triage_reasons],
         "next_deadline": next_deadline,
         "deadlines": deadlines,
-        "actions": page_actions(request.user, case, bound, all_deadlines),
+        "actions": page_actions(request.user, case, bound, all_deadlines, {a.department_id for a in assists}),
         "parties": _parties(request.user, case, revealed or {}),
         "works_case": workbench.user_works_case(request.user, case),
-        "assisting": [a.department for a in case.assists.select_related("department").order_by("pk")],
+        "assisting": [a.department for a in assists],
         "mediator": _person(case.assigned_mediator),
         "place": case.grid.full_name(),
         "sessions": list(case.sessions.select_related("recorded_by__staff").order_by("held_at", "pk")),

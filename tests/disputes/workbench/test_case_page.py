@@ -1,5 +1,6 @@
 """The case page: what it shows, to whom, and the attachment download."""
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -197,3 +198,37 @@ def test_attachment_download_outside_the_jurisdiction_is_not_found(
 def test_anonymous_cannot_download(client, stored_attachment):
     case, attachment = stored_attachment
     assert client.get(case_url(case, "case_attachment", pk=attachment.pk)).status_code == 302
+
+
+def _form_of(html: str, action: str) -> str:
+    """The HTML of one action's form on the case page."""
+    start = html.index(f'data-action="{action}"')
+    return html[start : html.index("</details>", start)]
+
+
+def test_kept_action_forms_follow_each_case(make_case, make_staff, tree, departments, county_department):
+    """The blank forms' HTML is kept per language and variant: the next case gets its own colour and
+    departments, never the previous case's."""
+    supervisor = make_staff(Role.SUPERVISOR, area=tree.town_a)
+    red = make_case(Status.IN_MEDIATION, colour=Colour.RED)
+    white = make_case(Status.IN_MEDIATION, colour=Colour.WHITE)
+    DisputeAssist.objects.create(dispute=white, department=county_department)
+    client = client_for(supervisor)
+    first = client.get(case_url(red)).content.decode()
+    second = client.get(case_url(white)).content.decode()
+    again = client.get(case_url(red)).content.decode()
+    selected = f'<option value="{Colour.RED.value}" selected>'
+    assert selected in _form_of(first, "colour") and selected in _form_of(again, "colour")
+    assert selected not in _form_of(second, "colour")
+    assert f'<option value="{Colour.WHITE.value}" selected>' in _form_of(second, "colour")
+    # Assistance: the county bureau already assists the white case, so only the red one may ask it.
+    assert county_department.name in _form_of(first, "assistance")
+    assert county_department.name not in _form_of(second, "assistance")
+    # The same form again, with a fresh CSRF token (the token is never part of what is kept).
+    token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    assert token.sub("", _form_of(first, "assistance")) == token.sub("", _form_of(again, "assistance"))
+    assert _form_of(first, "assistance") != _form_of(again, "assistance")
+    # English pages get their own copy.
+    with translation.override("en"):
+        english = client.get(case_url(red)).content.decode()
+    assert "Reason" in _form_of(english, "colour") and "Reason" not in _form_of(first, "colour")
