@@ -102,7 +102,10 @@ def main() -> None:
         first = client.get("/api/v1/queue/?page_size=1").json()
         numbers, mine = [], []
         for scope in first["scopes"]:
-            found = [r["tracking_number"] for r in client.get(f"/api/v1/queue/?scope={scope}&page_size=100").json()["results"]]
+            found = [
+                r["tracking_number"]
+                for r in client.get(f"/api/v1/queue/?scope={scope}&page_size=100").json()["results"]
+            ]
             numbers += found
             if scope == "mine":
                 mine = found
@@ -112,7 +115,9 @@ def main() -> None:
     for name, _client in supervisors:
         home = users[name].staff.area.path
         drill[name] = list(
-            Area.objects.filter(level__in=(2, 3), path__startswith=home).exclude(path=home).values_list("code", flat=True)
+            Area.objects.filter(level__in=(2, 3), path__startswith=home)
+            .exclude(path=home)
+            .values_list("code", flat=True)
         )
     from disputes.models import Category
 
@@ -149,7 +154,9 @@ def main() -> None:
             return mediators[index].get(f"/work/case/{rnd.choice(cases[index])}/"), 200
         if name == "mediator_note":
             return mediators[index].post(
-                f"/api/v1/cases/{rnd.choice(own[index])}/notes/", {"text": rnd.choice(NOTES)}, content_type="application/json"
+                f"/api/v1/cases/{rnd.choice(own[index])}/notes/",
+                {"text": rnd.choice(NOTES)},
+                content_type="application/json",
             ), 201
         if name.startswith("supervisor_"):
             who, client = rnd.choice(supervisors)
@@ -195,8 +202,10 @@ def main() -> None:
             "queries": max(counts),
         }
         all_walls += walls
-        log(f"{name:22} cpu {results[name]['cpu_ms']:7.2f} ms  wall p50 {results[name]['wall_p50_ms']:7.1f} ms  "
-            f"queries {results[name]['queries']}")
+        log(
+            f"{name:22} cpu {results[name]['cpu_ms']:7.2f} ms  wall p50 {results[name]['wall_p50_ms']:7.1f} ms  "
+            f"queries {results[name]['queries']}"
+        )
         if profiler:
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.profile)
