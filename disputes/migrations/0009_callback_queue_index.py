@@ -4,14 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('disputes', '0008_rollups'),
+        ("disputes", "0008_rollups"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='deadline',
-            index=models.Index(condition=models.Q(('cancelled_at__isnull', True), ('done_at__isnull', True), ('kind', 'callback')), fields=['due_at', 'dispute'], name='deadline_open_callback'),
+            model_name="deadline",
+            index=models.Index(
+                condition=models.Q(("cancelled_at__isnull", True), ("done_at__isnull", True), ("kind", "callback")),
+                fields=["due_at", "dispute"],
+                name="deadline_open_callback",
+            ),
         ),
     ]
