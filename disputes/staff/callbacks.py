@@ -13,7 +13,11 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.safestring import mark_safe
+from django.utils.timesince import timesince, timeuntil
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -131,6 +135,63 @@ def _errors_from(exc: ApplicationError, form: forms.Form, default_field: str | N
 # --- 回访: the queue and the record form ----------------------------------------------------------------
 
 
+def items_html(items: list[dict], *, now, max_unanswered: int) -> str:
+    """The worklist's items, built in Python: through the template engine each item cost about
+    0.3 ms of CPU (two links, two plural phrases, a date), half of the page. Every value is escaped."""
+    e = escape
+    record = reverse("disputes:callback_record", args=["NUMBER"])
+    labels = {key: e(str(text)) for key, text in CALLBACK_ITEM_LABELS.items()}
+    html = []
+    for item in items:
+        case = item["case"]
+        link = e(record.replace("NUMBER", case.tracking_number))
+        due = case.callback_due
+        if item["overdue"]:
+            when = f"<strong>{e(gettext('Overdue by %(when)s') % {'when': timesince(due, now)})}</strong>"
+        else:
+            when = e(gettext("Due in %(when)s") % {"when": timeuntil(due, now)})
+        applicant = item["applicant"]
+        who = e(applicant["name"] or "—")
+        if applicant["phone"]:
+            who += f" · {e(applicant['phone'])}"
+        if applicant["more"]:
+            n = applicant["more"]
+            who += " " + e(ngettext("and %(n)s other", "and %(n)s others", n) % {"n": n})
+        if item["unanswered"]:
+            n = item["unanswered"]
+            calls = e(
+                ngettext("%(n)s unanswered call of %(max)s", "%(n)s unanswered calls of %(max)s", n)
+                % {"n": n, "max": max_unanswered}
+            )
+        else:
+            calls = labels["none"]
+        handled = ""
+        if case.lead_department:
+            handled = f"<dt>{labels['handled']}</dt><dd>{e(case.lead_department.display_name)}</dd>"
+        html.append(
+            f'<li class="worklist__item{" worklist__item--overdue" if item["overdue"] else ""}">'
+            f'<p class="worklist__title"><a href="{link}">{e(case.tracking_number_display)}</a> · '
+            f"{e(case.category.display_name)}</p>"
+            f'<p class="worklist__due">{when} '
+            f'<span class="muted">({timezone.localtime(due):%Y-%m-%d %H:%M})</span></p>'
+            f'<dl class="facts"><dt>{labels["applicant"]}</dt><dd>{who}</dd>'
+            f"<dt>{labels['result']}</dt><dd>{e(case.get_outcome_display() or '—')}</dd>{handled}"
+            f"<dt>{labels['calls']}</dt><dd>{calls}</dd></dl>"
+            f'<p><a class="button" href="{link}">{labels["call"]}</a></p></li>'
+        )
+    return mark_safe("\n".join(html))  # noqa: S308 - every value above went through escape()  # nosec B308 B703
+
+
+CALLBACK_ITEM_LABELS = {
+    "applicant": _("Applicant"),
+    "result": _("Result"),
+    "handled": _("Handled by"),
+    "calls": _("Calls so far"),
+    "none": _("None yet"),
+    "call": _("Call back"),
+}
+
+
 @login_required
 @never_cache
 def callback_queue(request):
@@ -162,11 +223,10 @@ def callback_queue(request):
         "disputes/staff/callbacks.html",
         {
             "items": items,
-            "now": now,
+            "items_html": items_html(items, now=now, max_unanswered=callbacks.MAX_UNANSWERED),
             "next_url": next_url,
             "first_url": request.path if request.GET.get("after") else None,
             "recorded": recorded,
-            "max_unanswered": callbacks.MAX_UNANSWERED,
         },
     )
 

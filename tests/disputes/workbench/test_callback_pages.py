@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from core.actors import Actor
 from core.models import PersonalDataAccess
 from disputes import callbacks
 from disputes.models import Agreement, CallbackAttempt, Deadline
@@ -113,6 +114,34 @@ def test_the_queue_page_masks_the_applicant_and_says_what_is_overdue(client, que
     assert PHONE not in html and "138****5678" in html
     assert "Overdue by 1" in html and "Due in" in html
     assert not PersonalDataAccess.objects.exists(), "the list shows nothing in clear"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "other", "calls", "none"),
+    [("/en", "and 1 other", "1 unanswered call of 3", "None yet"), ("", "及另外1人", "未接通1次（最多3次）", "暂无")],
+)
+def test_each_item_says_who_how_many_calls_and_where_to_call(client, queue, staff_a, prefix, other, calls, none):
+    caller = staff_a[Role.CALLBACK_CALLER]
+    PartyFactory(dispute=queue["soon"], role=PartyRole.APPLICANT, name="李四", phone="13911112222")
+    callbacks.callback_record_attempt(dispute=queue["overdue"], actor=Actor.for_user(caller), reached=False)
+    html = logged_in(client, caller).get(prefix + "/work/callbacks/").content.decode()
+    items = {
+        key: html.split(queue[key].tracking_number_display, 1)[1].split("</li>", 1)[0]
+        for key in queue
+        if key in ("overdue", "soon", "later")
+    }
+    assert other in items["soon"] and other not in items["later"]
+    assert calls in items["overdue"] and none in items["later"]
+    assert "139****2222" not in html, "only the first applicant's phone, masked"
+    for key, item in items.items():
+        record = f'href="{prefix}/work/callbacks/{queue[key].tracking_number}/"'
+        assert record in html.split(queue[key].tracking_number_display, 1)[0][-200:] + item, key
+        assert (
+            timezone.localtime(callbacks.callback_queue(user=caller).get(pk=queue[key].pk).callback_due).strftime(
+                "%Y-%m-%d %H:%M"
+            )
+            in item
+        )
 
 
 def test_the_queue_page_pages_by_keyset(client, queue, staff_a, monkeypatch):
