@@ -89,6 +89,10 @@ def test_enrolment_shows_the_otpauth_qr_code_and_a_first_code_confirms_it(client
     assert not device.confirmed
     html = page.content.decode()
     assert 'class="site-header"' in html  # the site's own design (base.html)
+    # Before the code is checked no staff page opens: the menu offers signing out only.
+    nav = html.split('class="site-nav"', 1)[1].split("</nav>", 1)[0]
+    assert f'href="{reverse("disputes:queue")}"' not in nav and f'href="{reverse("disputes:dashboard")}"' not in nav
+    assert f'action="{reverse("logout")}"' in nav
     assert two_factor.qr_svg_data_uri(device) in html  # the QR code of the otpauth:// address
     assert device.config_url.startswith("otpauth://totp/")
     assert "secret=" + b32encode(device.bin_key).decode() in device.config_url
