@@ -856,7 +856,10 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915 - one straight script
     used["load generator"] = round(client_cpu, 1)
     ours = {"postgres_backends_this_database": sampler.backend_cpu if sampler else 0.0}
     busy = machine_after[0] - machine_before[0]
-    others = max(0.0, busy - sum(used.values()))
+    # PostgreSQL backends that ended during the run (connections recycled after CONN_MAX_AGE) are
+    # missing from the per-process count above, but the sampler saw them: count them as ours.
+    ended_backends = max(0.0, ours["postgres_backends_this_database"] - used["postgres (all databases)"])
+    others = max(0.0, busy - sum(used.values()) - ended_backends)
     log(
         f"CPU seconds while measuring: {used} ({ours}); {os.cpu_count()} CPUs, {busy / elapsed:.2f} busy on average, "
         f"{others / elapsed:.2f} of them by other programs (should be ~0 for a clean run)"
