@@ -6,8 +6,9 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")  # noqa: S104 (inside the
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 # Threads let a worker keep answering while another request waits on the database. Two, not
 # more: the work is CPU-bound, and with PostgreSQL on the same two cores the mixed load test
-# (bench/mixed_load.py) served 100 requests/s with 2 x 2 threads against 88 with 2 x 4, the
-# extra threads only contending for the interpreter lock.
+# (bench/mixed_load.py) spent 12.6 ms of web-worker CPU per request with 2 x 2 threads against
+# 13.8 with 2 x 4 (100 against 88 requests/s), the extra threads only contending for the
+# interpreter lock.
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))

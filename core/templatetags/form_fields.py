@@ -46,7 +46,8 @@ def field_html(field: BoundField) -> SafeString:
     else:
         optional = ""
         if not field.field.required and getattr(field.field, "optional_label", None) is not False:
-            optional = f' <span class="optional">{e(gettext("(optional)"))}</span>'
+            marker = e(gettext("(optional)"))
+            optional = f' <span class="optional">{marker}</span>'
         html = (
             f'<div class="field{invalid}">\n'
             f'  <label for="{label_for}">{label}{optional}</label>\n'

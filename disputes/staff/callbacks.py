@@ -147,7 +147,8 @@ def items_html(items: list[dict], *, now, max_unanswered: int) -> str:
         link = e(record.replace("NUMBER", case.tracking_number))
         due = case.callback_due
         if item["overdue"]:
-            when = f"<strong>{e(gettext('Overdue by %(when)s') % {'when': timesince(due, now)})}</strong>"
+            late = gettext("Overdue by %(when)s") % {"when": timesince(due, now)}
+            when = f"<strong>{e(late)}</strong>"
         else:
             when = e(gettext("Due in %(when)s") % {"when": timeuntil(due, now)})
         applicant = item["applicant"]
