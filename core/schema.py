@@ -14,6 +14,7 @@ document them itself:
 | 415 | the operation takes a body: one in a media type it does not parse |
 | 403 | the operation needs a signed-in user: not signed in, wrong role, two-factor sign-in not completed |
 | 404 | the path names a case, petition or party that may not exist or be visible; an invalid `cursor` |
+| 503 | any operation: the database cannot be reached; nothing was stored; `Retry-After` says when to retry |
 
 A view that can answer something else (409, 413, 429) documents it with extend_schema.
 """
@@ -53,3 +54,11 @@ class AutoSchema(openapi.AutoSchema):
         elif any(p.get("in") == "query" and p.get("name") == "cursor" for p in operation.get("parameters", [])):
             # DRF's cursor pagination answers an invalid cursor with 404.
             yield "404", _("Invalid cursor.")
+        # core.api's exception handler, for every operation (tests/core/test_service_outages.py).
+        yield (
+            "503",
+            _(
+                "The database cannot be reached (restarting or failing over). Nothing was stored: "
+                "try again after the seconds in the Retry-After header, with the same Idempotency-Key if one was sent."
+            ),
+        )

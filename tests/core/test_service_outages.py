@@ -174,3 +174,15 @@ def test_an_api_request_while_the_database_is_away_is_answered_503_with_retry_af
     assert response.json()["error"]["code"] == "unavailable"
     assert any("Database unavailable" in r.getMessage() for r in caplog.records), "the outage is logged"
     assert not Dispute.objects.exists()
+
+
+def test_the_schema_documents_the_503_on_every_operation():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operations = [op for item in schema["paths"].values() for method, op in item.items() if method != "parameters"]
+    assert len(operations) > 30
+    missing = [op["operationId"] for op in operations if "503" not in op["responses"]]
+    assert missing == []
+    answer = operations[0]["responses"]["503"]
+    assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
