@@ -8,9 +8,12 @@ returns None and the page answers 403). An area outside the user's answers
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.db import connections, router, transaction
 from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.http import Http404
@@ -18,7 +21,7 @@ from django.http import Http404
 from core.masking import mask_name
 from disputes.dashboard.periods import Period
 from disputes.dashboard.rollups import village_path_length
-from disputes.models import Category, DisputeRollup, Party
+from disputes.models import Category, Dispute, DisputeRollup, Party
 from disputes.rules.enums import OPEN_STATUSES, Channel, Colour, PartyRole, Status
 from disputes.selectors import disputes_visible_to, staff_profile
 from disputes.statistics import COUNT_FIELDS, Figures
@@ -294,18 +297,45 @@ class OverdueRow:
     due_at: datetime
 
 
+@contextmanager
+def _without_bitmap_scans(alias: str) -> Iterator[None]:
+    """PostgreSQL without bitmap scans for the queries inside, in a transaction of their own.
+
+    A township's overdue cases are a few dozen rows of the open-cases index
+    (migration 0010), but the planner intersects that index with the status
+    index (30,000 entries) for the status condition the partial index already
+    implies: 5–25 ms a view instead of 0.3–0.7. The setting is put back as it
+    was, even inside an outer transaction; other databases need nothing.
+    """
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(using=alias), connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_bitmapscan'), set_config('enable_bitmapscan', 'off', true)")
+        before = cursor.fetchone()[0]
+        try:
+            yield
+        finally:
+            cursor.execute("SELECT set_config('enable_bitmapscan', %s, true)", [before])
+
+
 def overdue_cases(user, area: Area, *, now: datetime, limit: int = OVERDUE_LIMIT) -> list[OverdueRow]:
     """Open cases in the area whose nearest deadline has passed: red first, then the most overdue.
 
     Read through `disputes_visible_to`, in the order of the queue's partial index
     (migration 0007: colour, COALESCE(next_due_at, ∞), id over the open statuses),
-    so PostgreSQL walks the index and stops after `limit` rows. How many there are
-    in all comes from the rollups' NOW rows (`area_figures(...).overdue`).
+    so for a city or district PostgreSQL walks that index and stops after `limit`
+    rows; for a township or village it reads the area's open cases (migration
+    0010) and sorts the few that are late. How many there are in all comes from
+    the rollups' NOW rows (`area_figures(...).overdue`).
     """
     from disputes.queue import DueKey
 
-    cases = list(
+    alias = router.db_for_read(Dispute)
+    query = (
         disputes_visible_to(user)
+        .using(alias)
         .filter(status__in=OPEN_STATUSES, area_path__startswith=area.path)
         .annotate(due=DueKey(F("next_due_at")))
         .filter(due__lt=now)
@@ -322,6 +352,8 @@ def overdue_cases(user, area: Area, *, now: datetime, limit: int = OVERDUE_LIMIT
         )
         .order_by("colour", "due", "pk")[:limit]
     )
+    with _without_bitmap_scans(alias):
+        cases = list(query)
     names: dict[int, str] = {}
     for dispute_id, name in (
         Party.objects.filter(dispute_id__in=[c.pk for c in cases], role=PartyRole.APPLICANT)
