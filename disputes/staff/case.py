@@ -12,7 +12,6 @@ service and redirects back with a message. The page offers exactly the
 actions of `workbench.case_actions`, the same checks the services apply.
 """
 
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -377,9 +376,7 @@ class ActionView:
 # the colour, a department of the place): their fields' HTML is kept in the process per language and
 # variant instead of being built on every view of a case page. The agreement forms start from the
 # case's own text and are always built. Entries live as long as the option lists they show.
-FIELDS_TTL = options.OPTIONS_TTL
-FIELDS_MAX = 2000
-_fields_html: dict[tuple, tuple[float, str, bool]] = {}
+_fields_html = options.ProcessCache(options.OPTIONS_TTL, max_entries=2000)
 
 
 def clear_fields_cache() -> None:
@@ -403,23 +400,22 @@ def _fields_of(form) -> str:
     return "".join(field_html(bound) for bound in form)
 
 
+def _usable(key: str, forms: list) -> bool:
+    """Whether an action's form can be filled in: a department action needs a department to choose."""
+    return not (key in DEPARTMENT_ACTIONS and not forms[0].has_choices)
+
+
 def _blank_forms(key: str, case: Dispute, assisting: set[int]) -> tuple[list[FormView], bool]:
     """The blank forms of one action as HTML, and whether it can be filled in (a department to choose)."""
+
+    def build() -> tuple[list[FormView], bool]:
+        forms = _forms_for(key, case, assisting=assisting)
+        return [FormView(_fields_of(form)) for form in forms], _usable(key, forms)
+
     variant = _blank_variant(key, case, assisting)
-    cache_key = (key, get_language(), *variant) if variant is not None else None
-    now = time.monotonic()
-    if cache_key is not None:
-        hit = _fields_html.get(cache_key)
-        if hit is not None and hit[0] > now:
-            return [FormView(hit[1])], hit[2]
-    forms = _forms_for(key, case, assisting=assisting)
-    usable = not (key in DEPARTMENT_ACTIONS and not forms[0].has_choices)
-    views = [FormView(_fields_of(form)) for form in forms]
-    if cache_key is not None:
-        if len(_fields_html) >= FIELDS_MAX:
-            _fields_html.clear()
-        _fields_html[cache_key] = (now + FIELDS_TTL, views[0].html, usable)
-    return views, usable
+    if variant is None:
+        return build()
+    return _fields_html.get_or_build((key, get_language(), *variant), build)
 
 
 @dataclass
@@ -479,7 +475,7 @@ def page_actions(
         if bound is not None and bound[0] == key:
             forms, is_open = bound[1], True
             views = [FormView(_fields_of(form), list(form.non_field_errors())) for form in forms]
-            usable = not (key in DEPARTMENT_ACTIONS and not forms[0].has_choices)
+            usable = _usable(key, forms)
         else:
             is_open = False
             views, usable = _blank_forms(key, case, assisting)

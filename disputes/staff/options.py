@@ -16,7 +16,32 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 OPTIONS_TTL = 300
-_options: dict[str, tuple[float, list[tuple]]] = {}
+
+
+class ProcessCache:
+    """Values kept in this process for `ttl` seconds, built on a miss; emptied whole at `max_entries`."""
+
+    def __init__(self, ttl: float, max_entries: int = 5000) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: dict = {}
+
+    def get_or_build(self, key, build):
+        now = time.monotonic()
+        hit = self._entries.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        value = build()
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[key] = (now + self.ttl, value)
+        return value
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+_options = ProcessCache(OPTIONS_TTL)
 
 
 def clear_option_cache() -> None:
@@ -25,15 +50,11 @@ def clear_option_cache() -> None:
 
 def cached_options(key: str, build) -> list[tuple]:
     """`build()`'s (value, label) pairs for `key` in the current language, labels escaped and marked safe."""
-    key = f"{key}:{get_language()}"
-    now = time.monotonic()
-    hit = _options.get(key)
-    if hit is not None and hit[0] > now:
-        return hit[1]
     # Escaped once here, not on every page view (QuickSelect leaves safe labels alone).
-    options = [("" if value is None else str(value), mark_safe(escape(str(label)))) for value, label in build()]  # noqa: S308  # nosec B308 B703
-    _options[key] = (now + OPTIONS_TTL, options)
-    return options
+    return _options.get_or_build(
+        f"{key}:{get_language()}",
+        lambda: [("" if value is None else str(value), mark_safe(escape(str(label)))) for value, label in build()],  # noqa: S308  # nosec B308 B703
+    )
 
 
 def named(name: str, name_en: str) -> str:
