@@ -40,21 +40,17 @@ DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/bench_mixed"
 
 
 def setup() -> None:
-    os.environ.setdefault("DATABASE_URL", DEFAULT_DB)
-    os.environ.setdefault("ENV_FILE", "")
-    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/6")
-    os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/7")
-    os.environ.setdefault("VAR_DIR", str(Path("/tmp") / "request-cost-var"))  # noqa: S108
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 40)
-    os.environ["ALLOWED_HOSTS"] = "127.0.0.1,testserver"
-    os.environ["SECURE_SSL_REDIRECT"] = "0"
-    os.environ["TWO_FACTOR_REQUIRED"] = "0"
-    os.environ["LOG_LEVEL"] = "WARNING"
-    os.environ["PUBLIC_SUBMIT_PER_IP_HOUR"] = str(10**9)
-    os.environ["PUBLIC_SUBMIT_PER_PHONE_DAY"] = str(10**9)
-    os.environ["PUBLIC_TRACK_PER_IP_HOUR"] = str(10**9)
-    os.environ["PUBLIC_TRACK_FAILURES_PER_IP_HOUR"] = str(10**9)
+    """The server settings of bench/mixed_load.py, in this process (the test client stands in for gunicorn)."""
+    from bench.mixed_load import MIX_ENV
+    from bench.submit import env_for
+
+    env = env_for(
+        os.environ.get("DATABASE_URL", DEFAULT_DB),
+        os.environ.get("VAR_DIR", str(Path("/tmp") / "request-cost-var")),  # noqa: S108
+        os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/6"),
+        os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/7"),
+    )
+    os.environ.update({**env, **MIX_ENV, "ALLOWED_HOSTS": "127.0.0.1,testserver"})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.chdir(ROOT)
     import django
