@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.actors import Actor
 from core.audit import log_phones_shown
-from core.exceptions import ApplicationError, NotFoundError
+from core.exceptions import ApplicationError, as_page_errors
 from core.masking import mask_address, mask_id_number, mask_name, mask_phone
 from disputes.callbacks import CALLBACK_ROLES, MAX_UNANSWERED
 from disputes.rules.tracking import normalise_tracking_number
@@ -130,14 +130,8 @@ def petitioner_reveal(request, tracking_number: str, pk: int):
     """Show one field of one petitioner in clear on the page (logged); nothing is kept for the next request."""
     petition = _visible(request, tracking_number)
     field_name = request.POST.get("field", "")
-    try:
+    with as_page_errors():
         value = services.petitioner_reveal(user=request.user, petition=petition, petitioner_id=pk, field=field_name)
-    except NotFoundError:
-        raise Http404 from None
-    except ApplicationError as exc:
-        if exc.status_code == 403:
-            raise PermissionDenied(str(exc.message)) from None
-        raise Http404 from None
     return render(
         request, "petitions/petition.html", _petition_context(request, petition, revealed={(pk, field_name): value})
     )
@@ -214,8 +208,7 @@ def callback_record(request, tracking_number: str):
                     remarks=form.cleaned_data["remarks"],
                 )
             except ApplicationError as exc:
-                field = exc.extra.get("field") if exc.extra else None
-                form.add_error(field if field in form.fields else None, str(exc.message))
+                exc.add_to_form(form)
             else:
                 return HttpResponseRedirect(reverse("petitions:callbacks"), status=303)
         status = 400

@@ -127,11 +127,6 @@ def _agreement_of(case: Dispute) -> Agreement | None:
     return Agreement.objects.filter(dispute=case).first()
 
 
-def _errors_from(exc: ApplicationError, form: forms.Form, default_field: str | None = None) -> None:
-    field = exc.extra.get("field") if exc.extra else None
-    form.add_error(field if field in form.fields else default_field, str(exc.message))
-
-
 # --- 回访: the queue and the record form ----------------------------------------------------------------
 
 
@@ -256,7 +251,7 @@ def callback_record(request, tracking_number: str):
                     remarks=form.cleaned_data["remarks"],
                 )
             except ApplicationError as exc:
-                _errors_from(exc, form)
+                exc.add_to_form(form)
             else:
                 query = urlencode({"recorded": case.tracking_number})
                 return HttpResponseRedirect(f"{reverse('disputes:callbacks')}?{query}")
@@ -348,7 +343,7 @@ def spot_checks(request):
                     remarks=bound.cleaned_data["remarks"],
                 )
             except ApplicationError as exc:
-                _errors_from(exc, bound, "result")
+                exc.add_to_form(bound, "result")
             else:
                 back = request.get_full_path()
                 if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):

@@ -31,7 +31,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core import audit
 from core.actors import Actor
-from core.exceptions import ApplicationError, NotFoundError
+from core.exceptions import ApplicationError, NotFoundError, as_page_errors
 from core.masking import mask_address, mask_id_number, mask_name, mask_phone
 from core.models import PersonalDataAccess
 from core.templatetags.form_fields import field_html
@@ -282,14 +282,8 @@ def case_reveal(request, tracking_number: str, party_id: int):
     """Show one field of one party in clear on the page (logged); nothing is kept for the next request."""
     case = _visible_case(request, tracking_number)
     field_name = request.POST.get("field", "")
-    try:
+    with as_page_errors():
         value = workbench.party_reveal(user=request.user, dispute=case, party_id=party_id, field=field_name)
-    except NotFoundError:
-        raise Http404 from None
-    except ApplicationError as exc:
-        if exc.status_code == 403:
-            raise PermissionDenied(str(exc.message)) from None
-        raise Http404 from None
     context = case_context(request, case, revealed={(party_id, field_name): value})
     return render(request, "disputes/staff/case.html", context)
 
