@@ -31,10 +31,7 @@ The exit status is 1 when the form misses either.
 
 import argparse
 import json
-import math
 import os
-import signal
-import socket
 import subprocess  # noqa: S404 - runs our own manage.py and gunicorn with fixed arguments
 import sys
 import tempfile
@@ -43,26 +40,15 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench._common import log, percentile  # noqa: E402
+from bench.submit import free_port, stop  # noqa: E402
+
 PAGES = {"home": "/", "submit": "/submit/", "track": "/track/"}
 FORM_BYTES_BUDGET = 150 * 1024
 FORM_INTERACTIVE_BUDGET_MS = 1000
 PHONE = {"viewport": {"width": 375, "height": 740}, "device_scale_factor": 2, "is_mobile": True}
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = max(0, math.ceil(q / 100 * len(ordered)) - 1)
-    return ordered[index]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def site_env(var_dir: Path) -> dict[str, str]:
@@ -109,16 +95,6 @@ def start_gunicorn(env: dict[str, str], port: int, log_path: Path) -> subprocess
             time.sleep(0.3)
     stop(process)
     sys.exit("gunicorn did not answer within 60 s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 TIMING = """() => {

@@ -81,7 +81,6 @@ import os
 import random
 import re
 import shutil
-import signal
 import subprocess  # noqa: S404 - runs our own celery with fixed arguments
 import sys
 import tempfile
@@ -626,16 +625,6 @@ def start_beat(env: dict[str, str], var_dir: str) -> tuple[subprocess.Popen, Pat
     return process, log_path
 
 
-def stop_group(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
-
-
 def purge_broker(env: dict[str, str]) -> None:
     """Empty the broker's celery queue only (never FLUSHDB: the Redis instance is shared)."""
     subprocess.run(  # noqa: S603 - fixed command line
@@ -823,7 +812,7 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915 - one straight script
         if gunicorn is not None:
             stop(gunicorn)
         if beat is not None:
-            stop_group(beat)
+            stop(beat)
         worker_log = worker.log() if worker.log_path.exists() else ""
         worker.stop()
         server_log = gunicorn_log.read_text(errors="replace") if gunicorn_log.exists() else ""
