@@ -285,22 +285,52 @@ class QueueFilter(django_filters.FilterSet):
         return search(queryset, value)
 
 
+# A term found in more cases than this is common: the queue is walked in order and each case checked,
+# which fills a page after a few rows; below it, the matching cases are looked up first (migration 0012).
+SEARCH_CANDIDATES = 5000
+
+# The cases whose description or party names contain the term (all of its two-character pieces, or the
+# character itself, in the indexes of migration 0012, then a substring check), whose parties have a
+# similar name (pg_trgm, terms of three characters or more), or whose tracking number is the term or
+# starts with it.
+# UNION ALL under a LIMIT stops reading once the limit is passed; duplicates are dropped in Python.
+CANDIDATES_SQL = """
+(SELECT id FROM disputes_dispute
+  WHERE dispute_grams(UPPER(description)) @> dispute_term_grams(UPPER(%(text)s))
+    AND strpos(UPPER(description), UPPER(%(text)s)) > 0)
+UNION ALL
+(SELECT dispute_id FROM disputes_party
+  WHERE (dispute_grams(UPPER(name::text)) @> dispute_term_grams(UPPER(%(text)s))
+         AND strpos(UPPER(name::text), UPPER(%(text)s)) > 0)
+     OR (%(similar)s AND UPPER(name::text) %% UPPER(%(text)s)))
+UNION ALL
+(SELECT id FROM disputes_dispute WHERE tracking_number = %(number)s OR tracking_number LIKE %(prefix)s)
+LIMIT %(limit)s
+"""
+
+
 def search(queryset: QuerySet[Dispute], text: str) -> QuerySet[Dispute]:
     """Tracking number (typed any way: spaces, dashes, lower case), description, party names."""
     text = (text or "").strip()[:100]
     if not text:
         return queryset
     number = normalise_tracking_number(text)
+    is_number = all(ch in ALPHABET for ch in number)
+    full_number = number if is_number and len(number) == LENGTH else None
+    # The first groups, read out over the phone.
+    number_prefix = number if is_number and 4 <= len(number) < LENGTH else None
+    if connection.vendor == "postgresql":
+        ids = _candidate_ids(text, number=full_number, prefix=number_prefix)
+        if ids is not None:
+            return queryset.filter(pk__in=ids)
     match = Q(description__icontains=text)
-    if len(number) == LENGTH and all(ch in ALPHABET for ch in number):
-        match |= Q(tracking_number=number)
-    elif len(number) >= 4 and all(ch in ALPHABET for ch in number):
-        # The first groups read out over the phone.
-        match |= Q(tracking_number__startswith=number)
+    if full_number:
+        match |= Q(tracking_number=full_number)
+    elif number_prefix:
+        match |= Q(tracking_number__startswith=number_prefix)
     if connection.vendor == "postgresql" and len(text) < 3:
-        # Too short for a trigram (a two-character name such as 王芳): no index can find it among
-        # millions of parties, so check each case's own parties while walking the queue in order,
-        # which stops at the first page of matches.
+        # A common term too short for a trigram: check each case's own parties while walking the
+        # queue in order, which stops at the first page of matches.
         match |= Q(PartyNameContains(F("pk"), text))
     else:
         names = Q(name__icontains=text)
@@ -309,6 +339,23 @@ def search(queryset: QuerySet[Dispute], text: str) -> QuerySet[Dispute]:
             names |= Q(TrigramSimilar(Upper("name"), text.upper()))
         match |= Q(pk__in=Party.objects.filter(names).values("dispute_id"))
     return queryset.filter(match)
+
+
+def _candidate_ids(text: str, *, number: str | None, prefix: str | None) -> list[int] | None:
+    """Every case matching `text` (PostgreSQL), or None when there are more than SEARCH_CANDIDATES."""
+    params = {
+        "text": text,
+        "similar": len(text) >= 3,
+        "number": number or "",
+        "prefix": (prefix + "%") if prefix else "",
+        "limit": SEARCH_CANDIDATES + 1,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(CANDIDATES_SQL, params)
+        rows = cursor.fetchall()
+    if len(rows) > SEARCH_CANDIDATES:
+        return None
+    return sorted({row[0] for row in rows})
 
 
 class PartyNameContains(Expression):

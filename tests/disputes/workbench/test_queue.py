@@ -193,6 +193,45 @@ def test_search_by_description_and_party_name(tree, category, departments, staff
     assert numbers(page_for(supervisor, params={"q": "没有这个词"})) == []
 
 
+@pytest.mark.parametrize("candidates", [queue.SEARCH_CANDIDATES, 1], ids=["looked-up", "walked"])
+def test_search_finds_the_same_cases_whether_looked_up_or_walked(
+    tree, category, departments, staff_a, monkeypatch, candidates
+):
+    """Below SEARCH_CANDIDATES matches the cases are looked up first (PostgreSQL's gram indexes), above it the
+    queue is walked and each case checked: both must give the same answer, in any status, for any length."""
+    monkeypatch.setattr(queue, "SEARCH_CANDIDATES", candidates)
+    d = departments["a"]
+    closed = queued(Status.CLOSED, grid=tree.grid_a, category=category, department=d, description="邻居家漏水")
+    PartyFactory(dispute=closed, role="respondent", name="张伟")
+    open_case = queued(grid=tree.grid_a, category=category, department=d, description="张伟华拖欠货款")
+    other = queued(grid=tree.grid_a, category=category, department=d, description="宠物狗咬伤", applicant="李娜")
+    supervisor = staff_a[Role.SUPERVISOR]
+
+    def found(q, status=""):
+        params = {"q": q, "status": status} if status else {"q": q}
+        return set(numbers(page_for(supervisor, params=params)))
+
+    assert found("张伟") == {open_case.tracking_number}
+    assert found("张伟", status="closed") == {closed.tracking_number}
+    assert found("漏水", status="closed") == {closed.tracking_number}
+    assert found("伟") == {open_case.tracking_number}
+    assert found("伟", status="closed") == {closed.tracking_number}
+    assert found("娜") == {other.tracking_number}
+    assert found("张伟华拖欠货款") == {open_case.tracking_number}
+    assert found("华张") == set()
+    assert found("龘") == set()
+
+
+@pytest.mark.postgres
+def test_postgres_gram_functions_index_characters_and_pairs():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT dispute_grams('张伟华'), dispute_term_grams('张伟华'), dispute_term_grams('张')")
+        grams, term, single = cursor.fetchone()
+    assert sorted(grams) == sorted(["张", "伟", "华", "张伟", "伟华"])
+    assert sorted(term) == ["伟华", "张伟"]
+    assert single == ["张"]
+
+
 def test_search_takes_wildcards_literally(tree, category, departments, staff_a):
     d = departments["a"]
     percent = queued(grid=tree.grid_a, category=category, department=d, description="要求赔偿100%的损失")
