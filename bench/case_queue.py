@@ -11,7 +11,7 @@ What it does:
 2. counts the SQL queries of one queue request in this process (Django's test
    client, CaptureQueriesContext) for page sizes 10, 25 and 100, first page and
    a later one: the count must not change with the page size or the depth.
-3. starts gunicorn with 2 workers (gthread, 4 threads each, as docker/gunicorn.conf.py)
+3. starts gunicorn with 2 workers (gthread, 2 threads each, as docker/gunicorn.conf.py)
    with DEBUG=0 and Redis as the cache (db 6), and signs in through the login
    form as the demo supervisor (zhuguan: every open case of the city, the longest
    queue) and the demo mediator (tiaojie: their own cases, where they land).
@@ -19,7 +19,11 @@ What it does:
    25), then measures with 8 client threads on keep-alive connections:
    the API's first page, the API at that deep cursor, the page's first page and
    the page at the deep cursor (supervisor), and the mediator's first page (API
-   and page). Each scenario runs --requests requests or --seconds seconds.
+   and page); then the supervisor's page filtered on closed cases (the archive:
+   nearly all of the stored cases) and searched: a two-character name taken
+   from the data, among the open cases and among the closed ones, and a term
+   found nowhere among the closed ones (the whole archive checked). Each
+   scenario runs --requests requests or --seconds seconds.
 5. prints the figures; the last line is one JSON object:
    {"scenario": "case_queue", "cases": …, "p50_ms": …, "p95_ms": …, "per_s": …, ...}
    where p50/p95/per_s are over the four supervisor scenarios together and the
@@ -60,6 +64,8 @@ SUPERVISOR = "zhuguan"
 MEDIATOR = "tiaojie"
 API = "/api/v1/queue/"
 PAGE = "/work/"
+# Two rare characters no demo description or name contains.
+NOWHERE = "龘龘"
 
 
 # --- A keep-alive GET driver with a session cookie ----------------------------------------------------------
@@ -280,7 +286,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=40, help="Unmeasured requests before each scenario.")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4, help="Threads per gthread worker.")
+    parser.add_argument("--threads", type=int, default=2, help="Threads per gthread worker.")
     parser.add_argument("--depth", type=int, default=50, help="Pages to follow for the deep cursor.")
     parser.add_argument("--page-size", type=int, default=25)
     parser.add_argument("--redis-cache", default="redis://127.0.0.1:6379/6", help="The cache (not emptied).")
@@ -326,6 +332,10 @@ def main() -> None:
         cursor, pages = follow_cursor(port, supervisor, depth=args.depth, page_size=args.page_size)
         log(f"Deep cursor: {pages} pages of {args.page_size} in ({pages * args.page_size:,} rows).")
         size = {"page_size": args.page_size}
+        # A two-character name as staff type it: the first two characters of a stored three-character name.
+        name = query(args.database_url, "SELECT name FROM disputes_party WHERE length(name) = 3 ORDER BY id LIMIT 1")
+        name = name[0][0][:2] if name else "张伟"
+        log(f"Search term: {name!r}; a term found nowhere: {NOWHERE!r}.")
         deep = {"scope": "area", **size, **({"cursor": cursor} if cursor else {})}
         scenarios = {
             "api_first": (supervisor, f"{API}?{urlencode({'scope': 'area', **size})}"),
@@ -334,6 +344,10 @@ def main() -> None:
             "page_deep": (supervisor, f"{PAGE}?{urlencode(deep)}"),
             "mediator_api_first": (mediator, f"{API}?{urlencode(size)}"),
             "mediator_page_first": (mediator, f"{PAGE}?{urlencode(size)}"),
+            "page_closed": (supervisor, f"{PAGE}?{urlencode({'status': 'closed', **size})}"),
+            "search_name_open": (supervisor, f"{PAGE}?{urlencode({'q': name, **size})}"),
+            "search_name_closed": (supervisor, f"{PAGE}?{urlencode({'q': name, 'status': 'closed', **size})}"),
+            "search_nothing_closed": (supervisor, f"{PAGE}?{urlencode({'q': NOWHERE, 'status': 'closed', **size})}"),
         }
         watched = ("gunicorn", "postgres", "redis-server")
         cpu_before, machine_before = cpu_by_process(watched, group=process.pid), machine_busy()
