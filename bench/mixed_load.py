@@ -59,6 +59,13 @@ and every thread stays busy; more clients only lengthen that queue (the
 throughput of 2 cores does not grow) and the latencies then measure the queue,
 not the application. --clients changes it.
 
+`--only a,b` runs those endpoints alone. Two more, outside the mix, give the
+ceiling of this machine with this load generator: `reference_home_anonymous`
+(the home page without a session: every middleware, one small template) and
+`reference_home_signed_in` (the same page for a signed-in mediator: the session,
+the user with their profile and area, the staff navigation). No mix of real
+pages can go faster than the second.
+
 Measured: per endpoint count, p50/p95/p99 of the successful requests and
 errors (any other status than the expected one, or a broken connection);
 throughput (successful requests a second) over the run and its lowest 10-second window; the peak memory
@@ -126,6 +133,10 @@ WEIGHTS = {
     "callback_queue_page": 6,
     "callback_queue_api": 4,
 }
+# Not in the mix; run alone with --only to see what this machine and load generator can do at best:
+# the cheapest page through every middleware (the home page, no session), and the same page signed in
+# (the session, the user with their profile, the staff navigation): the fixed cost of every staff request.
+REFERENCE = ("reference_home_anonymous", "reference_home_signed_in")
 # What the run changes in the server's settings, beyond bench.submit.env_for (bench/request_cost.py too).
 MIX_ENV = {
     # One client address for every resident: lift the per-address limits (the per-phone ones stay low:
@@ -380,6 +391,10 @@ def make_request(name: str, world: World, rnd: random.Random) -> tuple[Request, 
         if name == "supervisor_dashboard":
             return ("GET", "/work/dashboard/", None, cookie, (200,)), None
         return ("GET", f"/work/dashboard/{rnd.choice(staff.drill_codes)}/", None, cookie, (200,)), None
+    if name == "reference_home_anonymous":
+        return ("GET", "/", None, {}, (200,)), None
+    if name == "reference_home_signed_in":
+        return ("GET", "/", None, {"Cookie": rnd.choice(world.mediators).cookie}, (200,)), None
     if name.startswith("callback_"):
         staff = rnd.choice(world.callers)
         path = "/work/callbacks/" if name == "callback_queue_page" else "/api/v1/callbacks/"
@@ -684,7 +699,10 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915 - one straight script
     parser.add_argument("--sample-interval", type=float, default=1.0, help="Seconds between memory samples.")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument(
-        "--only", default="", help="Comma-separated endpoints to run alone (profiling), e.g. mediator_case_page."
+        "--only",
+        default="",
+        help="Comma-separated endpoints to run alone (profiling), e.g. mediator_case_page; "
+        "also reference_home_anonymous and reference_home_signed_in (not in the mix: this machine's ceiling).",
     )
     args = parser.parse_args()
 
@@ -695,10 +713,10 @@ def main() -> None:  # noqa: C901, PLR0912, PLR0915 - one straight script
     weights = dict(WEIGHTS)
     if args.only:
         chosen = [name.strip() for name in args.only.split(",") if name.strip()]
-        unknown = set(chosen) - set(WEIGHTS)
+        unknown = set(chosen) - set(WEIGHTS) - set(REFERENCE)
         if unknown:
-            sys.exit(f"Unknown endpoints {sorted(unknown)}; choose among {sorted(WEIGHTS)}.")
-        weights = {name: WEIGHTS[name] for name in chosen}
+            sys.exit(f"Unknown endpoints {sorted(unknown)}; choose among {sorted(WEIGHTS) + list(REFERENCE)}.")
+        weights = {name: WEIGHTS.get(name, 1) for name in chosen}
         if "resident_track" in weights and "resident_submit" not in weights:
             weights["resident_submit"] = 1  # tracking needs cases submitted in the run
     ensure_database(args.database_url)
