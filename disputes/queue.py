@@ -358,44 +358,15 @@ def _candidate_ids(text: str, *, number: str | None, prefix: str | None) -> list
     return sorted({row[0] for row in rows})
 
 
-class IdAmong(Expression):
-    """`id = ANY(%s)` (PostgreSQL) with the ids as one array parameter.
-
-    `pk__in` writes a placeholder and a parameter per id: thousands of them for a common
-    name cost the web process more time than the query itself takes in the database.
-    """
+class _CaseCondition(Expression):
+    """A condition on a case's primary key with one plain value beside it, written by `as_sql`."""
 
     output_field = BooleanField()
     conditional = True
 
-    def __init__(self, pk, ids: list[int]) -> None:
+    def __init__(self, case_pk, value) -> None:
         super().__init__()
-        self.pk, self.ids = pk, list(ids)
-
-    def get_source_expressions(self):
-        return [self.pk]
-
-    def set_source_expressions(self, exprs):
-        (self.pk,) = exprs
-
-    def as_sql(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.pk)
-        return f"{sql} = ANY(%s)", [*params, self.ids]
-
-
-class PartyNameContains(Expression):
-    """EXISTS a party of this case whose name contains `text` (PostgreSQL, checked case by case).
-
-    `OFFSET 0` keeps PostgreSQL from turning the EXISTS into a hashed IN over
-    every matching party of the table.
-    """
-
-    output_field = BooleanField()
-    conditional = True
-
-    def __init__(self, case_pk, text: str) -> None:
-        super().__init__()
-        self.case_pk, self.text = case_pk, text
+        self.case_pk, self.value = case_pk, value
 
     def get_source_expressions(self):
         return [self.case_pk]
@@ -403,9 +374,29 @@ class PartyNameContains(Expression):
     def set_source_expressions(self, exprs):
         (self.case_pk,) = exprs
 
+
+class IdAmong(_CaseCondition):
+    """`id = ANY(%s)` (PostgreSQL) with the ids as one array parameter.
+
+    `pk__in` writes a placeholder and a parameter per id: thousands of them for a common
+    name cost the web process more time than the query itself takes in the database.
+    """
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.case_pk)
+        return f"{sql} = ANY(%s)", [*params, list(self.value)]
+
+
+class PartyNameContains(_CaseCondition):
+    """EXISTS a party of this case whose name contains the text (PostgreSQL, checked case by case).
+
+    `OFFSET 0` keeps PostgreSQL from turning the EXISTS into a hashed IN over
+    every matching party of the table.
+    """
+
     def as_sql(self, compiler, connection, **extra_context):
         pk_sql, pk_params = compiler.compile(self.case_pk)
-        pattern = "%" + connection.ops.prep_for_like_query(self.text).upper() + "%"
+        pattern = "%" + connection.ops.prep_for_like_query(self.value).upper() + "%"
         table = connection.ops.quote_name(Party._meta.db_table)
         # Only quoted identifiers and compiled SQL are interpolated; the text is a parameter.
         return (
