@@ -306,7 +306,7 @@ def callback_queue(*, user) -> QuerySet[Dispute]:
     )
     # No filter on the status: a case has an open CALLBACK deadline exactly while it awaits its
     # callback (the await_callback transition opens it; close and reopen, the only ways out, finish
-    # it: tests/disputes/test_callback_queue_plan.py). Stated as a status filter as well, the
+    # it: tests/disputes/services/test_transitions.py). Stated as a status filter as well, the
     # condition made PostgreSQL expect a few dozen rows (it cannot know the two go together)
     # and sort every waiting case of the area; without it, it walks the partial index
     # `deadline_open_callback` in due order and stops after a page: 3 ms instead of 40 for a
