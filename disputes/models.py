@@ -2,9 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.i18n import localized_name
 from core.models import BaseModel
 from disputes.rules.enums import (
     Channel,
@@ -38,9 +38,7 @@ class Category(BaseModel):
 
     @property
     def display_name(self) -> str:
-        if self.name_en and (get_language() or "").startswith("en"):
-            return self.name_en
-        return self.name
+        return localized_name(self.name, self.name_en)
 
 
 class ServiceLevelSetting(BaseModel):

@@ -41,11 +41,12 @@ from django.db.models import (
 )
 from django.db.models.functions import Upper
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.actors import Actor
 from core.exceptions import ApplicationError, PermissionDeniedError
+from core.i18n import localized_name
 from core.masking import mask_name
 from disputes import services
 from disputes.models import CaseEvent, Category, Dispute, Party
@@ -513,13 +514,6 @@ def _row_values(qs: QuerySet[Dispute]) -> QuerySet:
     return qs.annotate(applicant_name=Subquery(applicant.values("name")[:1])).values(*ROW_VALUES, "applicant_name")
 
 
-def _shown_name(name: str, name_en: str | None) -> str:
-    """The English name on English pages when there is one (as Category/Area.display_name)."""
-    if name_en and (get_language() or "").startswith("en"):
-        return name_en
-    return name
-
-
 def queue_row(v: dict, *, now: datetime) -> QueueRow:
     """One queue line from a `_row_values` row."""
     colour = Colour(v["colour"])
@@ -533,8 +527,8 @@ def queue_row(v: dict, *, now: datetime) -> QueueRow:
         status=v["status"],
         status_label=str(Status(v["status"]).label),
         category=v["category__code"],
-        category_name=_shown_name(v["category__name"], v["category__name_en"]),
-        area_name=_shown_name(v["grid__name"], v["grid__name_en"]),
+        category_name=localized_name(v["category__name"], v["category__name_en"]),
+        area_name=localized_name(v["grid__name"], v["grid__name_en"]),
         applicant=mask_name(v["applicant_name"]) if v["applicant_name"] else "",
         next_due_at=due,
         overdue=due is not None and due < now,

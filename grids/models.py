@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
+from core.i18n import localized_name
 from core.models import BaseModel
 
 
@@ -41,9 +41,7 @@ class Area(MP_Node, BaseModel):
 
     @property
     def display_name(self) -> str:
-        if self.name_en and (get_language() or "").startswith("en"):
-            return self.name_en
-        return self.name
+        return localized_name(self.name, self.name_en)
 
     def full_name(self) -> str:
         """南昌市 西湖区 南浦街道 …: the names from the top down."""
@@ -88,9 +86,7 @@ class Department(BaseModel):
 
     @property
     def display_name(self) -> str:
-        if self.name_en and (get_language() or "").startswith("en"):
-            return self.name_en
-        return self.name
+        return localized_name(self.name, self.name_en)
 
 
 class Role(models.TextChoices):

@@ -8,10 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import ApplicationError
+from core.i18n import localized_name
 from disputes import services, workbench
 from disputes.models import Agreement, Dispute
 from disputes.rules.enums import Colour, Outcome
-from disputes.staff.options import QuickSelect, cached_options, named
+from disputes.staff.options import QuickSelect, cached_options
 from grids.models import Area, Department
 
 REASON_MAX = 2000
@@ -44,7 +45,7 @@ def department_options(case: Dispute, *, exclude: set[int]) -> list[tuple]:
 
     def build():
         rows = department_choices(case).values_list("pk", "name", "name_en", "area__name", "area__name_en")
-        return [(pk, f"{named(n, n_en)} ({named(a, a_en)})") for pk, n, n_en, a, a_en in rows]
+        return [(pk, f"{localized_name(n, n_en)} ({localized_name(a, a_en)})") for pk, n, n_en, a, a_en in rows]
 
     options = cached_options(f"case-departments:{case.area_path}", build)
     excluded = {str(pk) for pk in exclude}

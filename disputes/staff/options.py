@@ -57,11 +57,6 @@ def cached_options(key: str, build) -> list[tuple]:
     )
 
 
-def named(name: str, name_en: str) -> str:
-    """A name in the reader's language: the English one on English pages when there is one."""
-    return name_en if name_en and (get_language() or "").startswith("en") else name
-
-
 class QuickSelect(forms.Select):
     """A <select> rendered in Python: Django's widget templates cost ~0.2 ms per option.
 

@@ -23,9 +23,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.actors import Actor
 from core.exceptions import ApplicationError
+from core.i18n import localized_name
 from disputes import queue
 from disputes.rules.enums import Colour
-from disputes.staff.options import cached_options, named, quick_selects
+from disputes.staff.options import cached_options, quick_selects
 from grids.models import AreaLevel
 
 
@@ -59,7 +60,10 @@ def area_options(user, empty_label) -> list[tuple]:
     """The area filter's options (villages and up, indented by level), read as plain values: no model objects."""
     base = getattr(getattr(getattr(user, "staff", None), "area", None), "level", AreaLevel.CITY)
     rows = queue.area_choices(user).filter(level__lte=AreaLevel.VILLAGE).values_list("pk", "name", "name_en", "level")
-    return [("", empty_label)] + [(pk, "\u2003" * max(level - base, 0) + named(n, n_en)) for pk, n, n_en, level in rows]
+    indent = "\u2003"  # an em space per level below the user's own
+    return [("", empty_label)] + [
+        (pk, indent * max(level - base, 0) + localized_name(n, n_en)) for pk, n, n_en, level in rows
+    ]
 
 
 def mediator_options(user, empty_label) -> list[tuple]:
@@ -67,13 +71,13 @@ def mediator_options(user, empty_label) -> list[tuple]:
         "user_id", "display_name", "user__username", "department__name", "department__name_en"
     )
     return [("", empty_label)] + [
-        (uid, f"{shown or username} · {named(dept, dept_en)}") for uid, shown, username, dept, dept_en in rows
+        (uid, f"{shown or username} · {localized_name(dept, dept_en)}") for uid, shown, username, dept, dept_en in rows
     ]
 
 
 def department_options(user, empty_label) -> list[tuple]:
     rows = queue.bulk_departments(user).values_list("pk", "name", "name_en")
-    return [("", empty_label)] + [(pk, named(n, n_en)) for pk, n, n_en in rows]
+    return [("", empty_label)] + [(pk, localized_name(n, n_en)) for pk, n, n_en in rows]
 
 
 def _prepare_filter_form(form, user) -> None:
