@@ -71,9 +71,9 @@ def main() -> None:
     from django.db import connection, reset_queries
     from django.test import Client
 
-    from bench.mixed_load import CALLERS, MEDIATORS, NOTES, SUPERVISORS, WEIGHTS
+    from bench.mixed_load import CALLERS, MEDIATORS, SUPERVISORS, WEIGHTS, Staff, World, make_request
     from bench.submit import Payloads
-    from disputes.models import Dispute
+    from disputes.models import Category, Dispute
     from grids.models import Area
 
     users = get_user_model().objects.in_bulk([*MEDIATORS, *SUPERVISORS, *CALLERS], field_name="username")
@@ -81,89 +81,59 @@ def main() -> None:
     if missing:
         sys.exit(f"No account {sorted(missing)}: seed the database with bench/mixed_load.py first.")
 
-    def client_for(username: str) -> Client:
-        client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans", HTTP_HOST="127.0.0.1", enforce_csrf_checks=False)
-        client.force_login(users[username])
-        return client
+    # The test client stands in for gunicorn; the requests are the load test's own (make_request),
+    # each signed-in one carrying its user's session cookie as the load test's clients do.
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans", HTTP_HOST="127.0.0.1")
 
-    mediators = [client_for(name) for name in MEDIATORS]
-    supervisors = [(name, client_for(name)) for name in SUPERVISORS]
-    caller = client_for(CALLERS[0])
-    public = Client(HTTP_ACCEPT_LANGUAGE="zh-hans", HTTP_HOST="127.0.0.1")
+    def staff(username: str) -> Staff:
+        signed_in = Client()
+        signed_in.force_login(users[username])
+        session = signed_in.cookies[settings.SESSION_COOKIE_NAME].value
+        return Staff(username, f"{settings.SESSION_COOKIE_NAME}={session}")
 
-    # What each mediator may open: their queue tabs, as the load test reads them.
-    cases: list[list[str]] = []
-    own: list[list[str]] = []
-    for client in mediators:
-        first = client.get("/api/v1/queue/?page_size=1").json()
-        numbers, mine = [], []
-        for scope in first["scopes"]:
-            found = [
-                r["tracking_number"]
-                for r in client.get(f"/api/v1/queue/?scope={scope}&page_size=100").json()["results"]
-            ]
-            numbers += found
-            if scope == "mine":
-                mine = found
-        cases.append(numbers)
-        own.append(mine or numbers)
-    drill: dict[str, list[str]] = {}
-    for name, _client in supervisors:
-        home = users[name].staff.area.path
-        drill[name] = list(
+    def queue_numbers(who: Staff, scope: str) -> list[str]:
+        page = client.get(f"/api/v1/queue/?scope={scope}&page_size=100", headers={"Cookie": who.cookie}).json()
+        return [row["tracking_number"] for row in page["results"]]
+
+    mediators = [staff(name) for name in MEDIATORS]
+    for who in mediators:
+        # What each mediator may open: their queue tabs, as the load test reads them.
+        who.scopes = client.get("/api/v1/queue/?page_size=1", headers={"Cookie": who.cookie}).json()["scopes"]
+        who.cases = [number for scope in who.scopes for number in queue_numbers(who, scope)]
+        who.own_cases = queue_numbers(who, "mine") if "mine" in who.scopes else []
+    supervisors = [staff(name) for name in SUPERVISORS]
+    for who in supervisors:
+        home = users[who.username].staff.area.path
+        who.drill_codes = list(
             Area.objects.filter(level__in=(2, 3), path__startswith=home)
             .exclude(path=home)
             .values_list("code", flat=True)
         )
-    from disputes.models import Category
-
-    payloads = Payloads(
-        categories=list(Category.objects.filter(is_active=True).values_list("code", flat=True)),
-        grids=list(Area.objects.filter(level__gte=4).values_list("code", flat=True)),
-        seed=time.time_ns() % 1_000_000,  # new phones each run: a repeated one is merged, not stored
+    world = World(
+        mediators=mediators,
+        supervisors=supervisors,
+        callers=[staff(name) for name in CALLERS],
+        payloads=Payloads(
+            categories=list(Category.objects.filter(is_active=True).values_list("code", flat=True)),
+            grids=list(Area.objects.filter(level__gte=4).values_list("code", flat=True)),
+            seed=time.time_ns() % 1_000_000,  # new phones each run: a repeated one is merged, not stored
+        ),
     )
-    submitted: list[tuple[str, str]] = []
     rnd = random.Random(11)
 
     def one(name: str):
-        index = rnd.randrange(len(mediators))
-        if name == "resident_submit":
-            body = payloads()
-            response = public.post("/api/v1/public/cases/", body, content_type="application/json")
-            if response.status_code in (200, 201):
-                submitted.append((response.json()["tracking_number"], body["applicant"]["phone"]))
-            return response, 201
-        if name == "resident_track":
-            if not submitted:
-                response, _expected = one("resident_submit")
-                if not submitted:
-                    sys.exit(f"A submission answered {response.status_code}: {response.content[:300]!r}")
-            number, phone = rnd.choice(submitted)
-            return public.post(
-                "/api/v1/public/track/", {"tracking_number": number, "phone": phone}, content_type="application/json"
-            ), 200
-        if name == "mediator_queue_page":
-            return mediators[index].get("/work/?page_size=25"), 200
-        if name == "mediator_queue_api":
-            return mediators[index].get("/api/v1/queue/?page_size=25"), 200
-        if name == "mediator_case_page":
-            return mediators[index].get(f"/work/case/{rnd.choice(cases[index])}/"), 200
-        if name == "mediator_note":
-            return mediators[index].post(
-                f"/api/v1/cases/{rnd.choice(own[index])}/notes/",
-                {"text": rnd.choice(NOTES)},
-                content_type="application/json",
-            ), 201
-        if name.startswith("supervisor_"):
-            who, client = rnd.choice(supervisors)
-            if name == "supervisor_dashboard":
-                return client.get("/work/dashboard/"), 200
-            return client.get(f"/work/dashboard/{rnd.choice(drill[who])}/"), 200
-        if name == "callback_queue_page":
-            return caller.get("/work/callbacks/"), 200
-        if name == "callback_queue_api":
-            return caller.get("/api/v1/callbacks/"), 200
-        raise ValueError(name)
+        if name == "resident_track" and not world.submitted:
+            one("resident_submit")
+        (method, path, body, headers, ok), submission = make_request(name, world, rnd)
+        headers = dict(headers)
+        content_type = headers.pop("Content-Type", None)
+        extra = {"content_type": content_type} if content_type else {}
+        response = client.generic(method, path, body or b"", headers=headers, **extra)
+        if response.status_code not in ok:
+            sys.exit(f"{name} answered {response.status_code}: {response.content[:300]!r}")
+        if submission is not None:
+            world.submitted.append((response.json()["tracking_number"], submission["applicant"]["phone"]))
+        return response
 
     names = args.only or list(WEIGHTS)
     results: dict[str, dict] = {}
@@ -177,13 +147,11 @@ def main() -> None:
             c0, w0 = time.process_time(), time.perf_counter()
             if profiler:
                 profiler.enable()
-            response, expected = one(name)
+            one(name)
             if profiler:
                 profiler.disable()
             cpu_total += time.process_time() - c0
             walls.append(time.perf_counter() - w0)
-            if response.status_code not in (expected, 200):
-                sys.exit(f"{name} answered {response.status_code}: {response.content[:300]!r}")
         settings.DEBUG = True  # the query log, for a separate pass
         counts = []
         for _ in range(5):
