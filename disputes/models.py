@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -27,6 +29,12 @@ class Category(BaseModel):
     base_colour = models.PositiveSmallIntegerField(_("base colour"), choices=Colour.choices, default=Colour.WHITE)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
     is_active = models.BooleanField(_("active"), default=True)
+    # Family and other private matters: never in the anonymous Open311 list, whatever this says.
+    open311_hidden = models.BooleanField(
+        _("hidden from the public Open311 list"),
+        default=False,
+        help_text=_("Cases of this category never appear in the public Open311 listing."),
+    )
 
     class Meta:
         ordering = ["sort_order", "code"]
@@ -91,10 +99,17 @@ class CallbackResult(models.TextChoices):
     UNREACHABLE = "unreachable", _("Unreachable")
 
 
+def new_public_id() -> str:
+    """A random public id (Open311's service_request_id): 64 bits, unrelated to the tracking number."""
+    return secrets.token_hex(8)
+
+
 class Dispute(BaseModel):
     """矛盾纠纷: one case, from submission to closing."""
 
     tracking_number = models.CharField(_("tracking number"), max_length=16, unique=True)
+    # Open311's service_request_id: random, never the tracking number, so the public list opens no case.
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
     category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+")
     description = models.TextField(_("what happened"))
     occurred_at = models.DateTimeField(_("when it happened"), null=True, blank=True)
@@ -104,6 +119,21 @@ class Dispute(BaseModel):
     area_path = models.CharField(max_length=255, editable=False)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     source_id = models.CharField(_("source system id"), max_length=100, blank=True)
+    # The machine channel's key that sent it: source ids are unique per key, not per channel.
+    channel_key = models.ForeignKey(
+        "ChannelKey", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    # 疑似重复: a submission that looks like an open case of the same people, kept as its own case
+    # and linked for staff to merge by hand (never merged automatically: the link tells the submitter nothing).
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("possible duplicate of"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="suspected_duplicates",
+        editable=False,
+    )
     amount = models.DecimalField(_("amount at stake (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True)
     people_involved = models.PositiveIntegerField(_("people involved"), null=True, blank=True)
 
@@ -157,9 +187,16 @@ class Dispute(BaseModel):
         verbose_name = _("dispute")
         verbose_name_plural = _("disputes")
         constraints = [
+            # A machine channel's record id is unique per key (two systems on one channel may reuse
+            # each other's ids); records that came without a key keep the per-channel rule.
+            models.UniqueConstraint(
+                fields=["channel_key", "source_id"],
+                condition=~Q(source_id="") & Q(channel_key__isnull=False),
+                name="dispute_unique_key_source_id",
+            ),
             models.UniqueConstraint(
                 fields=["channel", "source_id"],
-                condition=~Q(source_id=""),
+                condition=~Q(source_id="") & Q(channel_key__isnull=True),
                 name="dispute_unique_source_id",
             ),
         ]
@@ -390,6 +427,16 @@ class ChannelKey(BaseModel):
     key_hash = models.CharField(max_length=128, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    # A key may be limited to one area (a county's 110 link): it files and reads cases there only.
+    area = models.ForeignKey(
+        "grids.Area",
+        verbose_name=_("limited to area"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Leave empty for a key that may file cases anywhere in the city."),
+    )
 
     class Meta:
         verbose_name = _("channel API key")

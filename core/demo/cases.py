@@ -30,7 +30,7 @@ from django.conf import settings
 
 from core.demo import people, places, stories
 from core.demo.rand import DemoRandom
-from disputes.models import Category, DiversionRule, TriageKeyword
+from disputes.models import Category, DiversionRule, TriageKeyword, new_public_id
 from disputes.rules import clocks, lifecycle, triage
 from disputes.rules.enums import Channel, Colour, DeadlineKind, EventKind, Outcome, PartyRole
 from disputes.rules.enums import Status as S
@@ -105,6 +105,7 @@ DISPUTE_FIELDS = (
     "created_at",
     "updated_at",
     "tracking_number",
+    "public_id",
     "category",
     "description",
     "occurred_at",
@@ -472,6 +473,7 @@ class CaseGenerator:
                 created,
                 fmt(max(walk.t, walk.timeline[-1][0])),
                 new_tracking_number(),
+                new_public_id(),
                 category.id,
                 description,
                 fmt(occurred),

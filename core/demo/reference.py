@@ -166,6 +166,8 @@ class ReferenceSeeder:
                     "name_en": spec.name_en,
                     "base_colour": spec.base_colour,
                     "sort_order": spec.sort_order,
+                    # Family matters stay out of the public Open311 list.
+                    "open311_hidden": spec.code == "family",
                 },
             )
             if created:

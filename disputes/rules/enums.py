@@ -104,3 +104,5 @@ class EventKind(models.TextChoices):
     PERFORMANCE = "performance", _("Performance of the agreement recorded")
     SPOT_CHECK = "spot_check", _("Spot check")
     BULK = "bulk", _("Changed in a bulk action")
+    DUPLICATE_SUSPECTED = "duplicate_suspected", _("Possibly the same dispute as another case")
+    DUPLICATE_MERGED = "duplicate_merged", _("Merged with another case by staff")
