@@ -7,7 +7,9 @@ can fail; routing and the confirmation SMS follow on commit.
 """
 
 import hashlib
+import io
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import filetype
+import pypdf
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
@@ -40,13 +43,46 @@ ALLOWED_TYPES = {
     "image/gif": ".gif",
     "application/pdf": ".pdf",
 }
-# Markup or script inside what claims to be a photo or a PDF: a polyglot made for a browser
-# or a viewer that guesses the type. The download view already answers with the sniffed type,
-# `attachment` and `nosniff`; refusing these too keeps them off the staff's machines. Markers
-# are long enough that the chance of meeting one in a genuine 10 MB photo is about 1 in 10,000.
-ACTIVE_MARKUP = (b"<script", b"<html", b"<iframe", b"<?php", b"<!doctype html", b"javascript:")
-# PDF actions that run or open something (an uncompressed dictionary key names them).
-PDF_ACTIONS = (b"/JavaScript", b"/Launch", b"/EmbeddedFile")
+# Markup or script inside what claims to be a photo: a polyglot made for a browser or a viewer
+# that guesses the type. The download view already answers with the sniffed type, `attachment`
+# and `nosniff`; refusing these too keeps them off the staff's machines. An HTML parser runs a
+# tag wherever it meets one, so the check looks for any tag that can run or load something and
+# for event-handler attributes, not only for a few page-level tags (a GIF carrying
+# `<svg onload=...>` passed the old list). Tag names must be followed by what ends one, so a
+# genuine 3 MB phone photo meets a match by chance about once in 5,000 (`<svg` is most of
+# that; `<img` is left to the event-handler and `javascript:` patterns that make it harmful).
+IMAGE_MARKUP = re.compile(
+    rb"<(?:script|html|iframe|frame|frameset|object|embed|applet|svg|math|body|image|video|audio|source"
+    rb"|meta|link|style|base|form|input|button|details|marquee|template|!doctype|!entity)[\s/>=]"
+    rb"|<\?php|javascript:|vbscript:|livescript:|data:text/html"
+    rb"|[\s/\"'](?:on[a-z]{3,})\s*=",
+    re.IGNORECASE,
+)
+# Names in a PDF that run, launch, submit or carry something: scripts, programs, embedded
+# files, rich media, forms that send data out, XFA forms and the additional actions (/AA)
+# that fire them on open, close or page views. Compared after the parser has decoded the
+# name (`/S/Java#53cript` is /JavaScript) and on every object, those packed in compressed
+# object streams included.
+PDF_ACTIVE_NAMES = frozenset(
+    {
+        "/JavaScript",
+        "/JS",
+        "/Launch",
+        "/EmbeddedFile",
+        "/EmbeddedFiles",
+        "/FileAttachment",
+        "/GoToE",
+        "/RichMedia",
+        "/SubmitForm",
+        "/ImportData",
+        "/XFA",
+        "/AA",
+    }
+)
+# The long ones are also looked for in the raw bytes (names decoded), for objects a viewer
+# might find by scanning the file that the cross-reference table leaves out.
+PDF_RAW_NAMES = frozenset(name for name in PDF_ACTIVE_NAMES if len(name) > 6)
+PDF_NAME = re.compile(rb"/([^\s/\[\]<>(){}%\x00]{6,127})")
 # Cases still being worked, where new text from the same people belongs.
 DUPLICATE_STATUSES = OPEN_STATUSES | {Status.REPORTED, Status.AWAITING_CALLBACK}
 
@@ -66,7 +102,7 @@ class IntakeResult:
 
 
 def check_attachments(files: list[Any]) -> list[CheckedFile]:
-    """Read and check uploads before anything is stored: count, size and real type."""
+    """Read and check uploads before anything is stored: count, size, real type and active content."""
     if len(files) > MAX_ATTACHMENTS:
         raise ApplicationError(
             _("At most %(count)d attachments are allowed.") % {"count": MAX_ATTACHMENTS}, code="too_many_files"
@@ -85,7 +121,26 @@ def check_attachments(files: list[Any]) -> list[CheckedFile]:
                 _("“%(name)s” is not a photo (JPEG, PNG, WebP, GIF) or a PDF.") % {"name": _display_name(f)},
                 code="file_type",
             )
-        if _has_active_content(content, kind.mime):
+        if kind.mime == "application/pdf":
+            try:
+                active = _pdf_has_active_content(content)
+            except Exception:  # whatever the parser cannot read, a viewer may read differently
+                logger.info("attachment refused: a PDF the parser cannot read", exc_info=True)
+                raise ApplicationError(
+                    _("“%(name)s” could not be read as a PDF. Please save or print it as a new PDF and try again.")
+                    % {"name": _display_name(f)},
+                    code="file_type",
+                ) from None
+            if active:
+                raise ApplicationError(
+                    _(
+                        "“%(name)s” contains scripts, actions, forms or embedded files, which are not accepted. "
+                        "Please print it as a new PDF or send a photo of it instead."
+                    )
+                    % {"name": _display_name(f)},
+                    code="file_type",
+                )
+        elif _has_active_content(content, kind.mime):
             raise ApplicationError(
                 _("“%(name)s” is not a photo (JPEG, PNG, WebP, GIF) or a PDF.") % {"name": _display_name(f)},
                 code="file_type",
@@ -97,10 +152,98 @@ def check_attachments(files: list[Any]) -> list[CheckedFile]:
 
 
 def _has_active_content(content: bytes, mime: str) -> bool:
+    """Markup in an image's bytes, or in what a GIF decoder reads out of its comment and extension blocks."""
     if mime == "application/pdf":
-        return any(marker in content for marker in PDF_ACTIONS)
-    lowered = content.lower()
-    return any(marker in lowered for marker in ACTIVE_MARKUP)
+        return _pdf_has_active_content(content)
+    if IMAGE_MARKUP.search(content):
+        return True
+    # A GIF's comments are cut into blocks of up to 255 bytes, each behind a length byte;
+    # joined again they are what a viewer or a metadata tool shows.
+    return mime == "image/gif" and IMAGE_MARKUP.search(_gif_extension_text(content)) is not None
+
+
+def _gif_extension_text(content: bytes) -> bytes:
+    """The joined data of a GIF's extension blocks (comments, application and plain-text blocks)."""
+    out = bytearray()
+    if len(content) < 13:
+        return bytes(out)
+    pos = 13
+    if content[10] & 0x80:  # global colour table
+        pos += 3 * (2 ** ((content[10] & 0x07) + 1))
+    while pos < len(content):
+        block = content[pos]
+        if block == 0x3B:  # trailer
+            break
+        if block == 0x21:  # extension: label, then data sub-blocks
+            pos, data = _gif_sub_blocks(content, pos + 2)
+            out += data + b"\n"
+        elif block == 0x2C:  # image: descriptor, optional colour table, LZW code size, data sub-blocks
+            if pos + 10 > len(content):
+                break
+            packed = content[pos + 9]
+            pos += 10
+            if packed & 0x80:
+                pos += 3 * (2 ** ((packed & 0x07) + 1))
+            pos, _data = _gif_sub_blocks(content, pos + 1)
+        else:
+            break
+    return bytes(out)
+
+
+def _gif_sub_blocks(content: bytes, pos: int) -> tuple[int, bytes]:
+    data = bytearray()
+    while pos < len(content):
+        size = content[pos]
+        pos += 1
+        if size == 0:
+            break
+        data += content[pos : pos + size]
+        pos += size
+    return pos, bytes(data)
+
+
+def _pdf_has_active_content(content: bytes) -> bool:
+    """Whether any object of the PDF names an action, script, form or embedded file.
+
+    The parser reads every object the cross-reference names, those in compressed object
+    streams included, with names decoded; a file it cannot read raises (and is refused).
+    The long names are also sought in the raw bytes for objects outside the table.
+    """
+    for match in PDF_NAME.finditer(content):
+        if _decode_pdf_name(match.group(1)) in PDF_RAW_NAMES:
+            return True
+    reader = pypdf.PdfReader(io.BytesIO(content), strict=False)
+    if reader.is_encrypted and not reader.decrypt(""):
+        # Only a file locked with an owner password alone opens without one; others cannot be checked.
+        raise pypdf.errors.FileNotDecryptedError("a password is needed to read this PDF")
+    pending: list[Any] = [reader.trailer]
+    for generation, numbers in reader.xref.items():
+        pending.extend(pypdf.generic.IndirectObject(number, generation, reader) for number in numbers)
+    pending.extend(pypdf.generic.IndirectObject(number, 0, reader) for number in reader.xref_objStm)
+    seen: set[tuple[int, int]] = set()
+    while pending:
+        obj = pending.pop()
+        if isinstance(obj, pypdf.generic.IndirectObject):
+            if (obj.idnum, obj.generation) in seen:
+                continue
+            seen.add((obj.idnum, obj.generation))
+            obj = reader.get_object(obj)
+        if isinstance(obj, pypdf.generic.DictionaryObject):  # streams too: their dictionary
+            for key, value in obj.items():
+                if key in PDF_ACTIVE_NAMES:
+                    return True
+                pending.append(value)
+        elif isinstance(obj, pypdf.generic.ArrayObject):
+            pending.extend(obj)
+        elif isinstance(obj, pypdf.generic.NameObject) and obj in PDF_ACTIVE_NAMES:
+            return True
+    return False
+
+
+def _decode_pdf_name(raw: bytes) -> str:
+    """`Java#53cript` -> `/JavaScript` (PDF 1.2+ escapes any byte of a name as #xx)."""
+    decoded = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
+    return "/" + decoded.decode("latin-1")
 
 
 def _display_name(f) -> str:

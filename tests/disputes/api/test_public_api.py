@@ -20,13 +20,14 @@ from disputes.api.public_serializers import PublicCaseSerializer, TrackSerialize
 from disputes.models import Attachment, CaseEvent, Dispute, Party
 from disputes.rules.enums import Channel, PartyRole, Status
 from grids.models import Role
+from tests.disputes.pdf_files import MINIMAL_PDF, PAGES, make_pdf
 from tests.factories import CategoryFactory
 
 CASES = "/api/v1/public/cases/"
 TRACK = "/api/v1/public/track/"
 CJK = re.compile(r"[\u3400-\u9fff]")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-PDF = b"%PDF-1.4\n" + b"0" * 64
+PDF = MINIMAL_PDF  # a PDF the upload check can parse
 VALID_ID = "36010319900101123" + id_number_check_char("36010319900101123")
 
 
@@ -317,6 +318,38 @@ def test_a_disguised_file_is_refused(client, payload, settings):
     assert response.status_code == 400, response.content
     message = error_of(response)["fields"]["attachments"][0]
     assert "photo.jpg" in message and "not a photo" in message
+    assert counts() == before
+    assert stored_files(settings) == []
+
+
+def test_a_pdf_with_a_script_in_a_compressed_object_stream_is_refused_in_the_users_language(client, payload, settings):
+    data = payload()
+    catalog, pages, page = PAGES
+    scripted = make_pdf(
+        catalog.replace(b">>", b" /OpenAction 4 0 R >>"),
+        pages,
+        page,
+        b"<< /S /JavaScript /JS (app.alert(1)) >>",
+        packed=True,
+    )
+    form = {
+        **{k: v for k, v in data.items() if k not in ("applicant", "other_parties")},
+        "applicant": json.dumps(data["applicant"]),
+    }
+    before = counts()
+    chinese = client.post(CASES, {**form, "attachments": [upload("协议.pdf", scripted)]}, format="multipart")
+    assert chinese.status_code == 400, chinese.content
+    assert error_of(chinese)["fields"]["attachments"] == [
+        "“协议.pdf”含有脚本、自动操作、表单或嵌入文件，不予接收。请将其打印为新的 PDF，或改为上传它的照片。"
+    ]
+    english = client.post(
+        CASES,
+        {**form, "attachments": [upload("协议.pdf", scripted)]},
+        format="multipart",
+        headers={"accept-language": "en"},
+    )
+    assert english.status_code == 400
+    assert error_of(english)["fields"]["attachments"][0].startswith("“协议.pdf” contains scripts, actions, forms")
     assert counts() == before
     assert stored_files(settings) == []
 
