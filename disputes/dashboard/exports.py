@@ -10,6 +10,7 @@ from typing import Any
 
 from django.http import FileResponse, StreamingHttpResponse
 
+from core.spreadsheets import safe_cell, safe_row
 from disputes.dashboard.tables import Table, cell_text
 from disputes.statistics import Rate
 
@@ -28,9 +29,10 @@ def csv_lines(table: Table) -> Iterator[str]:
     writer = csv.writer(_Echo())
     # A byte-order mark, so Excel opens the Chinese text as UTF-8.
     yield "\ufeff"
-    yield writer.writerow(table.columns)
+    # Names typed by staff (areas, categories, mediators) reach these cells: none may run as a formula.
+    yield writer.writerow(safe_row(str(c) for c in table.columns))
     for row in table.rows:
-        yield writer.writerow([cell_text(value) for value in row])
+        yield writer.writerow(safe_row(cell_text(value) for value in row))
 
 
 def csv_response(table: Table, filename: str) -> StreamingHttpResponse:
@@ -46,7 +48,7 @@ def _xlsx_value(value: Any) -> tuple[Any, str | None]:
         return (float(percent), '0.0"%"') if percent is not None else ("—", None)
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         return value, None
-    return cell_text(value), None
+    return safe_cell(cell_text(value)), None
 
 
 def xlsx_file(table: Table, *, title: str) -> tempfile.SpooledTemporaryFile:
@@ -56,7 +58,7 @@ def xlsx_file(table: Table, *, title: str) -> tempfile.SpooledTemporaryFile:
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31] or "Sheet1")
-    sheet.append([str(c) for c in table.columns])
+    sheet.append(safe_row(str(c) for c in table.columns))
     for row in table.rows:
         cells = []
         for value in row:
