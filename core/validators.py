@@ -1,5 +1,7 @@
 """Validation of Chinese personal identifiers, with messages in the user's language."""
 
+import unicodedata
+
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -10,13 +12,25 @@ _ID_CHECK = "10X98765432"
 
 
 def normalise_phone(value: str) -> str:
-    """Digits only, without +86: what we store and compare."""
-    digits = "".join(ch for ch in (value or "") if ch.isdigit() or ch == "+")
+    """ASCII digits only, without +86: what we store and compare.
+
+    Chinese input methods often type full-width digits (１３７…), which `str.isdigit`
+    accepts and phonenumbers reads as digits: kept as they were, the stored number
+    never matched the same number typed in ASCII. NFKC folds them (and ＋, full-width
+    spaces and dashes) first; any other script's decimal digit becomes its ASCII digit.
+    """
+    digits = "".join(_ascii_digit(ch) for ch in unicodedata.normalize("NFKC", value or ""))
     if digits.startswith("+86"):
         digits = digits[3:]
     elif digits.startswith("0086"):
         digits = digits[4:]
     return digits.lstrip("+")
+
+
+def _ascii_digit(ch: str) -> str:
+    if ch == "+" or "0" <= ch <= "9":
+        return ch
+    return str(unicodedata.decimal(ch)) if ch.isdecimal() else ""
 
 
 def validate_mobile(value: str) -> str:
@@ -43,7 +57,10 @@ def id_number_check_char(first17: str) -> str:
 
 def validate_id_number(value: str) -> str:
     """An 18-character resident ID with a correct GB 11643 check character; returns it upper-cased."""
-    number = (value or "").strip().upper()
+    # Full-width digits and Ｘ (a Chinese input method's) are the same number: fold them, as for phones.
+    number = unicodedata.normalize("NFKC", value or "").strip().upper()
+    if not number.isascii():
+        raise ValidationError(_("Enter an 18-character resident ID number."), code="invalid_id_number")
     if len(number) != 18 or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
         raise ValidationError(_("Enter an 18-character resident ID number."), code="invalid_id_number")
     if id_number_check_char(number[:17]) != number[17]:

@@ -2,6 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
+from core.validators import normalise_phone
 from disputes.models import CaseEvent, Dispute, DisputeAssist
 from disputes.rules.enums import PartyRole, Status
 from grids.models import Role
@@ -57,6 +58,7 @@ def dispatch_queue(*, user) -> QuerySet[Dispute]:
 
 def dispute_for_resident(*, tracking_number: str, phone: str) -> Dispute | None:
     """The case if the phone is one its applicant gave; None otherwise (same answer for unknown numbers)."""
+    phone = normalise_phone(phone)  # stored normalised: １３７… and 137… are one number
     if not tracking_number or not phone:
         return None
     return (
