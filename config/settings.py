@@ -227,11 +227,15 @@ SPECTACULAR_SETTINGS = {
         # Two choice sets share the field name "role": name both, keeping the staff API's name.
         "RoleEnum": "disputes.rules.enums.PartyRole",
         "OtherPartyRoleEnum": "disputes.api.public_serializers.OTHER_PARTY_ROLES",
+        "AgreementPerformanceEnum": "disputes.api.workbench.AGREEMENT_PERFORMANCE",
     },
 }
 
 # --- Celery -------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# A monitor that sends `Authorization: Bearer <HEALTHZ_TOKEN>` to /healthz learns which
+# check failed (database, broker); everyone else gets only ok/error. Empty: nobody does.
+HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # kombu's filesystem transport: a queue is a folder of message files, so the

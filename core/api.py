@@ -40,7 +40,10 @@ def exception_handler(exc, context):
         body = {"code": exc.code, "message": str(exc.message)}
         if exc.extra:
             body["extra"] = exc.extra
-        return Response({"error": body}, status=exc.status_code)
+        response = Response({"error": body}, status=exc.status_code)
+        if getattr(exc, "retry_after", None):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

@@ -73,3 +73,24 @@ def personal_data_reveal(
         object_id=object_id,
     )
     return value
+
+
+def log_records_shown(*, user, case_ref: str, records, page: str, action: str = "") -> None:
+    """Log one reveal (or `action`) per record a page or API answer shows in clear, in one insert.
+
+    For records read whole rather than field by field: `records` holds (what, object id) pairs such as
+    ("session.attendees", session.pk) or ("agreement", agreement.pk). Nothing is written when it is empty.
+    """
+    rows = [
+        PersonalDataAccess(
+            user=user,
+            action=action or PersonalDataAccess.Action.REVEAL,
+            what=what,
+            case_ref=case_ref,
+            object_id=object_id,
+            detail={"page": page},
+        )
+        for what, object_id in records
+    ]
+    if rows:
+        PersonalDataAccess.objects.bulk_create(rows)

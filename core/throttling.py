@@ -19,6 +19,7 @@ The limits (settings, from the environment):
 | tracking look-ups per client address | PUBLIC_TRACK_PER_IP_HOUR | 1 hour |
 | failed tracking look-ups per client address | PUBLIC_TRACK_FAILURES_PER_IP_HOUR | 1 hour |
 | failed tracking look-ups per tracking number | PUBLIC_TRACK_FAILURES_PER_NUMBER_HOUR | 1 hour |
+| personal data revealed in clear per staff user | PERSONAL_DATA_REVEALS_PER_HOUR | 1 hour |
 
 Identifiers (addresses, phones, tracking numbers) are hashed before they become
 cache keys: the cache holds no personal data in clear.
@@ -100,6 +101,17 @@ TRACK_FAILURES_PER_NUMBER = Limit(
     _("Too many unsuccessful look-ups for this tracking number. Please try again in an hour."),
 )
 
+# Counted by the reveal service itself (core.audit.personal_data_reveal), so the case page, the
+# petition page and the staff API share one allowance per user.
+REVEALS_PER_USER = Limit(
+    "staff-reveal-user",
+    "PERSONAL_DATA_REVEALS_PER_HOUR",
+    HOUR,
+    _(
+        "You have revealed as much personal data as one hour allows. Please try again when the hour is over; "
+        "if your work needs more, ask your administrator."
+    ),
+)
 
 class RateLimited(exceptions.Throttled):
     """429 with the limit's own message and a Retry-After header (DRF sets it from `wait`)."""

@@ -1,4 +1,5 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.masking import mask_name, mask_phone
@@ -17,16 +18,30 @@ class PartyMaskedSerializer(serializers.ModelSerializer):
         fields = ["id", "role", "name", "phone", "is_minor", "is_elderly", "is_disabled", "is_pregnant"]
 
     def get_name(self, obj) -> str:
-        return mask_name(obj.name)
+        # In clear for those who work the case, masked for everyone else (disputes.visibility).
+        lens = self.context.get("lens")
+        return lens.party_name(obj) if lens is not None else mask_name(obj.name)
 
     def get_phone(self, obj) -> str:
         return mask_phone(obj.phone)
 
 
 class CaseEventSerializer(serializers.ModelSerializer):
+    """A timeline entry; its free text (reason, data) masked for those who do not work the case."""
+
+    reason = serializers.SerializerMethodField()
+    data = serializers.SerializerMethodField()
+
     class Meta:
         model = CaseEvent
         fields = ["at", "actor_role", "kind", "action", "from_status", "to_status", "reason", "data"]
+
+    def get_reason(self, obj) -> str:
+        return self.context["lens"].text("event.text", obj.reason)
+
+    @extend_schema_field(serializers.DictField())
+    def get_data(self, obj) -> dict:
+        return self.context["lens"].data(obj.data)
 
 
 class CaseListSerializer(serializers.ModelSerializer):
@@ -52,7 +67,12 @@ class CaseListSerializer(serializers.ModelSerializer):
 
 
 class CaseDetailSerializer(CaseListSerializer):
+    """One case, read through `context["lens"]` (disputes.visibility.case_lens): what this user may see of it."""
+
     parties = PartyMaskedSerializer(many=True, read_only=True)
+    description = serializers.SerializerMethodField()
+    occurred_place = serializers.SerializerMethodField()
+    triage_reasons = serializers.SerializerMethodField()
     events = CaseEventSerializer(many=True, read_only=True)
     allowed_actions = serializers.SerializerMethodField()
 
@@ -72,8 +92,21 @@ class CaseDetailSerializer(CaseListSerializer):
 
     reasons = serializers.SerializerMethodField(help_text=_("Why the case has its colour, as sentences."))
 
+    def get_description(self, obj) -> str:
+        return self.context["lens"].text("description", obj.description)
+
+    def get_occurred_place(self, obj) -> str:
+        return self.context["lens"].text("occurred_place", obj.occurred_place)
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_triage_reasons(self, obj) -> list[dict]:
+        return self.context["lens"].triage_reasons()
+
     def get_reasons(self, obj) -> list[dict]:
-        return [{"rule": r.get("rule"), "colour": r.get("colour"), "text": reason_text(r)} for r in obj.triage_reasons]
+        return [
+            {"rule": r.get("rule"), "colour": r.get("colour"), "text": reason_text(r)}
+            for r in self.context["lens"].triage_reasons()
+        ]
 
     def get_allowed_actions(self, obj) -> list[str]:
         role = self.context.get("role", "")

@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from core.actors import Actor
 from core.exceptions import ApplicationError, NotFoundError
-from disputes import selectors, services
+from disputes import selectors, services, visibility
 from disputes.api.serializers import (
     AssistanceSerializer,
     CaseDetailSerializer,
@@ -45,12 +45,17 @@ def _get_case(request, tracking_number: str):
     return case
 
 
+def case_detail_data(case, request) -> dict:
+    """The case as this user may see it: in clear if they work it, masked otherwise (disputes.visibility)."""
+    context = {"role": Actor.for_user(request.user).role, "lens": visibility.case_lens(request.user, case)}
+    return CaseDetailSerializer(case, context=context).data
+
+
 class CaseDetailApi(APIView):
     @extend_schema(responses=CaseDetailSerializer)
     def get(self, request, tracking_number: str):
         case = _get_case(request, tracking_number)
-        actor = Actor.for_user(request.user)
-        return Response(CaseDetailSerializer(case, context={"role": actor.role}).data)
+        return Response(case_detail_data(case, request))
 
 
 class CaseTransitionApi(APIView):
@@ -76,7 +81,7 @@ class CaseTransitionApi(APIView):
             case = services.dispute_transition(
                 dispute=case, action=values["action"], actor=actor, reason=values["reason"], data=data
             )
-        return Response(CaseDetailSerializer(case, context={"role": actor.role}).data, status=status.HTTP_200_OK)
+        return Response(case_detail_data(case, request), status=status.HTTP_200_OK)
 
 
 class DispatchQueueApi(generics.ListAPIView):
@@ -102,8 +107,7 @@ def _validated(serializer_class, request):
 
 def _detail(case, request):
     case.refresh_from_db()
-    actor = Actor.for_user(request.user)
-    return Response(CaseDetailSerializer(case, context={"role": actor.role}).data)
+    return Response(case_detail_data(case, request))
 
 
 class CaseColourApi(APIView):

@@ -2,7 +2,9 @@
 
 Thin: each view finds the case through the jurisdiction selector (404 outside
 it) and calls a service of `disputes.workbench`; refusals come back as the
-project's error envelope.
+project's error envelope. Sessions and the agreement are read through
+`disputes.visibility`: masked or left out for those who do not work the case,
+and each read in clear is logged.
 """
 
 from django.urls import path
@@ -14,7 +16,7 @@ from rest_framework.views import APIView
 
 from core.actors import Actor
 from core.exceptions import NotFoundError
-from disputes import workbench
+from disputes import visibility, workbench
 from disputes.api.views import _get_case
 from disputes.models import Agreement, MediationSession
 
@@ -25,6 +27,18 @@ class SessionSerializer(serializers.ModelSerializer):
         fields = ["id", "held_at", "place", "attendees", "notes", "created_at"]
         read_only_fields = ["id", "created_at"]
         extra_kwargs = {"notes": {"required": False, "allow_blank": True, "max_length": workbench.MAX_TEXT}}
+
+
+class SessionReadSerializer(serializers.Serializer):
+    """A session as this user may see it: `masked` when they do not work the case (attendees masked, no notes)."""
+
+    id = serializers.IntegerField()
+    held_at = serializers.DateTimeField()
+    place = serializers.CharField()
+    attendees = serializers.CharField()
+    notes = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    masked = serializers.BooleanField()
 
 
 class AgreementSerializer(serializers.ModelSerializer):
@@ -44,6 +58,34 @@ class AgreementSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["performance", "performance_remarks", "performance_recorded_at", "created_at", "updated_at"]
         extra_kwargs = {name: {"max_length": workbench.MAX_TEXT} for name in workbench.AGREEMENT_TEXT_FIELDS}
+
+
+# Named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]: the performance input takes a subset of these.
+AGREEMENT_PERFORMANCE = Agreement.Performance.choices
+
+
+class AgreementReadSerializer(serializers.Serializer):
+    """The agreement as this user may see it: `masked` (its text null) when they do not work the case."""
+
+    facts = serializers.CharField(allow_null=True)
+    points_in_dispute = serializers.CharField(allow_null=True)
+    terms = serializers.CharField(allow_null=True)
+    performance_method = serializers.CharField(allow_null=True)
+    perform_by = serializers.DateField(allow_null=True)
+    performance = serializers.ChoiceField(choices=AGREEMENT_PERFORMANCE)
+    performance_remarks = serializers.CharField(allow_null=True)
+    performance_recorded_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    masked = serializers.BooleanField()
+
+
+def _agreement_answer(request, case, agreement: Agreement, *, logged: bool = True) -> dict:
+    """The agreement for this user; a read in clear is logged (`logged`=False: the text they just sent)."""
+    lens = visibility.case_lens(request.user, case, parties=[])
+    if logged:
+        lens.log_full_reads(user=request.user, agreement=agreement, page="api")
+    return AgreementReadSerializer(lens.agreement(agreement)).data
 
 
 class PerformanceSerializer(serializers.Serializer):
@@ -66,32 +108,37 @@ class RevealSerializer(serializers.Serializer):
 class CaseSessionsApi(APIView):
     """调解记录: the case's mediation sessions; record one (starts mediation on an accepted case)."""
 
-    @extend_schema(responses=SessionSerializer(many=True))
+    @extend_schema(responses=SessionReadSerializer(many=True))
     def get(self, request, tracking_number: str):
         case = _get_case(request, tracking_number)
-        return Response(SessionSerializer(case.sessions.order_by("held_at", "pk"), many=True).data)
+        sessions = list(case.sessions.order_by("held_at", "pk"))
+        lens = visibility.case_lens(request.user, case)
+        lens.log_full_reads(user=request.user, sessions=sessions, page="api")
+        return Response(SessionReadSerializer([lens.session(s) for s in sessions], many=True).data)
 
-    @extend_schema(request=SessionSerializer, responses={201: SessionSerializer})
+    @extend_schema(request=SessionSerializer, responses={201: SessionReadSerializer})
     def post(self, request, tracking_number: str):
         case = _get_case(request, tracking_number)
         payload = SessionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         session = workbench.session_record(dispute=case, actor=Actor.for_user(request.user), **payload.validated_data)
-        return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
+        # The recorder works the case (the service checked it): what they just sent, not a read to log.
+        lens = visibility.case_lens(request.user, case, parties=[])
+        return Response(SessionReadSerializer(lens.session(session)).data, status=status.HTTP_201_CREATED)
 
 
 class CaseAgreementApi(APIView):
     """调解协议书: read the case's agreement, or draft / change it (PUT) while the case is handled."""
 
-    @extend_schema(responses=AgreementSerializer)
+    @extend_schema(responses=AgreementReadSerializer)
     def get(self, request, tracking_number: str):
         case = _get_case(request, tracking_number)
         agreement = Agreement.objects.filter(dispute=case).first()
         if agreement is None:
             raise NotFoundError(_("This case has no agreement yet."), code="no_agreement")
-        return Response(AgreementSerializer(agreement).data)
+        return Response(_agreement_answer(request, case, agreement))
 
-    @extend_schema(request=AgreementSerializer, responses={200: AgreementSerializer, 201: AgreementSerializer})
+    @extend_schema(request=AgreementSerializer, responses={200: AgreementReadSerializer, 201: AgreementReadSerializer})
     def put(self, request, tracking_number: str):
         case = _get_case(request, tracking_number)
         payload = AgreementSerializer(data=request.data)
@@ -101,14 +148,15 @@ class CaseAgreementApi(APIView):
             dispute=case, actor=Actor.for_user(request.user), values=payload.validated_data
         )
         return Response(
-            AgreementSerializer(agreement).data, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED
+            _agreement_answer(request, case, agreement, logged=False),
+            status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
         )
 
 
 class CaseAgreementPerformanceApi(APIView):
     """履行: record whether the agreement was performed (closes its deadline)."""
 
-    @extend_schema(request=PerformanceSerializer, responses=AgreementSerializer)
+    @extend_schema(request=PerformanceSerializer, responses=AgreementReadSerializer)
     def post(self, request, tracking_number: str):
         case = _get_case(request, tracking_number)
         payload = PerformanceSerializer(data=request.data)
@@ -116,7 +164,7 @@ class CaseAgreementPerformanceApi(APIView):
         agreement = workbench.agreement_record_performance(
             dispute=case, actor=Actor.for_user(request.user), **payload.validated_data
         )
-        return Response(AgreementSerializer(agreement).data)
+        return Response(_agreement_answer(request, case, agreement))
 
 
 class CasePartyRevealApi(APIView):

@@ -26,7 +26,7 @@ from core.actors import Actor
 from core.audit import log_phones_shown
 from core.exceptions import ApplicationError
 from core.masking import mask_name, mask_phone
-from disputes import callbacks
+from disputes import callbacks, visibility
 from disputes.models import Agreement, Dispute, Satisfaction, SpotCheck
 from disputes.rules.enums import DeadlineKind, PartyRole, Status
 from disputes.rules.tracking import normalise_tracking_number
@@ -260,6 +260,11 @@ def callback_record(request, tracking_number: str):
         status = 409
     parties = list(case.parties.order_by("pk"))
     applicants = [p for p in parties if p.role == PartyRole.APPLICANT]
+    # A caller sees this page before the report-back too: then they do not work the case, and its
+    # description, names and agreement are masked or left out as on the case page (disputes.visibility).
+    lens = visibility.case_lens(request.user, case, parties=parties)
+    agreement = _agreement_of(case)
+    lens.log_full_reads(user=request.user, agreement=agreement, page="callback_record")
     if awaiting:
         # The caller works this callback: the applicants' phones are shown in clear, and each view is logged.
         log_phones_shown(
@@ -276,15 +281,17 @@ def callback_record(request, tracking_number: str):
             "case": case,
             "form": form,
             "awaiting": awaiting,
+            "description": lens.text("description", case.description),
             "applicants": [
-                {"party": p, "name": p.name, "phone": p.phone if awaiting else mask_phone(p.phone)} for p in applicants
+                {"party": p, "name": lens.party_name(p), "phone": p.phone if awaiting else mask_phone(p.phone)}
+                for p in applicants
             ],
             "others": [
                 {"party": p, "name": mask_name(p.name), "phone": mask_phone(p.phone)}
                 for p in parties
                 if p.role != PartyRole.APPLICANT
             ],
-            "agreement": _agreement_of(case),
+            "agreement": lens.agreement(agreement) if agreement is not None else None,
             "attempts": list(case.callback_attempts.select_related("caller").order_by("at", "pk")),
             "unanswered": callbacks.unanswered_attempts(case) if awaiting else 0,
             "max_unanswered": callbacks.MAX_UNANSWERED,

@@ -32,10 +32,10 @@ from django.views.decorators.http import require_GET, require_POST
 from core import audit
 from core.actors import Actor
 from core.exceptions import ApplicationError, NotFoundError, as_page_errors
-from core.masking import mask_address, mask_id_number, mask_name, mask_phone
+from core.masking import mask_address, mask_id_number, mask_phone
 from core.models import PersonalDataAccess
 from core.templatetags.form_fields import field_html
-from disputes import intake, services, workbench
+from disputes import intake, services, visibility, workbench
 from disputes.callbacks import callback_reason_text
 from disputes.models import Agreement, Attachment, CaseEvent, Dispute
 from disputes.rules import lifecycle
@@ -481,11 +481,11 @@ def page_actions(
     return shown
 
 
-def _parties(user, case: Dispute, revealed: dict) -> list[PartyView]:
-    works = workbench.user_works_case(user, case)
+def _parties(lens: visibility.CaseLens, revealed: dict) -> list[PartyView]:
+    works = lens.works
     rows = []
-    for party in case.parties.all():
-        view = PartyView(party=party, name=party.name if works else mask_name(party.name))
+    for party in lens.parties:
+        view = PartyView(party=party, name=lens.party_name(party))
         for name in workbench.REVEALABLE_FIELDS:
             value = getattr(party, name)
             if not value:
@@ -561,7 +561,7 @@ def _event_details(event: CaseEvent) -> list[str]:
     return details
 
 
-def _timeline(case: Dispute) -> list[dict]:
+def _timeline(case: Dispute, lens: visibility.CaseLens) -> list[dict]:
     events = case.events.select_related("actor__staff").order_by("-at", "-id")
     rows = []
     for event in events:
@@ -577,12 +577,19 @@ def _timeline(case: Dispute) -> list[dict]:
                 "who": who,
                 "label": _event_label(event),
                 # Callback outcomes store a code, shown in the reader's language.
-                "reason": callback_reason_text(event.reason),
-                "details": _event_details(event),
+                "reason": lens.text("event.text", callback_reason_text(event.reason)),
+                "details": [lens.text("event.text", detail) for detail in _event_details(event)],
                 "kind": event.kind,
             }
         )
     return rows
+
+
+def _agreement_view(lens: visibility.CaseLens, agreement: Agreement | None) -> dict | None:
+    """The agreement as the page shows it to this user: its text left out (`masked`) for a bystander."""
+    if agreement is None:
+        return None
+    return {**lens.agreement(agreement), "performance_label": agreement.get_performance_display()}
 
 
 def case_context(request, case: Dispute, *, bound=None, revealed: dict | None = None) -> dict:
@@ -592,23 +599,34 @@ def case_context(request, case: Dispute, *, bound=None, revealed: dict | None = 
     deadlines = _deadlines(all_deadlines, now)
     assists = list(case.assists.select_related("department").order_by("pk"))
     next_deadline = next((r for r in deadlines if r["open"] and r["state"] != "paused"), None)
+    # What this user sees of the case's people (disputes.visibility), and the sessions and agreement it shows
+    # in clear logged in one insert (only for those who work the case, only when there is something to show).
+    lens = visibility.case_lens(request.user, case)
+    sessions = list(case.sessions.order_by("held_at", "pk"))
+    agreement = getattr(case, "agreement", None)
+    lens.log_full_reads(user=request.user, sessions=sessions, agreement=agreement, page="case")
     return {
         "case": case,
         "groups": format_tracking_number(case.tracking_number).split(),
         "colour": Colour(case.colour),
-        "reasons": [reason_text(r) for r in case.triage_reasons],
+        "reasons": [reason_text(r) for r in lens.triage_reasons()],
+        "description": lens.text("description", case.description),
+        "occurred_place": lens.text("occurred_place", case.occurred_place),
         "next_deadline": next_deadline,
         "deadlines": deadlines,
         "actions": page_actions(request.user, case, bound, all_deadlines, {a.department_id for a in assists}),
-        "parties": _parties(request.user, case, revealed or {}),
-        "works_case": workbench.user_works_case(request.user, case),
+        "parties": _parties(lens, revealed or {}),
+        "works_case": lens.works,
         "assisting": [a.department for a in assists],
         "mediator": _person(case.assigned_mediator),
         "place": case.grid.full_name(),
-        "sessions": list(case.sessions.select_related("recorded_by__staff").order_by("held_at", "pk")),
-        "agreement": getattr(case, "agreement", None),
-        "attachments": list(case.attachments.order_by("pk")),
-        "timeline": _timeline(case),
+        "sessions": [lens.session(s) for s in sessions],
+        "agreement": _agreement_view(lens, agreement),
+        "attachments": [
+            {"pk": a.pk, "size": a.size, "original_name": lens.text("attachment.name", a.original_name)}
+            for a in case.attachments.order_by("pk")
+        ],
+        "timeline": _timeline(case, lens),
     }
 
 

@@ -202,7 +202,7 @@ def test_opening_the_form_shows_the_phone_in_clear_and_logs_the_view(client, que
     assert "13700137000" not in html and "137****7000" in html, "the other side stays masked"
     assert "每晚八点后停止施工" in html
     applicant = case.parties.get(role=PartyRole.APPLICANT)
-    row = PersonalDataAccess.objects.get()
+    row = PersonalDataAccess.objects.get(what="party.phone")
     assert (row.user, row.action, row.what, row.case_ref, row.object_id) == (
         caller,
         "reveal",
@@ -210,6 +210,9 @@ def test_opening_the_form_shows_the_phone_in_clear_and_logs_the_view(client, que
         case.tracking_number,
         applicant.pk,
     )
+    # The agreement's text was read in clear too: one more row (disputes.visibility).
+    read = PersonalDataAccess.objects.get(what="agreement")
+    assert (read.user, read.action, read.object_id) == (caller, "reveal", case.agreement.pk)
     assert PHONE not in str(row.detail)
 
 

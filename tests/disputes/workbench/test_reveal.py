@@ -114,7 +114,7 @@ def test_a_caller_works_the_case_once_it_is_reported(make_case, staff_a):
     reported = make_case(Status.AWAITING_CALLBACK)
     applicant = reported.parties.get(role="applicant")
     assert reveal(caller, reported, applicant, "phone").status_code == 200
-    assert PersonalDataAccess.objects.get().user == caller
+    assert PersonalDataAccess.objects.get(what="party.phone").user == caller
 
 
 def test_outside_the_jurisdiction_is_not_found_and_not_logged(case, applicant, make_staff, tree, departments):
