@@ -53,6 +53,84 @@ def dispatch_queue(*, user) -> QuerySet[Dispute]:
     return disputes_visible_to(user).filter(status__in=[Status.TRIAGED, Status.RETURNED])
 
 
+# --- Triage reasons a reader may be shown ---------------------------------------------------------
+
+
+def sees_everything(user) -> bool:
+    """An administrator (or a superuser): every case and every petition is theirs to open."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    profile = staff_profile(user)
+    return bool(user.is_superuser) or (profile is not None and profile.role == Role.ADMIN)
+
+
+class TriageReasonFilter:
+    """Which of a case's stored triage reasons one reader may be shown.
+
+    A reason drawn from other records (an open petition, earlier cases of the same
+    people: `rules.triage.SOURCED_RULES`) names them in its "sources"; it is shown
+    only when the reader may open at least one of them (`disputes_visible_to`,
+    `petitions.selectors.petitions_visible_to`), with its count cut to those. A
+    district's mediator is not told that a party has a petition in another
+    district. The stored colour and reasons stay as computed; only the answer is
+    filtered. A sourced reason stored without its sources (before they were kept)
+    is shown to those who see everything and to nobody else. The "sources" key
+    itself (internal ids) is never shown. Look-ups are cached per filter, so the
+    timeline's many copies of a reason cost one query per kind of record.
+    """
+
+    def __init__(self, user) -> None:
+        self.user = user
+        self.sees_all = sees_everything(user)
+        self._visible: dict[str, dict[int, bool]] = {"disputes": {}, "petitions": {}}
+
+    def _openable(self, kind: str, ids: list[int]) -> list[int]:
+        known = self._visible.setdefault(kind, {})
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            if kind == "disputes":
+                records = disputes_visible_to(self.user)
+            elif kind == "petitions":
+                from petitions.selectors import petitions_visible_to
+
+                records = petitions_visible_to(self.user)
+            else:
+                records = Dispute.objects.none()
+            found = set(records.filter(pk__in=unknown).values_list("pk", flat=True))
+            known.update({i: i in found for i in unknown})
+        return [i for i in ids if known[i]]
+
+    def shown(self, reasons) -> list[dict]:
+        from disputes.rules.triage import SOURCED_RULES
+
+        shown = []
+        for reason in reasons or []:
+            if not isinstance(reason, dict):
+                continue
+            visible_part = {key: value for key, value in reason.items() if key != "sources"}
+            kind = SOURCED_RULES.get(reason.get("rule"))
+            if kind is None:
+                shown.append(visible_part)
+                continue
+            listed = [i for i in ((reason.get("sources") or {}).get(kind) or []) if isinstance(i, int)]
+            if not listed:
+                if self.sees_all:
+                    shown.append(visible_part)
+                continue
+            openable = self._openable(kind, listed)
+            if not openable:
+                continue
+            if len(openable) < len(listed):
+                visible_part["params"] = {**(reason.get("params") or {}), "count": len(openable)}
+            shown.append(visible_part)
+        return shown
+
+
+def triage_reasons_for(user, reasons) -> list[dict]:
+    """`reasons` (a case's, or a triage event's) as `user` may be shown them (TriageReasonFilter)."""
+    return TriageReasonFilter(user).shown(reasons)
+
+
 # --- What a resident may see ------------------------------------------------------------------
 
 

@@ -10,8 +10,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Min
+from django.db.models import Count, F, Min, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -19,6 +20,7 @@ from core.actors import Actor
 from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from core.models import Notification
 from core.notifications import notify_sms, notify_staff, notify_staff_many
+from core.validators import validate_id_number, validate_mobile
 from disputes.models import (
     CaseEvent,
     Category,
@@ -176,7 +178,31 @@ def _department_from(ctx: _Context) -> Department:
         department = Department.objects.filter(pk=department, is_active=True).first()
     if department is None:
         raise ApplicationError(_("Choose the department that should handle the case."), code="department_required")
+    # A person chooses among the departments serving the place; the platform follows the diversion list.
+    if ctx.actor.is_staff_member:
+        check_department_serves(ctx.dispute, department)
     return department
+
+
+def departments_serving(area_path: str):
+    """The departments a person may send a case at this place to, or ask to assist: active, and serving one
+    of its areas up the tree or any area of its county (a neighbouring township's committee, a county bureau).
+
+    The case page lists these; `check_department_serves` refuses any other, whichever door it came through.
+    """
+    county = area_path[: 2 * Area.steplen]
+    return Department.objects.filter(
+        Q(area__path__in=ancestor_paths(area_path)) | Q(area__path__startswith=county), is_active=True
+    )
+
+
+def check_department_serves(case: Dispute, department: Department) -> None:
+    if not department.is_active or not departments_serving(case.area_path).filter(pk=department.pk).exists():
+        raise ApplicationError(
+            _("This department does not serve the place of the case: choose one of its county."),
+            code="department_not_eligible",
+            extra={"field": "department"},
+        )
 
 
 def _effect_triage(ctx: _Context) -> None:
@@ -216,6 +242,11 @@ def _effect_dispatch(ctx: _Context) -> None:
 
 
 def _effect_transfer(ctx: _Context) -> None:
+    department = ctx.data.get("department")
+    if department is not None and getattr(department, "pk", department) == ctx.dispute.lead_department_id:
+        raise ApplicationError(
+            _("This department already leads the case."), code="already_lead", extra={"field": "department"}
+        )
     ctx.event_data["from_department"] = ctx.dispute.lead_department_id
     _effect_dispatch(ctx)
 
@@ -545,20 +576,26 @@ def triage_facts(case: Dispute, *, now: datetime) -> triage_rules.TriageInput:
         .exclude(dispute_id=case.pk)
         .values("dispute_id")
     )
-    same_phone = earlier.distinct().count() if phones else 0
-    same_pair = 0
+    # Each history rule keeps the ids of the records it counted: a reader sees the reason only if
+    # they may open one of them (disputes.selectors.TriageReasonFilter).
+    same_phone_ids, same_phone = _ids_and_count(Dispute.objects.filter(pk__in=earlier)) if phones else ([], 0)
+    same_pair_ids, same_pair = [], 0
     if applicant_phones and other_phones:
         with_applicant = Party.objects.filter(phone__in=applicant_phones).values("dispute_id")
-        same_pair = (
+        pair = (
             Party.objects.filter(
                 phone__in=other_phones, dispute_id__in=with_applicant, dispute__submitted_at__gte=since
             )
             .exclude(dispute_id=case.pk)
             .values("dispute_id")
-            .distinct()
-            .count()
         )
-    failed = Dispute.objects.filter(pk__in=earlier, outcome=Outcome.LITIGATION).count() if phones else 0
+        same_pair_ids, same_pair = _ids_and_count(Dispute.objects.filter(pk__in=pair))
+    failed_ids, failed = (
+        _ids_and_count(Dispute.objects.filter(pk__in=earlier, outcome=Outcome.LITIGATION)) if phones else ([], 0)
+    )
+    petition_ids, petitions = open_petitions_for(
+        phones=phones, id_numbers={p.id_number for p in parties if p.id_number}
+    )
     return triage_rules.TriageInput(
         text=f"{case.description} {case.occurred_place}",
         category_code=case.category.code,
@@ -578,17 +615,31 @@ def triage_facts(case: Dispute, *, now: datetime) -> triage_rules.TriageInput:
         amount=case.amount,
         earlier_cases_same_phone=same_phone,
         earlier_cases_same_pair=same_pair,
-        open_petitions=open_petitions_for(phones=phones, id_numbers={p.id_number for p in parties if p.id_number}),
+        open_petitions=petitions,
         failed_mediations=failed,
         keywords=triage_keywords(),
+        earlier_case_ids_same_phone=tuple(same_phone_ids),
+        earlier_case_ids_same_pair=tuple(same_pair_ids),
+        open_petition_ids=tuple(petition_ids),
+        failed_mediation_ids=tuple(failed_ids),
     )
 
 
-def open_petitions_for(*, phones: set[str], id_numbers: set[str]) -> int:
-    """Open petitions (信访) by any of these people. Petitions are recorded by the petitions app."""
+def _ids_and_count(cases) -> tuple[list[int], int]:
+    """The newest SOURCES_KEPT ids of these cases and how many there are (one query unless there are more)."""
+    limit = triage_rules.SOURCES_KEPT
+    ids = list(cases.order_by("-pk").values_list("pk", flat=True)[: limit + 1])
+    if len(ids) <= limit:
+        return ids, len(ids)
+    return ids[:limit], cases.count()
+
+
+def open_petitions_for(*, phones: set[str], id_numbers: set[str]) -> tuple[list[int], int]:
+    """Open petitions (信访) by any of these people: their ids (newest first) and how many. Petitions are
+    recorded by the petitions app."""
     from petitions import selectors as petition_selectors
 
-    return petition_selectors.open_petitions_count(phones=phones, id_numbers=id_numbers)
+    return petition_selectors.open_petition_ids(phones=phones, id_numbers=id_numbers, limit=triage_rules.SOURCES_KEPT)
 
 
 def dispute_retriage(*, dispute: Dispute | int, actor: Actor, cause: str) -> Dispute:
@@ -671,16 +722,88 @@ OVERRIDE_ROLES = frozenset(
 )
 
 
-def dispute_add_party(*, dispute: Dispute | int, actor: Actor, party: dict[str, Any]) -> Party:
-    """A party joins the case (new information): stored, then triage runs again."""
-    pk = dispute.pk if isinstance(dispute, Dispute) else dispute
-    if not (party.get("name") or "").strip() or party.get("role") not in PartyRole.values:
+PARTY_ROLES = frozenset(
+    {lifecycle.DISPATCHER, lifecycle.SUPERVISOR, lifecycle.ADMIN, lifecycle.MEDIATOR, lifecycle.DEPARTMENT_STAFF}
+)
+# From the report-back on, an applicant's phone opens the tracking page and the rating link that decides
+# the callback: nobody joins the case as an applicant then.
+APPLICANT_CLOSED_STATUSES = frozenset({Status.REPORTED, Status.AWAITING_CALLBACK, Status.CLOSED, Status.WITHDRAWN})
+
+
+def check_party_adder(case: Dispute, actor: Actor, *, role: str = "") -> None:
+    """Who may add a party to a case: the one rule the API and the pages share.
+
+    - the case's handlers: its assigned mediator and the lead department's staff;
+    - a dispatcher or supervisor whose area covers the case's place;
+    - an administrator.
+    Nobody else who can see the case: not an assisting department, not a callback
+    caller (they phone the parties; they do not decide who the parties are), not a
+    dispatcher who sees it only through a department. An applicant (`role`) is
+    further held back once the case has been reported back (see `dispute_add_party`).
+    """
+    if actor.role in lifecycle.HANDLERS:
+        _check_handler(case, actor, "add_party")
+    elif actor.role in (lifecycle.DISPATCHER, lifecycle.SUPERVISOR):
+        profile = getattr(actor.user, "staff", None)
+        if profile is None or not case.area_path.startswith(profile.area.path):
+            raise PermissionDeniedError(_("Only staff of the case's area may do this."), code="not_in_area")
+    elif actor.role != lifecycle.ADMIN:
+        raise PermissionDeniedError(_("Your role may not take this action."), code="wrong_role")
+    if role == PartyRole.APPLICANT and case.status in APPLICANT_CLOSED_STATUSES:
+        raise ApplicationError(
+            _("An applicant cannot be added once the case has been reported back."), code="applicant_too_late"
+        )
+
+
+def clean_party(party: dict[str, Any]) -> dict[str, Any]:
+    """A party's fields as stored, checked the way the intake forms check them (core.validators).
+
+    The phone is a mainland mobile number, stored normalised (11 digits); the
+    ID-card number passes its check digit. Refusals name their field.
+    """
+    values = _party_fields(party)
+    values["name"] = (values.get("name") or "").strip()
+    if not values["name"] or values.get("role") not in PartyRole.values:
         raise ApplicationError(_("Give the party's name and role."), code="party_invalid")
+    if len(values["name"]) > Party._meta.get_field("name").max_length:
+        raise ApplicationError(_("The name is too long."), code="party_invalid", extra={"field": "name"})
+    for name, validate in (("phone", validate_mobile), ("id_number", validate_id_number)):
+        value = (values.get(name) or "").strip()
+        if value:
+            try:
+                value = validate(value)
+            except DjangoValidationError as exc:
+                raise ApplicationError(exc.messages[0], code=f"invalid_{name}", extra={"field": name}) from None
+        values[name] = value
+    address = (values.get("address") or "").strip()
+    if len(address) > Party._meta.get_field("address").max_length:
+        raise ApplicationError(_("The address is too long."), code="party_invalid", extra={"field": "address"})
+    values["address"] = address
+    return values
+
+
+def dispute_add_party(*, dispute: Dispute | int, actor: Actor, party: dict[str, Any], reason: str = "") -> Party:
+    """A party joins the case (new information): stored, then triage runs again.
+
+    Only those `check_party_adder` names may add one. An applicant is more than a
+    name on the file: their phone opens the tracking page (with the case's
+    timeline) and receives the case's text messages, the rating link among them.
+    So adding an applicant needs a reason, kept on the PARTY_ADDED event with who
+    added them, and is refused once the case has been reported back.
+    """
+    pk = dispute.pk if isinstance(dispute, Dispute) else dispute
+    values = clean_party(party)
+    reason = (reason or "").strip()
+    if values["role"] == PartyRole.APPLICANT and not reason:
+        raise ApplicationError(
+            _("Say why this person joins the case as an applicant."), code="reason_required", extra={"field": "reason"}
+        )
     with transaction.atomic():
         case = _lock_visible(pk, actor)
+        check_party_adder(case, actor, role=values["role"])
         _refuse_if_finished(case)
-        created = Party.objects.create(dispute=case, **_party_fields(party))
-        _event(case, actor, EventKind.PARTY_ADDED, data={"party": created.pk, "role": created.role})
+        created = Party.objects.create(dispute=case, **values)
+        _event(case, actor, EventKind.PARTY_ADDED, reason=reason, data={"party": created.pk, "role": created.role})
         dispute_retriage(dispute=case, actor=actor, cause="party_added")
     return created
 
@@ -918,7 +1041,10 @@ def dispute_request_assistance(
             _check_handler(case, actor, "assist")
         _refuse_if_finished(case)
         if department.pk == case.lead_department_id:
-            raise ApplicationError(_("This department already leads the case."), code="already_lead")
+            raise ApplicationError(
+                _("This department already leads the case."), code="already_lead", extra={"field": "department"}
+            )
+        check_department_serves(case, department)
         _assist, created = DisputeAssist.objects.get_or_create(dispute=case, department=department)
         if created:
             _event(

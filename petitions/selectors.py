@@ -137,22 +137,42 @@ def petition_list_for(user) -> QuerySet[Petition]:
     )
 
 
-def open_petitions_count(*, phones: set[str], id_numbers: set[str]) -> int:
-    """Open petitions (not closed, refused, referred or converted) by anyone with one of these phones or ID numbers.
-
-    Dispute triage's `open_petition` rule fires on a non-zero answer.
-    """
+def _open_petitions_of(*, phones: set[str], id_numbers: set[str]) -> QuerySet[Petition] | None:
     phones = {p for p in phones if p}
     id_numbers = {i for i in id_numbers if i}
     if not phones and not id_numbers:
-        return 0
+        return None
     people = Q(pk__in=[])
     if phones:
         people |= Q(phone__in=phones)
     if id_numbers:
         people |= Q(id_number__in=id_numbers)
     petition_ids = Petitioner.objects.filter(people).values("petition_id")
-    return Petition.objects.filter(pk__in=petition_ids, status__in=OPEN_STATUSES).count()
+    return Petition.objects.filter(pk__in=petition_ids, status__in=OPEN_STATUSES)
+
+
+def open_petitions_count(*, phones: set[str], id_numbers: set[str]) -> int:
+    """Open petitions (not closed, refused, referred or converted) by anyone with one of these phones or ID numbers.
+
+    Dispute triage's `open_petition` rule fires on a non-zero answer.
+    """
+    petitions = _open_petitions_of(phones=phones, id_numbers=id_numbers)
+    return 0 if petitions is None else petitions.count()
+
+
+def open_petition_ids(*, phones: set[str], id_numbers: set[str], limit: int) -> tuple[list[int], int]:
+    """The ids of those open petitions (newest first, at most `limit`) and how many there are in all.
+
+    Dispute triage keeps the ids on its `open_petition` reason, so that the reason is
+    shown only to a reader who may open one of them (`petitions_visible_to`).
+    """
+    petitions = _open_petitions_of(phones=phones, id_numbers=id_numbers)
+    if petitions is None:
+        return [], 0
+    ids = list(petitions.order_by("-pk").values_list("pk", flat=True)[: limit + 1])
+    if len(ids) <= limit:
+        return ids, len(ids)
+    return ids[:limit], petitions.count()
 
 
 def find_earlier_petition(

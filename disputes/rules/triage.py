@@ -53,6 +53,23 @@ class TriageInput:
     open_petitions: int = 0  # open petitions by a party of this case
     failed_mediations: int = 0  # earlier cases of these parties that ended in failed mediation
     keywords: Mapping[str, Iterable[str]] = field(default_factory=lambda: DEFAULT_KEYWORDS)
+    # The records behind those counts (the service lists up to SOURCES_KEPT of each), so that each
+    # reason names what it was drawn from and a reader is shown it only if they may open one of them.
+    earlier_case_ids_same_phone: tuple[int, ...] = ()
+    earlier_case_ids_same_pair: tuple[int, ...] = ()
+    open_petition_ids: tuple[int, ...] = ()
+    failed_mediation_ids: tuple[int, ...] = ()
+
+
+# How many source records a reason keeps (a serial complainant's phone may be on hundreds of cases).
+SOURCES_KEPT = 50
+# The reasons drawn from records other than the case itself, and the kind of record each names.
+SOURCED_RULES: dict[str, str] = {
+    "prior_incident_same_parties": "disputes",
+    "repeat_dispute": "disputes",
+    "failed_mediation_before": "disputes",
+    "open_petition": "petitions",
+}
 
 
 @dataclass(frozen=True)
@@ -60,9 +77,18 @@ class Reason:
     rule: str
     colour: int
     params: dict
+    # {"disputes": ids} or {"petitions": ids}: the other records a reason was drawn from (SOURCED_RULES).
+    sources: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
-        return {"rule": self.rule, "colour": Colour(self.colour).code, "params": self.params}
+        stored = {"rule": self.rule, "colour": Colour(self.colour).code, "params": self.params}
+        if self.sources:
+            stored["sources"] = {kind: list(ids) for kind, ids in self.sources.items()}
+        return stored
+
+
+def _sourced(rule: str, colour: int, count: int, ids: tuple[int, ...]) -> Reason:
+    return Reason(rule, colour, {"count": count}, {SOURCED_RULES[rule]: tuple(ids)} if ids else {})
 
 
 @dataclass(frozen=True)
@@ -121,14 +147,25 @@ def triage(facts: TriageInput) -> TriageResult:
             reasons.append(Reason("wage_arrears_many", Colour.YELLOW, {"workers": facts.people_involved}))
 
     if facts.earlier_cases_same_pair:
-        reasons.append(Reason("prior_incident_same_parties", Colour.RED, {"count": facts.earlier_cases_same_pair}))
+        reasons.append(
+            _sourced(
+                "prior_incident_same_parties",
+                Colour.RED,
+                facts.earlier_cases_same_pair,
+                facts.earlier_case_ids_same_pair,
+            )
+        )
     elif facts.earlier_cases_same_phone:
-        reasons.append(Reason("repeat_dispute", Colour.YELLOW, {"count": facts.earlier_cases_same_phone}))
+        reasons.append(
+            _sourced("repeat_dispute", Colour.YELLOW, facts.earlier_cases_same_phone, facts.earlier_case_ids_same_phone)
+        )
 
     if facts.open_petitions:
-        reasons.append(Reason("open_petition", Colour.YELLOW, {"count": facts.open_petitions}))
+        reasons.append(_sourced("open_petition", Colour.YELLOW, facts.open_petitions, facts.open_petition_ids))
     if facts.failed_mediations:
-        reasons.append(Reason("failed_mediation_before", Colour.YELLOW, {"count": facts.failed_mediations}))
+        reasons.append(
+            _sourced("failed_mediation_before", Colour.YELLOW, facts.failed_mediations, facts.failed_mediation_ids)
+        )
 
     colour = min(r.colour for r in reasons)
     return TriageResult(colour=colour, reasons=tuple(reasons))

@@ -3,7 +3,6 @@
 from datetime import datetime
 
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,7 +12,7 @@ from disputes import services, workbench
 from disputes.models import Agreement, Dispute
 from disputes.rules.enums import Colour, Outcome
 from disputes.staff.options import QuickSelect, cached_options
-from grids.models import Area, Department
+from grids.models import Department
 
 REASON_MAX = 2000
 TEXT_MAX = workbench.MAX_TEXT
@@ -27,13 +26,10 @@ def department_choices(case: Dispute, *, exclude: set[int] | None = None):
     """Departments that serve the case's place: those of its areas up the tree, and any in its county.
 
     The county bound keeps the list short (tens, not the city's thousands) while
-    leaving room for a neighbouring township's committee or a county bureau.
+    leaving room for a neighbouring township's committee or a county bureau. The
+    rule is the services' (`services.departments_serving`), which refuse any other.
     """
-    ancestors = services.ancestor_paths(case.area_path)
-    county = case.area_path[: 2 * Area.steplen]
-    qs = Department.objects.select_related("area").filter(
-        Q(area__path__in=ancestors) | Q(area__path__startswith=county), is_active=True
-    )
+    qs = services.departments_serving(case.area_path).select_related("area")
     if exclude:
         qs = qs.exclude(pk__in=exclude)
     return qs.order_by("area__depth", "area__path", "name")

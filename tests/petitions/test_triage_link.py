@@ -36,11 +36,17 @@ def test_open_petitions_are_counted_by_phone_or_id_number(register, clerk):
 
 @pytest.mark.parametrize("party", [{"phone": PETITIONER["phone"]}, {"id_number": PETITIONER["id_number"]}])
 def test_a_dispute_by_someone_with_an_open_petition_gets_the_yellow_reason(register, tree, category, party):
-    register()
+    petition = register()
     case = triaged(tree, category, party)
 
     reasons = {r["rule"]: r for r in case.triage_reasons}
-    assert reasons["open_petition"] == {"rule": "open_petition", "colour": "yellow", "params": {"count": 1}}
+    # The reason names the petition, so a reader is shown it only if they may open that petition.
+    assert reasons["open_petition"] == {
+        "rule": "open_petition",
+        "colour": "yellow",
+        "params": {"count": 1},
+        "sources": {"petitions": [petition.pk]},
+    }
     assert case.colour == Colour.YELLOW
 
 

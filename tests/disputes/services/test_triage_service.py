@@ -87,12 +87,18 @@ def test_the_triage_event_stores_the_colour_and_the_reasons(tree, category):
 
 
 def test_the_same_phone_on_another_case_within_twelve_months_is_a_repeat_dispute(tree, category):
-    earlier_case(tree, category, phones=[APPLICANT_PHONE], days_ago=300)
+    earlier = earlier_case(tree, category, phones=[APPLICANT_PHONE], days_ago=300)
 
     case = triaged(tree, category)
 
     assert case.colour == Colour.YELLOW
-    assert rules(case)["repeat_dispute"] == {"rule": "repeat_dispute", "colour": "yellow", "params": {"count": 1}}
+    # The reason names the case it was drawn from, so a reader is shown it only if they may open that case.
+    assert rules(case)["repeat_dispute"] == {
+        "rule": "repeat_dispute",
+        "colour": "yellow",
+        "params": {"count": 1},
+        "sources": {"disputes": [earlier.pk]},
+    }
 
 
 def test_cases_older_than_twelve_months_are_not_counted(tree, category):

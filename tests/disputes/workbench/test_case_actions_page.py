@@ -217,8 +217,9 @@ def test_a_refusal_is_a_message_and_nothing_is_saved(make_case, make_staff, tree
     case = make_case(Status.ACCEPTED)
     # Sees the case (county) and has a handler's role, but does not handle it: the service refuses.
     other = make_staff(Role.MEDIATOR, area=tree.county, department=county_department)
-    answer = client_for(other).post(action_url(case, "start_mediation"), follow=True)
-    assert answer.redirect_chain == [(case_url(case), 303)]
+    answer = client_for(other).post(action_url(case, "start_mediation"))
+    # Not theirs to do: a 403 (as the API answers), on the case page with the service's reason.
+    assert answer.status_code == 403
     assert gettext("Only the department handling this case may do this.") in answer.content.decode()
     assert 'class="alert alert--error" role="alert"' in answer.content.decode()
     case.refresh_from_db()
