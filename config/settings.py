@@ -346,9 +346,16 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Search terms, phones and keys in URLs stay out of the development server's request lines
+    # (gunicorn's access log: core.access_log.AccessLogger in docker/gunicorn.conf.py).
+    "filters": {"redact_query": {"()": "core.access_log.RedactQueryFilter"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # axes announces its configuration at INFO on every start, management commands included.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "django.server": {"handlers": ["console"], "filters": ["redact_query"], "level": "INFO", "propagate": False},
+    },
 }
 
 # --- Security -------------------------------------------------------------------------------

@@ -20,7 +20,12 @@ max_requests_jitter = 200
 # The heartbeat file on a tmpfs: an overlay filesystem can stall it and get healthy workers killed.
 worker_tmp_dir = "/dev/shm"  # noqa: S108 (a tmpfs, as the comment says)  # nosec B108
 accesslog = "-"
+# URLs in the access log lose their search terms, phones and keys (`/staff/queue/?q=张伟`).
+logger_class = "core.access_log.AccessLogger"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
-# TLS ends at the reverse proxy in front; trust its X-Forwarded-* headers.
+# TLS ends at the reverse proxy in front; trust its X-Forwarded-* headers. gunicorn reads only the
+# scheme from them (X-Forwarded-Proto) and never rewrites REMOTE_ADDR: the client address the rate
+# limits and the sign-in lockout count is decided by the portal's TRUSTED_PROXIES setting
+# (core.ratelimit.client_ip), which believes X-Forwarded-For only from the proxies it lists.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
