@@ -42,6 +42,17 @@ class ConflictError(ApplicationError):
     code = "conflict"
 
 
+class TooManyRequestsError(ApplicationError):
+    """429: a limit of this user's is used up until `retry_after` seconds from now (the API sends Retry-After)."""
+
+    status_code = 429
+    code = "throttled"
+
+    def __init__(self, message: Any, *, retry_after: int, code: str | None = None, extra: dict | None = None) -> None:
+        super().__init__(message, code=code, extra=extra)
+        self.retry_after = retry_after
+
+
 @contextmanager
 def as_page_errors() -> Iterator[None]:
     """A service's refusal on a staff page: 403 when it is about the user's rights, otherwise 404

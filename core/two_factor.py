@@ -4,14 +4,19 @@ django-otp keeps the devices (TOTPDevice, one per user, with its own throttling 
 wrong codes) and marks a session verified (`request.user.is_verified()`). This
 module decides who must use it and enforces it:
 
-- required when TWO_FACTOR_REQUIRED is on (the default without DEBUG) of the roles in
-  TWO_FACTOR_ROLES (supervisors and the portal's administrators), of superusers and of
-  anyone who may open the Django admin (is_staff);
+- required when TWO_FACTOR_REQUIRED is on (the default without DEBUG) of every role that
+  may see personal data in clear beyond the cases its holder personally handles
+  (TWO_FACTOR_WIDE_ACCESS_ROLES: dispatchers, supervisors, callback callers, administrators;
+  the rule is written down in config/settings.py), of the roles TWO_FACTOR_ROLES adds, of
+  superusers and of anyone who may open the Django admin (is_staff);
 - such a user who has not passed a code in this session reaches only the pages that
   need no back-office rights: enrolment and verification, sign-out, the language switch
   and the public pages. Every other page redirects to verification (or to enrolment,
   when the user has no device yet); the API answers 403 with a message in the user's
-  language. The rule is deny by default: a new route is covered without a change here.
+  language. The rule is deny by default: a new route is covered without a change here;
+- the reveal service (core.audit.personal_data_reveal) checks it again itself
+  (`check_verified_for_reveal`), so a door the middleware does not guard cannot hand out
+  clear personal data on a password alone.
 
 An administrator resets a lost device by deleting it in the admin (core/admin.py) or
 with `python manage.py reset_two_factor <username>`; the user then enrols again.
@@ -37,6 +42,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from core.exceptions import PermissionDeniedError
 
 DEVICE_NAME = "default"
 
@@ -74,7 +81,20 @@ def two_factor_required_for(user) -> bool:
     if user.is_superuser or user.is_staff:
         return True
     profile = getattr(user, "staff", None)
-    return profile is not None and profile.role in settings.TWO_FACTOR_ROLES
+    if profile is None:
+        return False
+    return profile.role in settings.TWO_FACTOR_WIDE_ACCESS_ROLES or profile.role in settings.TWO_FACTOR_ROLES
+
+
+def check_verified_for_reveal(user) -> None:
+    """Refuse (403, code "two_factor_required") a user who must use two-factor and has not passed a code."""
+    if not two_factor_required_for(user) or _is_verified(user):
+        return
+    if confirmed_device(user) is not None:
+        message = _("Enter the code from your authenticator app before revealing personal data.")
+    else:
+        message = _("Set up two-factor sign-in (an authenticator app) before revealing personal data.")
+    raise PermissionDeniedError(message, code="two_factor_required")
 
 
 def confirmed_device(user) -> TOTPDevice | None:

@@ -8,6 +8,7 @@ for those who do not work the petition (`user_works_petition`); those who do
 may reveal one field at a time, and each reveal is logged (core.audit).
 """
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -20,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.actors import Actor
-from core.audit import log_phones_shown
+from core.audit import REVEAL_HELD_BACK_CODES, log_phones_shown
 from core.exceptions import ApplicationError, as_page_errors
 from core.masking import mask_address, mask_id_number, mask_name, mask_phone
 from disputes.callbacks import CALLBACK_ROLES, MAX_UNANSWERED
@@ -130,8 +131,16 @@ def petitioner_reveal(request, tracking_number: str, pk: int):
     """Show one field of one petitioner in clear on the page (logged); nothing is kept for the next request."""
     petition = _visible(request, tracking_number)
     field_name = request.POST.get("field", "")
-    with as_page_errors():
+    try:
         value = services.petitioner_reveal(user=request.user, petition=petition, petitioner_id=pk, field=field_name)
+    except ApplicationError as exc:
+        if exc.code not in REVEAL_HELD_BACK_CODES:
+            with as_page_errors():
+                raise
+        # No second factor yet, or the hour's reveals used up: the petition page, masked, says why.
+        messages.error(request, str(exc.message))
+        context = _petition_context(request, petition, revealed={})
+        return render(request, "petitions/petition.html", context, status=exc.status_code)
     return render(
         request, "petitions/petition.html", _petition_context(request, petition, revealed={(pk, field_name): value})
     )

@@ -290,8 +290,15 @@ def case_reveal(request, tracking_number: str, party_id: int):
     """Show one field of one party in clear on the page (logged); nothing is kept for the next request."""
     case = _visible_case(request, tracking_number)
     field_name = request.POST.get("field", "")
-    with as_page_errors():
+    try:
         value = workbench.party_reveal(user=request.user, dispute=case, party_id=party_id, field=field_name)
+    except ApplicationError as exc:
+        if exc.code not in audit.REVEAL_HELD_BACK_CODES:
+            with as_page_errors():
+                raise
+        # No second factor yet, or the hour's reveals used up: the case page, masked, says why.
+        messages.error(request, str(exc.message))
+        return render(request, "disputes/staff/case.html", case_context(request, case), status=exc.status_code)
     context = case_context(request, case, revealed={(party_id, field_name): value})
     return render(request, "disputes/staff/case.html", context)
 

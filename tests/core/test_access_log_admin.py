@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from core.audit import log_personal_data_access
 from core.models import PersonalDataAccess
@@ -75,3 +76,59 @@ def test_only_superusers_and_portal_administrators_see_it(client, rows, make_sta
     assert client.get(reverse(CHANGELIST)).status_code == 403
     client.force_login(administrator)
     assert client.get(reverse(CHANGELIST)).status_code == 200
+
+
+def test_the_admin_sees_who_reveals_an_unusual_volume(client, superuser, make_staff, tree, settings):
+    """More than PERSONAL_DATA_REVEALS_ALERT_DAY reveals in 24 hours: named at the top and offered as a filter."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.PERSONAL_DATA_REVEALS_ALERT_DAY = 100
+    heavy = make_staff(Role.DISPATCHER, area=tree.city, username="heavy-revealer")
+    steady = make_staff(Role.MEDIATOR, area=tree.town_a, username="steady-mediator")
+    yesterday_heavy = make_staff(Role.SUPERVISOR, area=tree.city, username="last-week")
+    now = timezone.now()
+
+    def reveals(user, count, *, ago, ref):
+        PersonalDataAccess.objects.bulk_create(
+            PersonalDataAccess(user=user, action="reveal", what="party.phone", case_ref=ref, at=now - ago)
+            for _ in range(count)
+        )
+
+    reveals(heavy, 101, ago=timedelta(hours=2), ref="HEAVY0000001")
+    reveals(steady, 100, ago=timedelta(hours=3), ref="STEADY000001")  # at the threshold, not over it
+    reveals(yesterday_heavy, 300, ago=timedelta(hours=25), ref="OLDRUN000001")  # outside the 24 hours
+    PersonalDataAccess.objects.bulk_create(  # exports are not reveals
+        PersonalDataAccess(user=steady, action="export", what="dispute.parties", case_ref="EXPORT000001")
+        for _ in range(5)
+    )
+
+    client.force_login(superuser)
+    page = client.get(reverse(CHANGELIST))
+    assert page.status_code == 200
+    warnings = [str(m) for m in page.context["messages"]]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("异常查看量") and "超过100次" in warnings[0]
+    assert "heavy-revealer (101)" in warnings[0]
+    assert "steady-mediator" not in warnings[0] and "last-week" not in warnings[0]
+    html = page.content.decode()
+    assert f"?heavy_revealer={heavy.pk}" in html and "heavy-revealer：查看101次" in html
+
+    only_heavy = client.get(reverse(CHANGELIST), {"heavy_revealer": heavy.pk}).content.decode()
+    assert "HEAVY0000001" in only_heavy and "STEADY000001" not in only_heavy and "OLDRUN000001" not in only_heavy
+
+    with translation.override("en"):
+        english = client.get(reverse(CHANGELIST))
+    (warning,) = [str(m) for m in english.context["messages"]]
+    assert warning.startswith(
+        "Unusual reveal volume: more than 100 reveals in the last 24 hours by heavy-revealer (101)."
+    )
+    assert "heavy-revealer: 101 reveals" in english.content.decode()
+
+
+def test_no_warning_when_nobody_passes_the_threshold(client, rows, superuser):
+    client.force_login(superuser)
+    page = client.get(reverse(CHANGELIST))
+    assert not list(page.context["messages"])
+    assert "heavy_revealer=" not in page.content.decode()

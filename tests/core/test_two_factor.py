@@ -286,7 +286,17 @@ def test_the_api_refusal_speaks_the_users_language(client, two_factor_on, superv
 # --- Who must use it --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("role", [Role.MEDIATOR, Role.DEPARTMENT_STAFF, Role.DISPATCHER, Role.CALLBACK_CALLER])
+@pytest.mark.parametrize("role", [Role.DISPATCHER, Role.CALLBACK_CALLER, Role.SUPERVISOR, Role.ADMIN])
+def test_required_of_every_role_that_reveals_beyond_its_own_cases(client, two_factor_on, staff_a, role):
+    """They work every case (or every reported case) of their area, so they see any resident's data there."""
+    two_factor_on.TWO_FACTOR_ROLES = []  # the setting cannot take these roles out
+    client.force_login(staff_a[role])
+    response = client.get(reverse("disputes:queue"))
+    assert response.status_code == 302 and location_path(response) == reverse("two_factor_setup")
+    assert client.get(reverse("api:queue")).json()["error"]["code"] == "two_factor_required"
+
+
+@pytest.mark.parametrize("role", [Role.MEDIATOR, Role.DEPARTMENT_STAFF])
 def test_not_required_of_the_other_roles(client, two_factor_on, staff_a, role):
     client.force_login(staff_a[role])
     assert client.get(reverse("disputes:queue")).status_code == 200
@@ -307,7 +317,7 @@ def test_required_of_the_roles_the_setting_names(client, two_factor_on, staff_a)
     two_factor_on.TWO_FACTOR_ROLES = ["mediator"]
     client.force_login(staff_a[Role.MEDIATOR])
     assert client.get(reverse("disputes:queue")).status_code == 302
-    client.force_login(staff_a[Role.SUPERVISOR])
+    client.force_login(staff_a[Role.DEPARTMENT_STAFF])
     assert client.get(reverse("disputes:queue")).status_code == 200
 
 

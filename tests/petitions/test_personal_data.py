@@ -108,3 +108,42 @@ def test_the_api_masks_names_for_a_bystander_and_reveals_to_a_worker(client, pet
     response = client.post(reveal, {"field": "phone"}, content_type="application/json")
     assert response.status_code == 200 and response.json() == {"field": "phone", "value": PETITIONER["phone"]}
     assert PersonalDataAccess.objects.filter(what="petitioner.phone").count() == 1
+
+
+def test_petitioner_reveals_need_the_second_factor_and_keep_the_hourly_pace(
+    client, petition, staff_a, settings, time_machine
+):
+    """The same reveal service as the case page's: a dispatcher needs a verified code; past the limit, it waits."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    time_machine.move_to("2026-12-07 10:05:00 +0800", tick=False)  # one clock hour for the whole test
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "TwoFactorRequired" not in m]  # the service alone
+    settings.TWO_FACTOR_REQUIRED = True
+    settings.PERSONAL_DATA_REVEALS_PER_HOUR = 3
+    dispatcher = staff_a[Role.DISPATCHER]
+    person = petition.petitioners.get()
+    page = reverse("petitions:petitioner_reveal", args=[petition.tracking_number, person.pk])
+    api = reverse("api:petition-petitioner-reveal", args=[petition.tracking_number, person.pk])
+    client.force_login(dispatcher)
+
+    refused = client.post(page, {"field": "phone"})
+    assert refused.status_code == 403
+    body = refused.content.decode()
+    assert "查看完整的个人信息前，请先设置双因素登录（身份验证器应用）。" in body and PETITIONER["phone"] not in body
+    refused = client.post(api, {"field": "phone"}, content_type="application/json")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "two_factor_required"
+    assert not PersonalDataAccess.objects.exists()
+
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.create(user=dispatcher, confirmed=True).persistent_id
+    session.save()
+    for _ in range(3):
+        assert client.post(api, {"field": "phone"}, content_type="application/json").status_code == 200
+    held = client.post(page, {"field": "phone"})
+    assert held.status_code == 429
+    body = held.content.decode()
+    assert "您在一小时内查看的个人信息已达上限" in body and PETITIONER["phone"] not in body
+    again = client.post(api, {"field": "phone"}, content_type="application/json")
+    assert again.status_code == 429 and again.json()["error"]["code"] == "reveal_limit"
+    assert PersonalDataAccess.objects.filter(user=dispatcher).count() == 3
