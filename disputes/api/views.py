@@ -173,6 +173,5 @@ class CasePartyApi(APIView):
     def post(self, request, tracking_number: str):
         case = _get_case(request, tracking_number)
         values = _validated(PartyInputSerializer, request)
-        reason = values.pop("reason")
-        services.dispute_add_party(dispute=case, actor=Actor.for_user(request.user), party=values, reason=reason)
+        services.dispute_add_party(dispute=case, actor=Actor.for_user(request.user), party=values)
         return _detail(case, request)
