@@ -98,3 +98,12 @@ def test_a_petitioner_phone_is_stored_in_ascii():
     serializer = PetitionerInputSerializer(data={"name": "李四", "phone": FULL_WIDTH})
     assert serializer.is_valid(), serializer.errors
     assert serializer.validated_data["phone"] == ASCII
+
+
+def test_a_tracking_number_typed_in_full_width_finds_the_case(tree, category):
+    case = submit(tree, category, ASCII)
+    full_width = case.tracking_number_display.translate(
+        {ord(c): ord(c) + 0xFEE0 for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+    )
+    assert full_width != case.tracking_number_display
+    assert track(full_width, FULL_WIDTH) == 200

@@ -39,6 +39,8 @@ def test_new_numbers_use_the_whole_alphabet():
         ("abcd efgh jkmn", "ABCDEFGHJKMN"),
         ("ABCD-EFGH-JKMN", "ABCDEFGHJKMN"),
         ("  abcd\tefgh\njkmn  ", "ABCDEFGHJKMN"),
+        ("ＡＢＣＤ　ｅｆｇｈ－ＪＫＭ２", "ABCDEFGHJKM2"),  # full-width, as a Chinese input method types it
+        ("ABCD张EFGH", "ABCDEFGH"),
         ("", ""),
         (None, ""),
     ],
