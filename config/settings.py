@@ -166,10 +166,23 @@ AXES_CLIENT_IP_CALLABLE = "core.ratelimit.client_ip"
 # The lockout page in the site's design and language (core.security.lockout_response).
 AXES_LOCKOUT_CALLABLE = "core.security.lockout_response"
 # Two-factor sign-in (core/two_factor.py): on in production, off with DEBUG so the demo logins
-# work with a password alone. Required of these portal roles, of superusers and of anyone
-# who may open the Django admin (is_staff).
+# work with a password alone. Required of superusers, of anyone who may open the Django admin
+# (is_staff), and of every role that may see personal data in clear beyond the cases its holder
+# personally handles (disputes.workbench.user_works_case, petitions.selectors.user_works_petition):
+# dispatchers and supervisors (every case in their area), callback callers (every reported case in
+# their area) and administrators (every case). A mediator or department staff member reveals only
+# the cases assigned to them or led by their department. Those four roles are fixed here, not read
+# from the environment: TWO_FACTOR_ROLES may add roles, never remove them. Without a verified code
+# the reveal service itself refuses them (core.audit.personal_data_reveal), at every door.
 TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=not DEBUG)
-TWO_FACTOR_ROLES = env.list("TWO_FACTOR_ROLES", default=["supervisor", "admin"])
+TWO_FACTOR_WIDE_ACCESS_ROLES = ("dispatcher", "callback_caller", "supervisor", "admin")
+TWO_FACTOR_ROLES = env.list("TWO_FACTOR_ROLES", default=list(TWO_FACTOR_WIDE_ACCESS_ROLES))
+# Reveals of personal data in clear (core.audit.personal_data_reveal): at most this many per user
+# per clock hour (then 429 until the hour ends), and a user with more than
+# PERSONAL_DATA_REVEALS_ALERT_DAY reveals in 24 hours is listed to administrators at the top of the
+# access log in the admin ("unusual reveal volume"). A mediator's day needs a few dozen.
+PERSONAL_DATA_REVEALS_PER_HOUR = env.int("PERSONAL_DATA_REVEALS_PER_HOUR", default=60)
+PERSONAL_DATA_REVEALS_ALERT_DAY = env.int("PERSONAL_DATA_REVEALS_ALERT_DAY", default=100)
 # The name authenticator apps show beside the account.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="矛盾纠纷多元化解平台")
 # Wrong codes in a row make the next try wait 1, 2, 4, 8 … seconds (× this factor), per device.
@@ -233,6 +246,9 @@ SPECTACULAR_SETTINGS = {
 
 # --- Celery -------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# A monitor that sends `Authorization: Bearer <HEALTHZ_TOKEN>` to /healthz learns which
+# check failed (database, broker); everyone else gets only ok/error. Empty: nobody does.
+HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # kombu's filesystem transport: a queue is a folder of message files, so the
@@ -343,9 +359,16 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Search terms, phones and keys in URLs stay out of the development server's request lines
+    # (gunicorn's access log: core.access_log.AccessLogger in docker/gunicorn.conf.py).
+    "filters": {"redact_query": {"()": "core.access_log.RedactQueryFilter"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # axes announces its configuration at INFO on every start, management commands included.
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "django.server": {"handlers": ["console"], "filters": ["redact_query"], "level": "INFO", "propagate": False},
+    },
 }
 
 # --- Security -------------------------------------------------------------------------------

@@ -1,11 +1,15 @@
 """Audit of personal-data access (个人信息访问记录): who saw, exported or printed whose data."""
 
+import logging
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from core.exceptions import PermissionDeniedError
+from core import throttling, two_factor
+from core.exceptions import PermissionDeniedError, TooManyRequestsError
 from core.models import PersonalDataAccess
+
+logger = logging.getLogger(__name__)
 
 
 def log_personal_data_access(
@@ -48,6 +52,11 @@ def log_phones_shown(*, user, people, what: str, case_ref: str, page: str) -> No
     )
 
 
+# The refusals of personal_data_reveal about this user's sign-in or pace rather than the case: a page shows
+# them beside the (still masked) record instead of an error page.
+REVEAL_HELD_BACK_CODES = frozenset({"two_factor_required", "reveal_limit"})
+
+
 def personal_data_reveal(
     *,
     user,
@@ -62,9 +71,22 @@ def personal_data_reveal(
     The caller decides `allowed` with its own rule (for a case: whether the user
     works it, `disputes.workbench.user_works_case`) and passes the clear value;
     the log records who, when, which case and which field, never the value.
+
+    Also refused, whatever the door (page, staff API):
+    - 403 "two_factor_required" to a user who must use two-factor sign-in and has not
+      passed a code in this session (core.two_factor.check_verified_for_reveal);
+    - 429 "reveal_limit" past PERSONAL_DATA_REVEALS_PER_HOUR reveals of this user in the
+      clock hour (core.throttling.REVEALS_PER_USER); the refusal is logged by user id only.
     """
     if not allowed:
         raise PermissionDeniedError(_("Only the people working this case may see this in full."), code="reveal_refused")
+    two_factor.check_verified_for_reveal(user)
+    limit = throttling.REVEALS_PER_USER
+    if not throttling.count(limit, f"user:{user.pk}"):
+        logger.warning("Reveal refused: user %s is past %s reveals this hour (%s)", user.pk, limit.allowed, what)
+        raise TooManyRequestsError(
+            limit.message, code="reveal_limit", retry_after=throttling.seconds_left(limit.window)
+        )
     log_personal_data_access(
         user=user,
         action=PersonalDataAccess.Action.REVEAL,

@@ -41,6 +41,7 @@ from typing import Any
 from core import audit
 from core.masking import mask_address, mask_id_number, mask_name, mask_phone
 from disputes.models import Agreement, Dispute, MediationSession, Party
+from disputes.selectors import TriageReasonFilter
 from disputes.workbench import user_works_case
 
 
@@ -116,6 +117,8 @@ class CaseLens:
     case: Dispute
     works: bool
     parties: list[Party]
+    # Which triage reasons this reader may be shown (selectors.TriageReasonFilter); unset: none from other records.
+    reason_filter: TriageReasonFilter | None = None
 
     def __post_init__(self) -> None:
         # The parties' own values, longest first so "欧阳娜娜" is masked before a shorter name inside it.
@@ -160,6 +163,9 @@ class CaseLens:
 
     def data(self, value: Any) -> Any:
         """An event's data with its free text masked like the description (codes and numbers kept)."""
+        if isinstance(value, dict) and isinstance(value.get("reasons"), list):
+            # A triage event's reasons: only those drawn from what this reader may open.
+            value = {**value, "reasons": self._reasons_shown(value["reasons"])}
         if self.works:
             return value
         if isinstance(value, str):
@@ -171,7 +177,9 @@ class CaseLens:
         return value
 
     def _reasons_shown(self, reasons) -> list[dict]:
-        return reasons
+        if self.reason_filter is None:
+            self.reason_filter = TriageReasonFilter(None)
+        return self.reason_filter.shown(reasons)
 
     def triage_reasons(self) -> list[dict]:
         """The stored reasons this reader may be shown; a staff member's free-text reason masked for a bystander."""
@@ -217,4 +225,4 @@ def case_lens(user, case: Dispute, *, parties: list[Party] | None = None, works:
         works = user_works_case(user, case)
     if parties is None:
         parties = list(case.parties.all())
-    return CaseLens(case=case, works=works, parties=parties)
+    return CaseLens(case=case, works=works, parties=parties, reason_filter=TriageReasonFilter(user))

@@ -154,3 +154,10 @@ class PartyInputSerializer(serializers.Serializer):
     is_elderly = serializers.BooleanField(required=False, default=False)
     is_disabled = serializers.BooleanField(required=False, default=False)
     is_pregnant = serializers.BooleanField(required=False, default=False)
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        default="",
+        help_text=_("Why this person joins the case; required for an applicant."),
+    )

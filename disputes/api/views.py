@@ -173,5 +173,6 @@ class CasePartyApi(APIView):
     def post(self, request, tracking_number: str):
         case = _get_case(request, tracking_number)
         values = _validated(PartyInputSerializer, request)
-        services.dispute_add_party(dispute=case, actor=Actor.for_user(request.user), party=values)
+        reason = values.pop("reason")
+        services.dispute_add_party(dispute=case, actor=Actor.for_user(request.user), party=values, reason=reason)
         return _detail(case, request)

@@ -31,7 +31,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core import audit
 from core.actors import Actor
-from core.exceptions import ApplicationError, NotFoundError, as_page_errors
+from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError, as_page_errors
 from core.masking import mask_address, mask_id_number, mask_phone
 from core.models import PersonalDataAccess
 from core.templatetags.form_fields import field_html
@@ -99,6 +99,8 @@ ACTIONS: dict[str, ActionSpec] = {
 ERROR_FIELDS = {
     "reason_required": "reason",
     "department_required": "department",
+    "department_not_eligible": "department",
+    "already_lead": "department",
     "referral_required": "referral_reference",
     "referral_invalid": "referral_reference",
     "perform_by_past": "perform_by",
@@ -264,6 +266,12 @@ def case_action(request, tracking_number: str, action: str):
                 _run(action, case, actor, forms)
         except NotFoundError:
             raise Http404 from None
+        except PermissionDeniedError as exc:
+            # Not the user's to do (a posted action the page does not offer them): a 403, as the API answers,
+            # on the case page with the service's reason.
+            messages.error(request, str(exc.message))
+            context = case_context(request, _visible_case(request, tracking_number))
+            return render(request, "disputes/staff/case.html", context, status=403)
         except ApplicationError as exc:
             if not _place_error(forms, exc):
                 messages.error(request, str(exc.message))
@@ -282,8 +290,15 @@ def case_reveal(request, tracking_number: str, party_id: int):
     """Show one field of one party in clear on the page (logged); nothing is kept for the next request."""
     case = _visible_case(request, tracking_number)
     field_name = request.POST.get("field", "")
-    with as_page_errors():
+    try:
         value = workbench.party_reveal(user=request.user, dispute=case, party_id=party_id, field=field_name)
+    except ApplicationError as exc:
+        if exc.code not in audit.REVEAL_HELD_BACK_CODES:
+            with as_page_errors():
+                raise
+        # No second factor yet, or the hour's reveals used up: the case page, masked, says why.
+        messages.error(request, str(exc.message))
+        return render(request, "disputes/staff/case.html", case_context(request, case), status=exc.status_code)
     context = case_context(request, case, revealed={(party_id, field_name): value})
     return render(request, "disputes/staff/case.html", context)
 
