@@ -22,6 +22,7 @@ drift apart.
 | agreement: that it exists, its dates, performance   | clear                      | clear            |
 | agreement: facts, points, terms, how performed,     | clear, each read logged    | absent           |
 | performance remarks                                 | ("agreement"; print: PRINT)|                  |
+| attachments (the files)                             | each download logged       | refused (403)    |
 
 (1) masked text: the case's parties' names, phones, ID numbers and addresses wherever they
 occur, and every number that could be a phone, ID-card or bank account (a run of seven or

@@ -307,14 +307,23 @@ def case_reveal(request, tracking_number: str, party_id: int):
 @never_cache
 @require_GET
 def case_attachment(request, tracking_number: str, pk: int):
-    """附件: the private file, to those who may see the case, always as a download and never sniffed."""
+    """附件: the private file, to those who work the case (disputes.visibility), always as a download and never
+    sniffed; each download is logged. Photos of ID cards and contracts are personal data like the agreement."""
     case = _visible_case(request, tracking_number)
     attachment = Attachment.objects.filter(dispute=case, pk=pk).first()
     if attachment is None:
         raise Http404
+    if not workbench.user_works_case(request.user, case):
+        raise PermissionDenied(_("Only the people working this case may open its attachments."))
     stored = intake.attachment_path(attachment.storage_name)
     if not stored.is_file():
         raise Http404
+    audit.log_records_shown(
+        user=request.user,
+        case_ref=case.tracking_number,
+        records=[("attachment", attachment.pk)],
+        page="case_attachment",
+    )
     response = FileResponse(
         stored.open("rb"),
         as_attachment=True,

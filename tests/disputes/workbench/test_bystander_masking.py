@@ -18,6 +18,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from core.models import PersonalDataAccess
+from disputes import intake
 from disputes.models import Agreement, Attachment, CaseEvent, MediationSession
 from disputes.rules.enums import EventKind, Status
 from disputes.visibility import BYSTANDER, Shown, case_lens, mask_numbers, mask_people
@@ -34,7 +35,9 @@ from tests.factories import DepartmentFactory
 
 WITNESS_PHONE = "13512345678"
 BANK_ACCOUNT = "6222020200001234567"
-DESCRIPTION = f"李四（电话{APPLICANT_PHONE}）家楼上是王五家，卫生间漏水。李四住在{APPLICANT_ADDRESS}，邻居电话{WITNESS_PHONE}。"
+DESCRIPTION = (
+    f"李四（电话{APPLICANT_PHONE}）家楼上是王五家，卫生间漏水。李四住在{APPLICANT_ADDRESS}，邻居电话{WITNESS_PHONE}。"
+)
 ATTENDEES = f"李四（申请人，身份证{APPLICANT_ID}）、王五、见证人赵六{WITNESS_PHONE}"
 NOTES = "赵六说王五愿意赔偿，钱打到卡上"
 TERMS = f"王五于月底前将两千元转入李四的银行账户{BANK_ACCOUNT}"
@@ -221,9 +224,14 @@ def test_a_worker_reads_in_clear_and_each_read_of_sessions_and_agreement_is_logg
     with CaptureQueriesContext(connection) as queries:
         html = client_for(mediator).get(case_url(case)).content.decode()
     assert BANK_ACCOUNT in html and NOTES in html and APPLICANT_ID in html and "李四" in html
-    logged = {(r.what, r.object_id) for r in PersonalDataAccess.objects.filter(user=mediator, case_ref=case.tracking_number)}
-    assert logged == {("session.attendees", session.pk), ("agreement", case.agreement.pk)}
-    inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT") and "personaldataaccess" in q["sql"]]
+    rows = PersonalDataAccess.objects.filter(user=mediator, case_ref=case.tracking_number)
+    assert {(r.what, r.object_id) for r in rows} == {
+        ("session.attendees", session.pk),
+        ("agreement", case.agreement.pk),
+    }
+    inserts = [
+        q for q in queries.captured_queries if q["sql"].startswith("INSERT") and "personaldataaccess" in q["sql"]
+    ]
     assert len(inserts) == 1, "one insert per view of the page"
 
 
@@ -241,6 +249,34 @@ def test_a_caller_works_the_callback_and_the_agreement_read_is_logged(case, staf
     html = client_for(caller).get(f"/work/callbacks/{case.tracking_number}/").content.decode()
     assert BANK_ACCOUNT in html
     assert PersonalDataAccess.objects.filter(user=caller, what="agreement", object_id=case.agreement.pk).count() == 1
+
+
+@pytest.fixture
+def stored_file(case, settings, tmp_path):
+    settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
+    attachment = case.attachments.get()
+    path = intake.attachment_path(attachment.storage_name)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"\xff\xd8\xff an ID card")
+    return attachment
+
+
+@pytest.mark.parametrize("who", BYSTANDERS)
+def test_a_bystander_cannot_open_the_attachments(case, bystanders, stored_file, who):
+    client = client_for(bystanders[who])
+    url = case_url(case, "case_attachment", pk=stored_file.pk)
+    assert url not in client.get(case_url(case)).content.decode(), "no download link"
+    answer = client.get(url)
+    assert answer.status_code == 403
+    assert b"an ID card" not in answer.content
+    assert not PersonalDataAccess.objects.exists()
+
+
+def test_a_worker_downloads_an_attachment_and_it_is_logged(case, mediator, stored_file):
+    answer = client_for(mediator).get(case_url(case, "case_attachment", pk=stored_file.pk))
+    assert answer.status_code == 200 and b"".join(answer.streaming_content).endswith(b"an ID card")
+    row = PersonalDataAccess.objects.get()
+    assert (row.user, row.action, row.what, row.object_id) == (mediator, "reveal", "attachment", stored_file.pk)
 
 
 # --- The masks themselves (no database) --------------------------------------------------------------
