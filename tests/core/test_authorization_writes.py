@@ -1,0 +1,472 @@
+"""The authorisation matrix for writes (写操作权限矩阵): every staff write × every kind of user × inside/outside.
+
+The read matrix (test_authorization_matrix.py) sends each POST endpoint an empty
+body, so it proves who is let past the door but not who may do the thing. Here
+each staff write — every action of the staff API and every action of the case
+page — is sent a valid body on a fresh case in the state the action needs, once
+per kind of user and per place (a case of township A, where the staff work, and
+one of township B). Who may do it gets the action's own answer and something is
+stored; everyone else is refused with 403 or 404 (an anonymous page visitor is
+sent to sign in) and nothing is stored: not the case, its events, parties,
+deadlines, agreement, sessions, assisting departments or callback attempts.
+
+The checks are the services' (the API and the pages are thin), so this is also
+the proof that the API and the pages refuse the same people.
+`test_every_staff_write_has_a_row` fails when a POST endpoint or a case-page
+action has no row here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from disputes.models import (
+    Agreement,
+    CallbackAttempt,
+    CaseEvent,
+    Deadline,
+    Dispute,
+    DisputeAssist,
+    MediationSession,
+    Party,
+)
+from disputes.rules.enums import DeadlineKind, PartyRole, Status
+from disputes.staff.case import ACTIONS
+from grids.models import Role
+from tests.core.test_authorization_matrix import ANON, DECISIONS, RESIDENT, ROLES, SUPERUSER, status_class, url_patterns
+from tests.disputes.cases import case_in, with_agreement
+from tests.factories import DepartmentFactory, PartyFactory, UserFactory
+
+M, DS, D, C, S, A = (
+    Role.MEDIATOR.value,
+    Role.DEPARTMENT_STAFF.value,
+    Role.DISPATCHER.value,
+    Role.CALLBACK_CALLER.value,
+    Role.SUPERVISOR.value,
+    Role.ADMIN.value,
+)
+# Administrators and superusers see every case: outside township A they may do what they may do inside it.
+SEES_ALL = {A, SUPERUSER}
+HANDLERS = {M, DS, A, SUPERUSER}  # the case's own mediator and its lead department's staff (and administrators)
+CASE_STAFF = HANDLERS | {D, S}  # ... and the dispatchers and supervisors of its area
+EVERY_STAFF = CASE_STAFF | {C}
+DISPATCH = {D, S, A, SUPERUSER}
+CALLERS = {C, S, A, SUPERUSER}
+ADMINS = {A, SUPERUSER}
+
+TRANSITIONS = "api/v1/cases/<str:tracking_number>/transitions/"
+PAGE_ACTION = "work/case/<str:tracking_number>/do/<slug:action>/"
+REASON = "当事人要求"
+
+
+@dataclass(frozen=True)
+class Write:
+    """One write: where it is posted, the case's status before it, who may do it and a valid body."""
+
+    route: str
+    status: str
+    allowed: frozenset[str]
+    body: dict | Callable[[WriteWorld], dict] = field(default_factory=dict)
+    action: str = ""  # the case page's action (the URL's <action>)
+    method: str = "POST"
+    ok: str = "200"
+    # The door checks the role before it looks for the case (no 404 for a role that may never do it).
+    role_first: bool = False
+    paused: bool = False  # the case's clock is paused before the request
+
+    @property
+    def is_api(self) -> bool:
+        return self.route.startswith("api/")
+
+    def expected(self, role: str, where: str) -> tuple[str, ...]:
+        """The acceptable answers of one cell."""
+        if role == ANON:
+            return ("403",) if self.is_api else ("302L",)
+        if role in self.allowed and (where == "in" or role in SEES_ALL):
+            return (self.ok,)
+        if role == RESIDENT:
+            return ("403",) if self.role_first else ("404",)
+        if self.role_first and role not in self.allowed:
+            return ("403",)
+        return ("404",) if where == "out" and role not in SEES_ALL else ("403",)
+
+
+def _held_at_iso(world: WriteWorld) -> dict:
+    return {
+        "held_at": (timezone.now() - timedelta(hours=1)).isoformat(),
+        "place": "调解室",
+        "attendees": "李四、王五",
+    }
+
+
+def _held_at_page(world: WriteWorld) -> dict:
+    held = timezone.localtime() - timedelta(hours=1)
+    return {
+        "session-held_at": held.strftime("%Y-%m-%dT%H:%M"),
+        "session-place": "调解室",
+        "session-attendees": "李四、王五",
+    }
+
+
+AGREEMENT = {
+    "facts": "楼上住户卫生间漏水，导致楼下天花板发霉。",
+    "points_in_dispute": "维修费用由谁承担。",
+    "terms": "王五承担维修费用人民币两千元。",
+    "performance_method": "一次性现金支付。",
+}
+
+
+def _transition(action: str, status: str, allowed: set[str], **body) -> tuple[str, Write]:
+    return f"api:transition:{action}", Write(TRANSITIONS, status, frozenset(allowed), {"action": action, **body})
+
+
+def _page(action: str, status: str, allowed: set[str], body=None, **kw) -> tuple[str, Write]:
+    return f"page:{action}", Write(PAGE_ACTION, status, frozenset(allowed), body or {}, action=action, ok="303", **kw)
+
+
+def _county(world: WriteWorld) -> int:
+    return world.county_department.pk
+
+
+WRITES: dict[str, Write] = dict(
+    [
+        # --- The staff API: the closed loop's transitions (one door, dispute_transition) ---------------
+        _transition("triage", Status.SUBMITTED, DISPATCH),
+        (
+            "api:transition:dispatch",
+            Write(
+                TRANSITIONS,
+                Status.TRIAGED,
+                frozenset(DISPATCH),
+                lambda w: {"action": "dispatch", "department": _county(w)},
+            ),
+        ),
+        _transition("accept", Status.DISPATCHED, HANDLERS),
+        _transition("return", Status.DISPATCHED, HANDLERS, reason=REASON),
+        (
+            "api:transition:transfer",
+            Write(
+                TRANSITIONS,
+                Status.ACCEPTED,
+                frozenset(CASE_STAFF),
+                lambda w: {"action": "transfer", "department": _county(w), "reason": REASON},
+            ),
+        ),
+        _transition("start_mediation", Status.ACCEPTED, HANDLERS),
+        _transition("report_back", Status.IN_MEDIATION, HANDLERS, outcome="resolved_otherwise"),
+        _transition("await_callback", Status.REPORTED, ADMINS),
+        _transition("close", Status.AWAITING_CALLBACK, CALLERS),
+        _transition("reopen", Status.AWAITING_CALLBACK, CALLERS, reason=REASON),
+        _transition("resume", Status.REOPENED, HANDLERS),
+        _transition("withdraw", Status.ACCEPTED, CASE_STAFF, reason=REASON),
+        # --- The staff API: the other actions on a case ---------------------------------------------------
+        (
+            "api:colour",
+            Write(
+                "api/v1/cases/<str:tracking_number>/colour/",
+                Status.ACCEPTED,
+                frozenset(CASE_STAFF),
+                {"colour": "red", "reason": REASON},
+            ),
+        ),
+        (
+            "api:assistance",
+            Write(
+                "api/v1/cases/<str:tracking_number>/assistance/",
+                Status.ACCEPTED,
+                frozenset(CASE_STAFF),
+                lambda w: {"department": _county(w), "reason": REASON},
+            ),
+        ),
+        (
+            "api:notes",
+            Write(
+                "api/v1/cases/<str:tracking_number>/notes/",
+                Status.ACCEPTED,
+                frozenset(EVERY_STAFF),
+                {"text": "已电话联系"},
+            ),
+        ),
+        (
+            "api:clock:pause",
+            Write(
+                "api/v1/cases/<str:tracking_number>/clock/",
+                Status.ACCEPTED,
+                frozenset(CASE_STAFF),
+                {"action": "pause", "reason": "等待伤情鉴定"},
+            ),
+        ),
+        (
+            "api:clock:resume",
+            Write(
+                "api/v1/cases/<str:tracking_number>/clock/",
+                Status.ACCEPTED,
+                frozenset(CASE_STAFF),
+                {"action": "resume"},
+                paused=True,
+            ),
+        ),
+        (
+            "api:parties",
+            Write(
+                "api/v1/cases/<str:tracking_number>/parties/",
+                Status.ACCEPTED,
+                frozenset(CASE_STAFF),
+                {"role": "respondent", "name": "王五", "phone": "13700137000"},
+            ),
+        ),
+        (
+            "api:parties:applicant",
+            Write(
+                "api/v1/cases/<str:tracking_number>/parties/",
+                Status.ACCEPTED,
+                frozenset(CASE_STAFF),
+                {"role": "applicant", "name": "李梅", "phone": "13500135000", "reason": "申请人的配偶，共同申请"},
+            ),
+        ),
+        (
+            "api:sessions",
+            Write(
+                "api/v1/cases/<str:tracking_number>/sessions/",
+                Status.ACCEPTED,
+                frozenset(HANDLERS),
+                _held_at_iso,
+                ok="201",
+            ),
+        ),
+        (
+            "api:agreement",
+            Write(
+                "api/v1/cases/<str:tracking_number>/agreement/",
+                Status.IN_MEDIATION,
+                frozenset(HANDLERS),
+                AGREEMENT,
+                method="PUT",
+                ok="201",
+            ),
+        ),
+        (
+            "api:agreement:performance",
+            Write(
+                "api/v1/cases/<str:tracking_number>/agreement/performance/",
+                Status.AWAITING_CALLBACK,
+                frozenset(HANDLERS),
+                {"performance": "performed"},
+            ),
+        ),
+        (
+            "api:callback-attempt",
+            Write(
+                "api/v1/callbacks/<str:tracking_number>/attempts/",
+                Status.AWAITING_CALLBACK,
+                frozenset(CALLERS),
+                {"reached": False},
+                ok="201",
+                role_first=True,
+            ),
+        ),
+        # --- The case page: each action's form, valid -----------------------------------------------------------
+        _page("accept", Status.DISPATCHED, HANDLERS),
+        _page("start_mediation", Status.ACCEPTED, HANDLERS),
+        _page("resume", Status.REOPENED, HANDLERS),
+        _page("session", Status.ACCEPTED, HANDLERS, _held_at_page),
+        _page("agreement", Status.IN_MEDIATION, HANDLERS, {f"agreement-{k}": v for k, v in AGREEMENT.items()}),
+        _page(
+            "report_back",
+            Status.IN_MEDIATION,
+            HANDLERS,
+            {"report_back-outcome": "resolved_otherwise", "report_back-reason": "双方和解"},
+        ),
+        _page("performance", Status.AWAITING_CALLBACK, HANDLERS, {"performance-performance": "performed"}),
+        _page("note", Status.ACCEPTED, EVERY_STAFF, {"note-text": "已电话联系"}),
+        _page("assistance", Status.ACCEPTED, CASE_STAFF, lambda w: {"assistance-department": _county(w)}),
+        _page("pause", Status.ACCEPTED, CASE_STAFF, {"pause-reason": "等待伤情鉴定"}),
+        _page("resume_clock", Status.ACCEPTED, CASE_STAFF, paused=True),
+        _page("colour", Status.ACCEPTED, CASE_STAFF, {"colour-colour": "1", "colour-reason": REASON}),
+        _page("dispatch", Status.TRIAGED, DISPATCH, lambda w: {"dispatch-department": _county(w)}),
+        _page(
+            "transfer",
+            Status.ACCEPTED,
+            CASE_STAFF,
+            lambda w: {"transfer-department": _county(w), "transfer-reason": REASON},
+        ),
+        _page("return", Status.DISPATCHED, HANDLERS, {"return-reason": REASON}),
+        _page("withdraw", Status.ACCEPTED, CASE_STAFF, {"withdraw-reason": REASON}),
+        # --- The callers' page ---------------------------------------------------------------------------------
+        (
+            "page:callback",
+            Write(
+                "work/callbacks/<str:tracking_number>/",
+                Status.AWAITING_CALLBACK,
+                frozenset(CALLERS),
+                {"reached": "no"},
+                ok="302",
+                role_first=True,
+            ),
+        ),
+    ]
+)
+
+# POST endpoints of the read matrix that are not a staff write on a case: the public doors (their own
+# tests), signing out, revealing (a logged read, in the read matrix), the queue's own actions (below),
+# the supervisors' spot checks and the petitions (their own staff writes are tested in tests/petitions).
+NOT_CASE_WRITES = {
+    "api/v1/public/cases/",
+    "api/v1/public/track/",
+    "accounts/logout/",
+    "api/v1/cases/<str:tracking_number>/parties/<int:party_id>/reveal/",
+    "work/case/<str:tracking_number>/parties/<int:party_id>/reveal/",
+    "petitions/<str:tracking_number>/petitioners/<int:pk>/reveal/",
+    "api/v1/petitions/<str:tracking_number>/petitioners/<int:pk>/reveal/",
+    "api/v1/queue/take-next/",
+    "api/v1/queue/bulk/",
+    "work/take-next/",
+    "work/bulk/",
+    "api/v1/spot-checks/",
+    "api/v1/petitions/<str:tracking_number>/decision/",
+    "api/v1/petitions/<str:tracking_number>/extension/",
+    "api/v1/petitions/<str:tracking_number>/reply/",
+    "api/v1/petitions/<str:tracking_number>/letters/",
+    "api/v1/petitions/<str:tracking_number>/to-dispute/",
+    "api/v1/petitions/<str:tracking_number>/callback-attempts/",
+}
+
+
+# --- The world -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class WriteWorld:
+    users: dict
+    tree: object
+    category: object
+    departments: dict
+    county_department: object
+    other_mediator: object
+
+
+@pytest.fixture
+def write_world(tree, category, departments, staff_a, make_staff, django_user_model) -> WriteWorld:
+    users = {
+        ANON: None,
+        RESIDENT: UserFactory(username="resident-with-nothing"),
+        SUPERUSER: django_user_model.objects.create_superuser("root", "root@example.org", "a-long-password-1"),
+    }
+    users.update({role.value: user for role, user in staff_a.items()})
+    county_department = DepartmentFactory(name="西湖区人力资源和社会保障局", area=tree.county)
+    other_mediator = make_staff(Role.MEDIATOR, area=tree.town_b, department=departments["b"], username="mediator-b")
+    return WriteWorld(users, tree, category, departments, county_department, other_mediator)
+
+
+def make_case(world: WriteWorld, write: Write, where: str) -> Dispute:
+    """A fresh case in the write's status: township A's committee and mediator ("in"), or township B's ("out")."""
+    inside = where == "in"
+    case = case_in(
+        write.status,
+        grid=world.tree.grid_a if inside else world.tree.grid_b,
+        category=world.category,
+        department=world.departments["a" if inside else "b"],
+        mediator=world.users[M] if inside else world.other_mediator,
+    )
+    PartyFactory(dispute=case, role=PartyRole.APPLICANT, name="李四", phone="13900139000")
+    if case.outcome == "agreement":
+        with_agreement(case)
+    if write.paused:
+        Deadline.objects.filter(dispute=case, kind__in=[DeadlineKind.ACCEPT, DeadlineKind.RESOLVE]).update(
+            paused_at=timezone.now() - timedelta(hours=2)
+        )
+    return case
+
+
+def stored(case: Dispute) -> tuple:
+    """Everything a write on this case could store, and the tables' sizes (a row stored elsewhere)."""
+    row = Dispute.objects.filter(pk=case.pk).values().first()
+    return (
+        row,
+        list(CaseEvent.objects.filter(dispute=case).values_list("pk", flat=True)),
+        list(Party.objects.filter(dispute=case).values_list("pk", "role", "name", "phone")),
+        list(Deadline.objects.filter(dispute=case).values_list("pk", "due_at", "done_at", "cancelled_at", "paused_at")),
+        list(Agreement.objects.filter(dispute=case).values()),
+        list(DisputeAssist.objects.filter(dispute=case).values_list("department_id", flat=True)),
+        list(MediationSession.objects.filter(dispute=case).values_list("pk", flat=True)),
+        list(CallbackAttempt.objects.filter(dispute=case).values_list("pk", flat=True)),
+        Dispute.objects.count(),
+        CaseEvent.objects.count(),
+        Party.objects.count(),
+    )
+
+
+def request_write(client, world: WriteWorld, name: str, write: Write, case: Dispute, role: str, where: str) -> str:
+    client.defaults["REMOTE_ADDR"] = f"10.2.{ROLES.index(role)}.{1 if where == 'in' else 2}"
+    client.logout()
+    user = world.users[role]
+    if user is not None:
+        client.force_login(user)
+    kwargs = {"tracking_number": case.tracking_number}
+    if write.action:
+        kwargs["action"] = write.action
+    url = reverse(name, kwargs=kwargs)
+    body = write.body(world) if callable(write.body) else write.body
+    if write.is_api:
+        send = client.put if write.method == "PUT" else client.post
+        response = send(url, data=json.dumps(body), content_type="application/json")
+    else:
+        response = client.post(url, body)
+    return status_class(response)
+
+
+# --- The tests ----------------------------------------------------------------------------------------------
+
+PATTERN_NAMES = dict(url_patterns())
+
+
+@pytest.mark.parametrize("key", list(WRITES), ids=list(WRITES))
+def test_write_matrix(client, write_world, key):
+    write = WRITES[key]
+    name = PATTERN_NAMES[write.route]
+    wrong = []
+    for role in ROLES:
+        for where in ("in", "out"):
+            case = make_case(write_world, write, where)
+            before = stored(case)
+            got = request_write(client, write_world, name, write, case, role, where)
+            want = write.expected(role, where)
+            changed = stored(case) != before
+            if got not in want:
+                wrong.append(f"{role}/{where}: expected {'/'.join(want)}, got {got}")
+            elif got in ("403", "404", "302L") and changed:
+                wrong.append(f"{role}/{where}: refused with {got} but something was stored")
+            elif got == write.ok and not changed:
+                wrong.append(f"{role}/{where}: answered {got} but nothing was stored")
+    assert not wrong, f"{write.method} {write.route} {write.action or ''}: " + "; ".join(wrong)
+
+
+def test_every_staff_write_has_a_row():
+    """Each POST endpoint of the read matrix is a row here or named as not a staff write on a case;
+    each action of the case page has a row."""
+    posted = {route for route, decision in DECISIONS.items() if decision.method == "POST"}
+    covered = {write.route for write in WRITES.values()}
+    missing = sorted(posted - covered - NOT_CASE_WRITES - {PAGE_ACTION})
+    assert not missing, "POST endpoints without a row in WRITES: " + ", ".join(missing)
+    page_actions = {write.action for write in WRITES.values() if write.route == PAGE_ACTION}
+    assert not sorted(set(ACTIONS) - page_actions), "case-page actions without a row in WRITES"
+    transitions = {
+        write.body["action"] for write in WRITES.values() if write.route == TRANSITIONS and isinstance(write.body, dict)
+    }
+    transitions |= {"dispatch", "transfer"}
+    from disputes.rules.lifecycle import TRANSITIONS as TABLE
+
+    assert sorted(set(TABLE) - transitions) == [], "transitions without a row in WRITES"
+
+
+def test_the_write_matrix_size():
+    """The number of cells (users × places × writes): a figure to quote; it grows with every write."""
+    cells = len(WRITES) * len(ROLES) * 2
+    assert cells == 40 * 9 * 2
