@@ -420,3 +420,11 @@ def test_accounts_that_do_not_work_in_the_area_get_nothing(download_url, make_st
     assert _client(no_profile).get(download_url).status_code == 404
     anonymous = client.get(download_url)
     assert anonymous.status_code == 302 and anonymous["Location"].startswith(django_settings.LOGIN_URL)
+
+
+def test_a_pdf_with_more_objects_than_can_be_checked_in_time_is_refused(monkeypatch):
+    monkeypatch.setattr(intake, "MAX_PDF_OBJECTS", 50)
+    many = make_pdf(*PAGES, *(b"<< /N %d >>" % i for i in range(60)))
+    assert "过多" in pdf_refused(many)
+    (checked,) = intake.check_attachments([upload("协议.pdf", make_pdf(*PAGES, *(b"<< /N 1 >>",) * 40))])
+    assert checked.content_type == "application/pdf"
