@@ -320,6 +320,9 @@ RED_CASES_NEED_HUMAN_DISPATCH = env.bool("RED_CASES_NEED_HUMAN_DISPATCH", defaul
 CALLBACK_DUE_DAYS = env.int("CALLBACK_DUE_DAYS", default=7)
 # Personal data of parties is anonymised this many years after the case closed (core/retention.py).
 RETENTION_YEARS = env.int("RETENTION_YEARS", default=5)
+# What else of a finished case the retention run removes, app by app (core.retention calls each with the
+# cutoff, so core imports no app): the outbox messages' phones and bodies, and the uploaded files.
+RETENTION_PRUNERS = ["disputes.retention.prune_finished_cases"]
 # Staff sign-ins and sign-outs (django-axes AccessLog) are kept this long; logs must be
 # kept at least six months, so a smaller value is raised to 183 days.
 SIGN_IN_LOG_DAYS = max(env.int("SIGN_IN_LOG_DAYS", default=365), 183)

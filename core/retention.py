@@ -6,6 +6,13 @@ placeholder), phone, ID number and address. Everything the statistics read stays
 the case rows, their status, dates, colour, outcome, the party flags (minor,
 elderly...) and the dashboard rollups, so every figure is the same before and after.
 
+The apps prune the rest of a finished case's personal data through the functions named
+in settings.RETENTION_PRUNERS, called after the parties with the same cutoff (so core
+imports no further app): disputes.retention empties the case's SMS and staff messages in
+the outbox (phone and body; the delivery record stays for the figures) and deletes its
+uploaded files from disk, after the commit. Each returns its counts, reported with the
+parties' (RetentionResult.pruned).
+
 Known limits, on purpose:
 - the free text (a dispute's description, a petition's matter, session notes,
   agreements, event reasons) is kept: it may name people, but blanking it would
@@ -20,12 +27,13 @@ Known limits, on purpose:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from disputes.models import Party
 from disputes.rules.enums import Status
@@ -45,6 +53,8 @@ class RetentionResult:
     parties: int
     petitioners: int
     dry_run: bool
+    # What the apps' pruners did (or would do): e.g. {"notifications": 4, "attachments": 2}.
+    pruned: dict[str, int] = field(default_factory=dict)
 
 
 def retention_cutoff(*, years: int, now: datetime | None = None) -> datetime:
@@ -90,7 +100,8 @@ def anonymise_closed_cases(
     dry_run: bool = False,
     batch_size: int = BATCH_SIZE,
 ) -> RetentionResult:
-    """Anonymise the parties and petitioners of cases finished more than `years` (default RETENTION_YEARS) ago.
+    """Anonymise the parties and petitioners of cases finished more than `years` (default RETENTION_YEARS) ago,
+    then run the apps' pruners (RETENTION_PRUNERS) for the same cases.
 
     Idempotent: rows already anonymised are not touched again. With `dry_run`,
     only counts what would change.
@@ -100,15 +111,11 @@ def anonymise_closed_cases(
         raise ValueError("retention must be at least one year")
     cutoff = retention_cutoff(years=years, now=now)
     if dry_run:
-        return RetentionResult(
-            cutoff=cutoff,
-            parties=parties_due(cutoff).count(),
-            petitioners=petitioners_due(cutoff).count(),
-            dry_run=True,
-        )
-    return RetentionResult(
-        cutoff=cutoff,
-        parties=_anonymise_in_batches(parties_due(cutoff), Party, batch_size),
-        petitioners=_anonymise_in_batches(petitioners_due(cutoff), Petitioner, batch_size),
-        dry_run=False,
-    )
+        parties, petitioners = parties_due(cutoff).count(), petitioners_due(cutoff).count()
+    else:
+        parties = _anonymise_in_batches(parties_due(cutoff), Party, batch_size)
+        petitioners = _anonymise_in_batches(petitioners_due(cutoff), Petitioner, batch_size)
+    pruned: dict[str, int] = {}
+    for path in settings.RETENTION_PRUNERS:
+        pruned.update(import_string(path)(cutoff=cutoff, dry_run=dry_run, batch_size=batch_size))
+    return RetentionResult(cutoff=cutoff, parties=parties, petitioners=petitioners, dry_run=dry_run, pruned=pruned)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from core.actors import Actor
 from core.audit import log_personal_data_access
-from core.models import PersonalDataAccess
+from core.models import Notification, PersonalDataAccess
 from core.retention import PLACEHOLDER, anonymise_closed_cases
 from disputes.dashboard import rollups, selectors, tables
 from disputes.dashboard.periods import Period
@@ -175,3 +175,113 @@ def test_the_task_runs_daily_from_beat(made, settings):
     assert task.name == "core.tasks.anonymise_closed_cases"
     assert task.run() == 7
     assert task.run() == 0
+
+
+# --- The rest of a finished case: the outbox and the uploaded files (disputes.retention) ----------------
+
+SMS_BODY = "您的纠纷已受理，查询码 ABCD1234EFGH，请凭手机号13912345678查询。"
+
+
+@pytest.fixture
+def outbox_and_files(made, settings, tmp_path):
+    """For the old closed case and the recent one: an SMS sent, an SMS pending, a staff message, two files."""
+    from core.notifications import notify_sms, notify_staff
+    from disputes import intake
+    from disputes.models import Attachment
+
+    settings.PRIVATE_STORAGE_ROOT = tmp_path / "private"
+    made["files"] = {}
+    for key in ("old", "recent"):
+        case = made["cases"][key]
+        sent = notify_sms(phone=PERSON["phone"], kind="submitted", body=f"{key}:{SMS_BODY}", dispute_id=case.pk)
+        Notification.objects.filter(pk=sent.pk).update(state=Notification.State.SENT, attempts=1)
+        notify_sms(phone=PERSON["phone"], kind="reported", body=f"{key}:请对调解结果评价。", dispute_id=case.pk)
+        notify_staff(
+            user=made["clerk"], kind="assigned", body=f"{key}:申请人{key}的纠纷已分派给您。", dispute_id=case.pk
+        )
+        paths = []
+        for n in range(2):
+            storage_name = f"{key}{n}".ljust(32, "0")
+            path = intake.attachment_path(storage_name)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"%PDF-1.4 " + key.encode())
+            Attachment.objects.create(
+                dispute=case,
+                storage_name=storage_name,
+                original_name=f"申请人{key}身份证{n}.pdf",
+                content_type="application/pdf",
+                size=path.stat().st_size,
+                sha256="0" * 64,
+            )
+            paths.append(path)
+        made["files"][key] = paths
+    return made
+
+
+def _outbox_text() -> str:
+    return " ".join(f"{n.recipient_phone} {n.body}" for n in Notification.objects.all())
+
+
+def test_the_outbox_and_the_files_of_anonymised_cases_are_pruned(outbox_and_files, django_capture_on_commit_callbacks):
+    from disputes.models import Attachment
+
+    old, recent = outbox_and_files["cases"]["old"], outbox_and_files["cases"]["recent"]
+    assert f"old:{SMS_BODY}" in _outbox_text()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = anonymise_closed_cases(years=5)
+
+    old_rows = Notification.objects.filter(dispute_id=old.pk)
+    # The delivery record stays for the figures; nothing of the resident does.
+    assert sorted(old_rows.values_list("channel", "kind", "state", "recipient_phone", "body")) == [
+        ("sms", "reported", "failed", "", ""),  # was pending: there is nothing left to send
+        ("sms", "submitted", "sent", "", ""),
+        ("staff", "assigned", "failed", "", ""),
+    ]
+    assert old_rows.get(kind="submitted").attempts == 1
+    text = _outbox_text()
+    assert "old:" not in text and "申请人old" not in text
+    assert Notification.objects.filter(recipient_phone=PERSON["phone"]).exclude(dispute_id=recent.pk).count() == 0
+    # The recent case (closed four years ago) keeps its messages and files.
+    assert f"recent:{SMS_BODY}" in text
+    assert Notification.objects.filter(dispute_id=recent.pk, recipient_phone=PERSON["phone"]).count() == 2
+
+    assert not any(path.exists() for path in outbox_and_files["files"]["old"])
+    assert not Attachment.objects.filter(dispute=old).exists()
+    assert all(path.exists() for path in outbox_and_files["files"]["recent"])
+    assert Attachment.objects.filter(dispute=recent).count() == 2
+    assert result.pruned == {"notifications": 3, "attachments": 2}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = anonymise_closed_cases(years=5)
+    assert again.pruned == {"notifications": 0, "attachments": 0}
+
+
+def test_the_command_reports_what_it_prunes(outbox_and_files, django_capture_on_commit_callbacks):
+    out = io.StringIO()
+    call_command("anonymise_closed_cases", "--dry-run", "--years", "5", stdout=out)
+    assert "would prune 3 notifications, 2 attachments" in out.getvalue()
+    assert all(path.exists() for path in outbox_and_files["files"]["old"])
+    assert f"old:{SMS_BODY}" in _outbox_text()
+
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("anonymise_closed_cases", "--years", "5", stdout=out)
+    assert "pruned 3 notifications, 2 attachments" in out.getvalue()
+    assert not any(path.exists() for path in outbox_and_files["files"]["old"])
+
+
+def test_a_run_that_rolls_back_deletes_no_file(outbox_and_files, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from disputes.models import Attachment
+
+    old = outbox_and_files["cases"]["old"]
+    names = sorted(Attachment.objects.filter(dispute=old).values_list("original_name", flat=True))
+    # Whatever the run queued for after its commit is run here, unless the rollback dropped it.
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        anonymise_closed_cases(years=5)
+        raise RuntimeError("the database went away")
+    assert all(path.exists() for path in outbox_and_files["files"]["old"])
+    assert sorted(Attachment.objects.filter(dispute=old).values_list("original_name", flat=True)) == names
+    assert f"old:{SMS_BODY}" in _outbox_text()

@@ -12,7 +12,10 @@ from core.retention import anonymise_closed_cases
 
 
 class Command(BaseCommand):
-    help = "Anonymise the parties and petitioners of cases closed more than RETENTION_YEARS years ago."
+    help = (
+        "Anonymise the parties and petitioners of cases closed more than RETENTION_YEARS years ago, "
+        "and empty their outbox messages and delete their uploaded files."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -28,7 +31,9 @@ class Command(BaseCommand):
             raise CommandError("--years must be at least 1.")
         result = anonymise_closed_cases(years=years, dry_run=dry_run)
         verb = "would anonymise" if result.dry_run else "anonymised"
+        pruned = ", ".join(f"{count} {what}" for what, count in result.pruned.items())
         self.stdout.write(
             f"{verb} {result.parties} parties and {result.petitioners} petitioners "
             f"of cases closed before {result.cutoff:%Y-%m-%d}"
+            + (f"; {'would prune' if dry_run else 'pruned'} {pruned}" if pruned else "")
         )
