@@ -161,7 +161,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30
 # stranger cannot lock a whole centre out by typing its staff's names.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-# The same address the public rate limits use (the last X-Forwarded-For hop behind nginx).
+# The same address the public rate limits use: X-Forwarded-For is believed only from TRUSTED_PROXIES.
 AXES_CLIENT_IP_CALLABLE = "core.ratelimit.client_ip"
 # The lockout page in the site's design and language (core.security.lockout_response).
 AXES_LOCKOUT_CALLABLE = "core.security.lockout_response"
@@ -346,6 +346,12 @@ PUBLIC_SUBMIT_PER_PHONE_DAY = env.int("PUBLIC_SUBMIT_PER_PHONE_DAY", default=5)
 PUBLIC_TRACK_PER_IP_HOUR = env.int("PUBLIC_TRACK_PER_IP_HOUR", default=120)
 PUBLIC_TRACK_FAILURES_PER_IP_HOUR = env.int("PUBLIC_TRACK_FAILURES_PER_IP_HOUR", default=10)
 PUBLIC_TRACK_FAILURES_PER_NUMBER_HOUR = env.int("PUBLIC_TRACK_FAILURES_PER_NUMBER_HOUR", default=5)
+# Cases one machine channel's API key (110, 12345, grid workers, an Open311 client) may hand over per hour.
+CHANNEL_SUBMIT_PER_KEY_HOUR = env.int("CHANNEL_SUBMIT_PER_KEY_HOUR", default=600)
+# The reverse proxies (addresses or networks, e.g. "127.0.0.1,172.18.0.1") whose X-Forwarded-For is
+# believed (core.ratelimit.client_ip). Empty: the header is ignored and the peer's address counts, so
+# a client talking to gunicorn directly cannot choose its address by sending the header.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # --- Notifications ------------------------------------------------------------------------
 NOTIFICATION_BACKEND = env.str("NOTIFICATION_BACKEND", default="core.notifications.LogBackend")

@@ -1,7 +1,10 @@
 """Fixed-window rate limits kept in the cache (Redis in production: INCR is atomic across processes).
 
-Used for what DRF's throttles do not cover atomically: per-phone limits on
-submissions and failed tracking attempts shared by the form and the API.
+The counters under core.throttling's table of limits, which every public door
+uses; nothing else should count with these directly. The identifier (an
+address, a phone, a tracking number) never reaches the cache in clear: the key
+holds a keyed hash of it (HMAC-SHA256 with SECRET_KEY). A plain hash would not
+do: every mobile number can be hashed and looked up in minutes.
 
 A cache that cannot be reached (Redis down) fails open: the event is not
 counted and nothing is refused, with a warning in the log. Refusing every
@@ -9,10 +12,15 @@ resident because a counter is unavailable would turn a cache outage into an
 intake outage.
 """
 
+import functools
+import ipaddress
 import logging
 
+from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 try:
     from redis.exceptions import RedisError
@@ -26,7 +34,12 @@ CACHE_ERRORS = (RedisError, OSError)
 
 def _key(scope: str, ident: str, window: int) -> str:
     bucket = int(timezone.now().timestamp()) // window
-    return f"rl:{scope}:{ident}:{bucket}"
+    return f"rl:{scope}:{digest(ident)}:{bucket}"
+
+
+def digest(ident: str) -> str:
+    """What stands for an identifier in a cache key: an HMAC keyed with SECRET_KEY, so it cannot be reversed."""
+    return salted_hmac("core.ratelimit", ident or "", algorithm="sha256").hexdigest()[:32]
 
 
 def hit(scope: str, ident: str, *, limit: int, window: int) -> bool:
@@ -60,8 +73,45 @@ def exceeded(scope: str, ident: str, *, limit: int, window: int) -> bool:
 
 
 def client_ip(request) -> str:
-    """The client's address. Behind the documented nginx, X-Forwarded-For's last hop is the real client."""
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
-        return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
+    """The client's address, for the rate limits and django-axes.
+
+    The peer (REMOTE_ADDR) unless it is one of TRUSTED_PROXIES; then X-Forwarded-For
+    is read from the right, each hop written by the proxy after it, and the first
+    address that is not a trusted proxy is the client. Hops to its left were written
+    by the client itself and are never believed. With TRUSTED_PROXIES empty (the
+    default) the header is ignored: a client talking to gunicorn directly cannot
+    choose the address it is counted under by sending one.
+    """
+    peer = request.META.get("REMOTE_ADDR", "")
+    proxies = _networks(tuple(settings.TRUSTED_PROXIES))
+    if not proxies or not _is_trusted(_address(peer), proxies):
+        return peer
+    client = peer
+    for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+        address = _address(hop)
+        if address is None:
+            break  # not an address: no proxy of ours wrote it, so the last good hop is the client
+        client = str(address)
+        if not _is_trusted(address, proxies):
+            break
+    return client
+
+
+@functools.lru_cache(maxsize=4)
+def _networks(proxies: tuple[str, ...]) -> tuple:
+    try:
+        return tuple(ipaddress.ip_network(p.strip(), strict=False) for p in proxies if p.strip())
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {exc}") from None
+
+
+def _address(value: str):
+    try:
+        address = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+    return address.ipv4_mapped or address if address.version == 6 else address
+
+
+def _is_trusted(address, proxies: tuple) -> bool:
+    return address is not None and any(address in network for network in proxies)

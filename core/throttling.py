@@ -10,23 +10,39 @@ process then keeps its own counters, so in the embedded set-up (runserver, one
 process) the limits hold, but under gunicorn with N workers a client may get up
 to N times the limit. Production runs with REDIS_URL.
 
-The limits (settings, from the environment):
+The table of limits. Every public door counts with these same `Limit`
+objects (`check`, `count`, `is_exhausted`), never with scopes of its own, so a
+client switching between the web form and the API does not get a second
+allowance:
 
-| limit | setting | window |
-| --- | --- | --- |
-| submissions per client address | PUBLIC_SUBMIT_PER_IP_HOUR | 1 hour |
-| submissions per applicant phone | PUBLIC_SUBMIT_PER_PHONE_DAY | 1 day |
-| tracking look-ups per client address | PUBLIC_TRACK_PER_IP_HOUR | 1 hour |
-| failed tracking look-ups per client address | PUBLIC_TRACK_FAILURES_PER_IP_HOUR | 1 hour |
-| failed tracking look-ups per tracking number | PUBLIC_TRACK_FAILURES_PER_NUMBER_HOUR | 1 hour |
-| personal data revealed in clear per staff user | PERSONAL_DATA_REVEALS_PER_HOUR | 1 hour |
+| limit | counts, per | setting (default) | window |
+| --- | --- | --- | --- |
+| SUBMIT_PER_IP | submissions, client address | PUBLIC_SUBMIT_PER_IP_HOUR (20) | 1 hour, fixed |
+| SUBMIT_PER_PHONE | submissions, applicant phone | PUBLIC_SUBMIT_PER_PHONE_DAY (5) | 1 day, fixed |
+| TRACK_PER_IP | tracking look-ups, client address | PUBLIC_TRACK_PER_IP_HOUR (120) | 1 hour, fixed |
+| TRACK_FAILURES_PER_IP | failures, client address | PUBLIC_TRACK_FAILURES_PER_IP_HOUR (10) | 1 hour, fixed |
+| TRACK_FAILURES_PER_NUMBER | failures, tracking number | PUBLIC_TRACK_FAILURES_PER_NUMBER_HOUR (5) | 1 hour, fixed |
+| CHANNEL_SUBMIT_PER_KEY | cases, machine channel's API key | CHANNEL_SUBMIT_PER_KEY_HOUR (600) | 1 hour, fixed |
+| REVEALS_PER_USER | personal data revealed in clear, staff user | PERSONAL_DATA_REVEALS_PER_HOUR (60) | 1 hour, fixed |
 
-Identifiers (addresses, phones, tracking numbers) are hashed before they become
-cache keys: the cache holds no personal data in clear.
+The submission limits hold at the web form, the public API and Open311 without
+a key; the tracking limits at the tracking page and the public API; the key
+limit at the channel API and Open311 with a key.
 
-Other doors (the HTML form, Open311) should count with these same `Limit`
-objects (`check`, `is_exhausted`, `count`), so that a client cannot double its
-allowance by switching doors. Open311 does.
+Fixed windows: a counter per window of clock time (the hour from :00, the day
+from midnight UTC), reset when the window ends; `Retry-After` says when. Up to
+twice a limit can get through around a window's end (the end of one and the
+start of the next); the limits are set with that in mind. The staff's walk-in
+page is not limited. Sign-in lockout is django-axes (AXES_* settings), on the
+same client address (`core.ratelimit.client_ip`).
+
+A new limit is one `Limit(...)` below, a setting in config/settings.py, a row
+here and in the README's configuration table, and an entry in LIMITS
+(tests/core/test_rate_limits.py checks that all four agree).
+
+Identifiers (addresses, phones, tracking numbers, key ids) become cache keys
+only as a keyed hash (`core.ratelimit.digest`): the cache holds no personal
+data in clear.
 
 With the cache down (Redis stopped or restarting) the limits fail open: the
 event is not counted, a warning is logged, and the request goes on. A
@@ -35,7 +51,6 @@ resident's submission must not be refused because a counter cannot be kept
 as the cache is.
 """
 
-import hashlib
 import logging
 import math
 from dataclasses import dataclass
@@ -100,7 +115,12 @@ TRACK_FAILURES_PER_NUMBER = Limit(
     HOUR,
     _("Too many unsuccessful look-ups for this tracking number. Please try again in an hour."),
 )
-
+CHANNEL_SUBMIT_PER_KEY = Limit(
+    "channel-submit-key",
+    "CHANNEL_SUBMIT_PER_KEY_HOUR",
+    HOUR,
+    _("Too many cases from this API key in the last hour. Please try again later."),
+)
 # Counted by the reveal service itself (core.audit.personal_data_reveal), so the case page, the
 # petition page and the staff API share one allowance per user.
 REVEALS_PER_USER = Limit(
@@ -112,6 +132,17 @@ REVEALS_PER_USER = Limit(
         "if your work needs more, ask your administrator."
     ),
 )
+# Every limit of the table above (the docstring's table and the README list them too).
+LIMITS: tuple[Limit, ...] = (
+    SUBMIT_PER_IP,
+    SUBMIT_PER_PHONE,
+    TRACK_PER_IP,
+    TRACK_FAILURES_PER_IP,
+    TRACK_FAILURES_PER_NUMBER,
+    CHANNEL_SUBMIT_PER_KEY,
+    REVEALS_PER_USER,
+)
+
 
 class RateLimited(exceptions.Throttled):
     """429 with the limit's own message and a Retry-After header (DRF sets it from `wait`)."""
@@ -127,17 +158,13 @@ def seconds_left(window: int) -> int:
     return max(1, math.ceil(window - now % window))
 
 
-def _ident(value: str) -> str:
-    return hashlib.sha256((value or "").encode()).hexdigest()[:32]
-
-
 def count(limit: Limit, ident: str) -> bool:
     """Count one event; False once the limit is passed in this window (True, uncounted, if the cache is down)."""
     backend = caches["default"]  # the backend itself: `django.core.cache.cache` is a proxy
     try:
         if isinstance(backend, RedisCache):
-            return _hit_redis(backend, limit.scope, _ident(ident), limit=limit.allowed, window=limit.window)
-        return ratelimit.hit(limit.scope, _ident(ident), limit=limit.allowed, window=limit.window)
+            return _hit_redis(backend, limit.scope, ident, limit=limit.allowed, window=limit.window)
+        return ratelimit.hit(limit.scope, ident, limit=limit.allowed, window=limit.window)
     except CACHE_ERRORS as exc:
         # The identifier is personal data (an address, a phone): only the limit's name is logged.
         logger.warning("Rate limit %s not counted, the cache is unavailable: %s", limit.scope, type(exc).__name__)
@@ -172,10 +199,28 @@ def check(limit: Limit, ident: str) -> None:
 def is_exhausted(limit: Limit, ident: str) -> bool:
     """Whether the limit is used up, without counting (for limits on failures only); False if the cache is down."""
     try:
-        return ratelimit.exceeded(limit.scope, _ident(ident), limit=limit.allowed, window=limit.window)
+        return ratelimit.exceeded(limit.scope, ident, limit=limit.allowed, window=limit.window)
     except CACHE_ERRORS as exc:
         logger.warning("Rate limit %s not read, the cache is unavailable: %s", limit.scope, type(exc).__name__)
         return False
+
+
+def check_exhausted(*pairs: tuple[Limit, str]) -> None:
+    """Raise RateLimited for the first (limit, identifier) already used up, counting nothing (limits on failures)."""
+    for limit, ident in pairs:
+        if is_exhausted(limit, ident):
+            raise RateLimited(limit)
+
+
+def count_each(*pairs: tuple[Limit, str]) -> None:
+    """Count one event against each (limit, identifier): a failure, refused next time by check_exhausted."""
+    for limit, ident in pairs:
+        count(limit, ident)
+
+
+def tracking_failures(ip: str, tracking_number: str) -> tuple[tuple[Limit, str], ...]:
+    """What a failed tracking look-up counts against, at every door: its address and the number tried."""
+    return ((TRACK_FAILURES_PER_IP, ip), (TRACK_FAILURES_PER_NUMBER, tracking_number))
 
 
 class ClientAddressThrottle(BaseThrottle):
@@ -198,3 +243,17 @@ class PublicSubmitThrottle(ClientAddressThrottle):
 
 class PublicTrackThrottle(ClientAddressThrottle):
     limit = TRACK_PER_IP
+
+
+class ChannelKeyThrottle(BaseThrottle):
+    """Counts every request per machine channel's API key (`request.auth`, set by authentication)."""
+
+    def allow_request(self, request, view) -> bool:
+        key = getattr(request, "auth", None)
+        if key is not None and getattr(key, "pk", None) is not None:
+            check(CHANNEL_SUBMIT_PER_KEY, channel_key_ident(key))
+        return True
+
+
+def channel_key_ident(key) -> str:
+    return f"key:{key.pk}"

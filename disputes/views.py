@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from core import ratelimit
+from core import ratelimit, throttling
 from core.actors import Actor
 from core.exceptions import ApplicationError
 from disputes import callbacks
@@ -43,13 +43,7 @@ from grids.models import Area, AreaLevel, Role
 
 logger = logging.getLogger(__name__)
 
-# --- Limits (per hour for submissions, per 15 minutes for failed tracking look-ups) ------------
-SUBMIT_LIMIT_PER_PHONE = 5
-SUBMIT_LIMIT_PER_IP = 20
-SUBMIT_WINDOW = 3600
-TRACK_FAILURES_PER_IP = 10
-TRACK_FAILURES_PER_NUMBER = 5
-TRACK_WINDOW = 15 * 60
+# Rate limits: core.throttling's table, the same counters as the public API and Open311.
 # The confirmation link only works for the submitter's browser for a short while.
 SUBMITTED_SALT = "submitted"
 SUBMITTED_MAX_AGE = 30 * 60
@@ -147,19 +141,11 @@ def _try_intake(request, case_form, applicant, others, *, channel, actor, staff,
     if not all(valid):
         return None, _("Please correct the fields marked below."), 400
     if limit:
-        ip = ratelimit.client_ip(request) or "unknown"
-        phone = applicant.cleaned_data["phone"]
-        if not ratelimit.hit("intake-ip", ip, limit=SUBMIT_LIMIT_PER_IP, window=SUBMIT_WINDOW) or not ratelimit.hit(
-            "intake-phone", phone, limit=SUBMIT_LIMIT_PER_PHONE, window=SUBMIT_WINDOW
-        ):
-            return (
-                None,
-                _(
-                    "Too many cases have been sent from this phone number or this network in the last hour. "
-                    "Please try again later, or call or visit the centre."
-                ),
-                429,
-            )
+        try:
+            throttling.check(throttling.SUBMIT_PER_IP, ratelimit.client_ip(request))
+            throttling.check(throttling.SUBMIT_PER_PHONE, applicant.cleaned_data["phone"])
+        except throttling.RateLimited as exc:
+            return None, str(exc.detail), 429
     parties = [applicant.party()] + [f.party() for f in others.forms if f.has_changed() and f.cleaned_data]
     try:
         result = dispute_intake(
@@ -353,11 +339,13 @@ def track(request):
         form = TrackForm(request.POST)
         if form.is_valid():
             number = form.cleaned_data["tracking_number"]
-            ip = ratelimit.client_ip(request) or "unknown"
-            if ratelimit.exceeded(
-                "track-fail-ip", ip, limit=TRACK_FAILURES_PER_IP, window=TRACK_WINDOW
-            ) or ratelimit.exceeded("track-fail-number", number, limit=TRACK_FAILURES_PER_NUMBER, window=TRACK_WINDOW):
-                message = _("Too many unsuccessful attempts. For your safety, please wait 15 minutes and try again.")
+            ip = ratelimit.client_ip(request)
+            failures = throttling.tracking_failures(ip, number)
+            try:
+                throttling.check(throttling.TRACK_PER_IP, ip)
+                throttling.check_exhausted(*failures)
+            except throttling.RateLimited as exc:
+                message = str(exc.detail)
                 status = 429
             else:
                 case = dispute_for_resident(tracking_number=number, phone=form.cleaned_data["phone"])
@@ -365,8 +353,7 @@ def track(request):
                     request.session.cycle_key()
                     request.session[TRACK_SESSION_KEY] = {"n": number, "until": time.time() + TRACK_SESSION_SECONDS}
                     return HttpResponseRedirect(reverse("disputes:track"))
-                ratelimit.hit("track-fail-ip", ip, limit=TRACK_FAILURES_PER_IP, window=TRACK_WINDOW)
-                ratelimit.hit("track-fail-number", number, limit=TRACK_FAILURES_PER_NUMBER, window=TRACK_WINDOW)
+                throttling.count_each(*failures)
                 # The same words whether the number is unknown or the phone does not match.
                 message = _(
                     "We could not find a case with this tracking number and phone number. Check both and try again."

@@ -165,17 +165,12 @@ class PublicTrackApi(PublicApiView):
         payload.is_valid(raise_exception=True)
         number = normalise_tracking_number(payload.validated_data["tracking_number"])
         phone = normalise_phone(payload.validated_data["phone"])
-        ip = ratelimit.client_ip(request)
-        for limit, ident in (
-            (throttling.TRACK_FAILURES_PER_IP, ip),
-            (throttling.TRACK_FAILURES_PER_NUMBER, number),
-        ):
-            if throttling.is_exhausted(limit, ident):
-                raise throttling.RateLimited(limit)
+        # The same counters as the tracking page (disputes.views.track).
+        failures = throttling.tracking_failures(ratelimit.client_ip(request), number)
+        throttling.check_exhausted(*failures)
         case = selectors.dispute_for_resident(tracking_number=number, phone=phone)
         if case is None:
-            throttling.count(throttling.TRACK_FAILURES_PER_IP, ip)
-            throttling.count(throttling.TRACK_FAILURES_PER_NUMBER, number)
+            throttling.count_each(*failures)
             raise NotFoundError(_("No case matches this tracking number and phone number."))
         events = selectors.resident_timeline(case)
         return Response(TrackSerializer(case, context={"events": events}).data)

@@ -70,6 +70,7 @@ def fuzz_world(db, settings, tree, category, departments, make_staff):
         "PUBLIC_TRACK_FAILURES_PER_IP_HOUR",
         "PUBLIC_TRACK_FAILURES_PER_NUMBER_HOUR",
     ):
+        "CHANNEL_SUBMIT_PER_KEY_HOUR",
         setattr(settings, name, 1_000_000)
 
     mediator = make_staff(Role.MEDIATOR, area=tree.town_a, department=departments["a"], username="fuzz-mediator")

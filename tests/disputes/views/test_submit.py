@@ -294,17 +294,17 @@ def test_the_same_people_again_is_merged_and_said_so(client, form_data):
     assert case.tracking_number_display.split()[0] in translation_free
 
 
-def test_submissions_per_phone_are_limited(client, form_data, monkeypatch):
-    monkeypatch.setattr(dispute_views, "SUBMIT_LIMIT_PER_PHONE", 1)
+def test_submissions_per_phone_are_limited(client, form_data, settings):
+    settings.PUBLIC_SUBMIT_PER_PHONE_DAY = 1
     assert client.post(SUBMIT, form_data()).status_code == 302
     response = client.post("/en/submit/", form_data(description="又一次。"))
     assert response.status_code == 429
-    assert "Too many cases have been sent from this phone number" in response.content.decode()
+    assert "Too many submissions with this phone number today." in response.content.decode()
     assert CaseEvent.objects.filter(kind=EventKind.SUPPLEMENTED).count() == 0
 
 
-def test_submissions_per_address_are_limited(client, form_data, monkeypatch):
-    monkeypatch.setattr(dispute_views, "SUBMIT_LIMIT_PER_IP", 2)
+def test_submissions_per_address_are_limited(client, form_data, settings):
+    settings.PUBLIC_SUBMIT_PER_IP_HOUR = 2
     for i in range(2):
         phone = f"1390013900{i}"
         assert client.post(SUBMIT, form_data(**{"applicant-phone": phone})).status_code == 302

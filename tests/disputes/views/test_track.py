@@ -106,13 +106,13 @@ def test_a_wrong_phone_and_an_unknown_number_get_the_same_answer(client, case):
     assert "timeline" not in wrong_phone.content.decode()
 
 
-def test_repeated_failures_from_one_address_are_throttled(client, case, monkeypatch):
-    monkeypatch.setattr(dispute_views, "TRACK_FAILURES_PER_IP", 3)
+def test_repeated_failures_from_one_address_are_throttled(client, case, settings):
+    settings.PUBLIC_TRACK_FAILURES_PER_IP_HOUR = 3
     for i in range(3):
         assert client.post(TRACK, {"tracking_number": f"ABCDEFGHJK{i + 2}N", "phone": PHONE}).status_code == 400
     blocked = client.post("/en" + TRACK, {"tracking_number": case.tracking_number, "phone": PHONE})
     assert blocked.status_code == 429
-    assert "Too many unsuccessful attempts" in blocked.content.decode()
+    assert "Too many unsuccessful look-ups from your network. Please try again in an hour." in blocked.content.decode()
     # Another address is not blocked.
     assert (
         client.post(
@@ -122,8 +122,8 @@ def test_repeated_failures_from_one_address_are_throttled(client, case, monkeypa
     )
 
 
-def test_repeated_failures_on_one_number_are_throttled_from_any_address(client, case, monkeypatch):
-    monkeypatch.setattr(dispute_views, "TRACK_FAILURES_PER_NUMBER", 2)
+def test_repeated_failures_on_one_number_are_throttled_from_any_address(client, case, settings):
+    settings.PUBLIC_TRACK_FAILURES_PER_NUMBER_HOUR = 2
     for i in range(2):
         response = client.post(
             TRACK, {"tracking_number": case.tracking_number, "phone": "1390013900" + str(i)}, REMOTE_ADDR=f"10.0.1.{i}"

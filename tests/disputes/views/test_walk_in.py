@@ -63,10 +63,9 @@ def test_the_done_page_shows_only_cases_the_staff_member_may_see(client, staff_a
     assert client.get(location).status_code == 404
 
 
-def test_no_rate_limit_for_staff(client, staff_a, form_data, monkeypatch):
-    from disputes import views
-
-    monkeypatch.setattr(views, "SUBMIT_LIMIT_PER_IP", 0)
+def test_no_rate_limit_for_staff(client, staff_a, form_data, settings):
+    settings.PUBLIC_SUBMIT_PER_IP_HOUR = 0
+    settings.PUBLIC_SUBMIT_PER_PHONE_DAY = 0
     client.force_login(staff_a[Role.DISPATCHER])
     assert client.post(WALK_IN, form_data(area_2=None, area_3=None)).status_code == 302
 
