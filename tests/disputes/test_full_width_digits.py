@@ -11,8 +11,9 @@ from rest_framework.test import APIClient
 
 from core.actors import Actor
 from disputes import services
+from disputes.api.keys import channel_key_create
 from disputes.models import Dispute, Party
-from disputes.rules.enums import PartyRole
+from disputes.rules.enums import Channel, PartyRole
 from grids.models import Role
 from petitions.api import PetitionerInputSerializer
 
@@ -107,3 +108,23 @@ def test_a_tracking_number_typed_in_full_width_finds_the_case(tree, category):
     )
     assert full_width != case.tracking_number_display
     assert track(full_width, FULL_WIDTH) == 200
+
+
+def test_a_channel_record_with_full_width_digits_is_stored_in_ascii(tree, category):
+    _key, raw = channel_key_create(name="西湖区110指挥中心", channel=Channel.POLICE_110)
+    response = APIClient(headers={"authorization": f"Api-Key {raw}"}).post(
+        "/api/v1/channels/cases/",
+        {
+            "category": category.code,
+            "description": "报警人称邻居装修噪音扰民，属非警务警情，转综治中心处理。",
+            "grid": tree.grid_a.code,
+            "applicant": {"name": "李四", "phone": FULL_WIDTH},
+            "other_parties": [{"role": "respondent", "name": "王五"}],
+            "source_id": "JJ20261123000123",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    case = Dispute.objects.get(tracking_number=response.json()["tracking_number"])
+    assert case.parties.get(role=PartyRole.APPLICANT).phone == ASCII
+    assert track(case.tracking_number, ASCII) == 200
