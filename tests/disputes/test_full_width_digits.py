@@ -4,8 +4,11 @@ Stored as ASCII digits whichever way it was typed, so tracking, duplicate hints 
 SMS all match it. The rules themselves are in tests/core/test_validators.py.
 """
 
+import io
+
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -128,3 +131,21 @@ def test_a_channel_record_with_full_width_digits_is_stored_in_ascii(tree, catego
     case = Dispute.objects.get(tracking_number=response.json()["tracking_number"])
     assert case.parties.get(role=PartyRole.APPLICANT).phone == ASCII
     assert track(case.tracking_number, ASCII) == 200
+
+
+def test_numbers_stored_before_the_fix_are_folded_by_the_upgrade_command(tree, category):
+    case = submit(tree, category, ASCII)
+    applicant = case.parties.get(role=PartyRole.APPLICANT)
+    # As the old code stored them: the digits as typed.
+    Party.objects.filter(pk=applicant.pk).update(
+        phone="１３９００１３９０００", id_number="３６０１０３１９９００１０１１２３Ｘ"
+    )
+    assert track(case.tracking_number, ASCII) == 404
+    out = io.StringIO()
+    call_command("normalise_phone_numbers", stdout=out)
+    applicant.refresh_from_db()
+    assert (applicant.phone, applicant.id_number) == (ASCII, "36010319900101123X")
+    assert "disputes.Party: 1 row(s) folded" in out.getvalue() and ASCII not in out.getvalue()
+    assert track(case.tracking_number, ASCII) == 200
+    call_command("normalise_phone_numbers", stdout=io.StringIO())  # again: nothing left to fold
+    assert Party.objects.filter(phone=ASCII).count() == 1
