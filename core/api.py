@@ -2,12 +2,13 @@
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import EmptyResultSet, FullResultSet, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -93,3 +94,39 @@ class ErrorSerializer(serializers.Serializer):
     """The shape of every error answer (see exception_handler)."""
 
     error = ErrorBodySerializer()
+
+
+INVALID_CURSOR = _("This page link is no longer valid. Start again from the first page.")
+
+
+class CheckedCursorPagination(CursorPagination):
+    """DRF's cursor pagination, answering a cursor that was edited or damaged with 400 `invalid_cursor`.
+
+    DRF answers a cursor it cannot decode with 404, and passes the position a
+    cursor carries (`p=…`, the first ordering field's value) to the query
+    unchecked: a position the field cannot hold (`p=abc` for an id, a date in
+    the year 1) fails while the query is built, a 500. Here the position is
+    put into the page's query and that query compiled (no database round trip)
+    before the page is read, and any failure is the same 400 as a cursor that
+    does not decode, in the one error shape and the user's language.
+    """
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self._unfiltered = queryset
+        return super().paginate_queryset(queryset, request, view)
+
+    def decode_cursor(self, request):
+        try:
+            cursor = super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise ApplicationError(INVALID_CURSOR, code="invalid_cursor") from None
+        if cursor is not None and cursor.position is not None:
+            field = self.ordering[0].lstrip("-")
+            try:
+                query = self._unfiltered.filter(**{f"{field}__gt": cursor.position}).query
+                query.get_compiler(using=self._unfiltered.db).as_sql()
+            except (EmptyResultSet, FullResultSet):
+                pass  # a position beyond the field's range: an empty or a whole page, not an error
+            except (ValueError, TypeError, OverflowError, DjangoValidationError):
+                raise ApplicationError(INVALID_CURSOR, code="invalid_cursor") from None
+        return cursor

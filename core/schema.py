@@ -10,10 +10,10 @@ document them itself:
 
 | code | when |
 | --- | --- |
-| 400 | the operation takes a body or parameters (validation; a NUL character anywhere in the address) |
+| 400 | the operation takes a body or parameters (validation; a NUL character in the address; an invalid `cursor`) |
 | 415 | the operation takes a body: one in a media type it does not parse |
 | 403 | the operation needs a signed-in user: not signed in, wrong role, two-factor sign-in not completed |
-| 404 | the path names a case, petition or party that may not exist or be visible; an invalid `cursor` |
+| 404 | the path names a case, petition or party that may not exist or be visible |
 | 503 | any operation: the database cannot be reached; nothing was stored; `Retry-After` says when to retry |
 
 A view that can answer something else (409, 413, 429) documents it with extend_schema.
@@ -51,9 +51,7 @@ class AutoSchema(openapi.AutoSchema):
             yield "403", _("Not signed in, not allowed for this role, or two-factor sign-in not completed.")
         if "path" in places:
             yield "404", _("Not found, or not visible to this user.")
-        elif any(p.get("in") == "query" and p.get("name") == "cursor" for p in operation.get("parameters", [])):
-            # DRF's cursor pagination answers an invalid cursor with 404.
-            yield "404", _("Invalid cursor.")
+        # An invalid `cursor` is a 400 (core.api.CheckedCursorPagination), like any other bad parameter.
         # core.api's exception handler, for every operation (tests/core/test_service_outages.py).
         yield (
             "503",

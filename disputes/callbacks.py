@@ -31,6 +31,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import dates
 from core.actors import Actor
 from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from disputes import services
@@ -385,6 +386,9 @@ def callback_spot_check_sample(*, user, since: date, until: date, size: int) -> 
     """
     if _role_of(user) not in SPOT_CHECK_ROLES:
         raise PermissionDeniedError(_("Your role may not take this action."), code="wrong_role")
+    for name, day in (("since", since), ("until", until)):
+        if not dates.is_in_range(day):
+            raise ApplicationError(dates.out_of_range_message(), code="period_invalid", extra={"field": name})
     if since > until:
         raise ApplicationError(_("The start of the period must not be after its end."), code="period_invalid")
     if not 1 <= size <= SPOT_CHECK_MAX_SIZE:

@@ -16,6 +16,7 @@ from django.db.models import Count, F, Min, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core import dates
 from core.actors import Actor
 from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from core.models import Notification
@@ -469,6 +470,9 @@ def dispute_submit(
         raise ApplicationError(_("A case needs at least one applicant."), code="applicant_required")
     if occurred_at is not None and occurred_at > timezone.now() + timedelta(minutes=5):
         raise ApplicationError(_("The date it happened cannot be in the future."), code="future_date")
+    if occurred_at is not None and not dates.is_in_range(occurred_at):
+        # The year 1 cannot be stored in UTC (core.dates): a 400 here, not an OverflowError in the database layer.
+        raise ApplicationError(dates.out_of_range_message(), code="date_out_of_range")
 
     if source_id:
         existing = Dispute.objects.filter(channel=channel, source_id=source_id).first()

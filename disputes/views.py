@@ -59,6 +59,7 @@ APPLICANT_PREFIX = "applicant"
 ERROR_FIELDS = {
     "description_required": "description",
     "future_date": "occurred_on",
+    "date_out_of_range": "occurred_on",
     "too_many_files": "attachments",
     "file_too_large": "attachments",
     "file_type": "attachments",

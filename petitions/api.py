@@ -331,8 +331,13 @@ class DeadlineKeyset(BasePagination):
             return None
         try:
             rank, due, pk = json.loads(base64.urlsafe_b64decode(raw.encode()).decode())
-            return int(rank), datetime.fromisoformat(due), int(pk)
-        except (ValueError, TypeError, UnicodeDecodeError):
+            due = datetime.fromisoformat(due)
+            # Our cursors carry an aware time that converts to UTC; an edited one (year 1 in +08:00) may not.
+            if due.tzinfo is None:
+                raise ValueError("naive")
+            due.astimezone(UTC)
+            return int(rank), due, int(pk)
+        except (ValueError, TypeError, UnicodeDecodeError, OverflowError):
             raise serializers.ValidationError({self.cursor_query_param: [_("Invalid cursor.")]}) from None
 
     def _next_link(self) -> str | None:

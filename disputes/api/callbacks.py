@@ -6,12 +6,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.actors import Actor
-from core.api import ErrorSerializer
+from core.api import CheckedCursorPagination, ErrorSerializer
 from core.exceptions import NotFoundError, PermissionDeniedError
 from core.masking import mask_name, mask_phone
 from disputes import callbacks
@@ -194,7 +193,7 @@ class CallbackQueueApi(generics.ListAPIView):
 
     serializer_class = CallbackQueueItemSerializer
 
-    class Cursor(CursorPagination):
+    class Cursor(CheckedCursorPagination):
         ordering = ("callback_due", "id")
         page_size = 25
 

@@ -24,6 +24,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils import html
 
+from core import dates
 from core.api import ErrorBodySerializer, ErrorSerializer  # noqa: F401 (re-exported)
 from core.validators import normalise_phone, validate_id_number, validate_mobile
 from disputes.models import CaseEvent, Category, Dispute
@@ -206,6 +207,9 @@ class CaseInputSerializer(StrictSerializer):
     def validate_occurred_at(self, value):
         if value is not None and value > timezone.now() + FUTURE_TOLERANCE:
             raise serializers.ValidationError(_("The date it happened cannot be in the future."), code="future_date")
+        if value is not None and not dates.is_in_range(value):
+            # Also refused by dispute_submit; here it is named beside the field.
+            raise serializers.ValidationError(dates.out_of_range_message(), code="date_out_of_range")
         return value
 
     def parties(self) -> list[dict]:

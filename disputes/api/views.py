@@ -1,11 +1,11 @@
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.actors import Actor
+from core.api import CheckedCursorPagination
 from core.exceptions import ApplicationError, NotFoundError
 from disputes import selectors, services, visibility
 from disputes.api.serializers import (
@@ -23,7 +23,7 @@ from disputes.rules.tracking import normalise_tracking_number
 from grids.models import Department
 
 
-class NewestFirstCursor(CursorPagination):
+class NewestFirstCursor(CheckedCursorPagination):
     ordering = "-id"
     page_size = 25
 
@@ -89,7 +89,7 @@ class DispatchQueueApi(generics.ListAPIView):
 
     serializer_class = CaseListSerializer
 
-    class Cursor(CursorPagination):
+    class Cursor(CheckedCursorPagination):
         ordering = ("colour", "submitted_at", "id")
         page_size = 25
 

@@ -318,12 +318,22 @@ def spot_checks(request):
     period = SpotCheckPeriodForm(params, initial={"since": today - timedelta(days=30), "until": today, "size": 10})
     numbers = [n for n in request.GET.get("cases", "").split(",") if n][: callbacks.SPOT_CHECK_MAX_SIZE]
     if params is not None and period.is_valid() and not numbers:
-        sample = callbacks.callback_spot_check_sample(
-            user=request.user,
-            since=period.cleaned_data["since"],
-            until=period.cleaned_data["until"],
-            size=period.cleaned_data["size"],
-        )
+        try:
+            sample = callbacks.callback_spot_check_sample(
+                user=request.user,
+                since=period.cleaned_data["since"],
+                until=period.cleaned_data["until"],
+                size=period.cleaned_data["size"],
+            )
+        except ApplicationError as exc:
+            # A period the service refuses (dates out of range): beside the field, as the form's own errors are.
+            exc.add_to_form(period, "since")
+            return render(
+                request,
+                "disputes/staff/spot_checks.html",
+                {"period": period, "rows": [], "drawn": False},
+                status=400,
+            )
         query = {
             "since": period.cleaned_data["since"].isoformat(),
             "until": period.cleaned_data["until"].isoformat(),

@@ -216,6 +216,8 @@ BAD_INPUTS = [
     ("consent missing", _drop("consent"), ["consent"]),
     ("future date", _set("occurred_at", (timezone.now() + timedelta(days=1)).isoformat()), ["occurred_at"]),
     ("not a date", _set("occurred_at", "yesterday"), ["occurred_at"]),
+    ("a date in the year 1", _set("occurred_at", "0001-01-01T00:00:00+08:00"), ["occurred_at"]),
+    ("a date before 1900", _set("occurred_at", "1899-06-01T00:00:00+08:00"), ["occurred_at"]),
     ("unknown grid", _set("grid", "999999999"), ["grid"]),
     ("missing grid", _drop("grid"), ["grid"]),
     ("bad phone", _with_applicant(phone="12345"), ["applicant", "phone"]),

@@ -1,6 +1,7 @@
 """登记: what dispute_submit refuses, and that a resent machine record never makes two cases."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -96,6 +97,8 @@ def test_submit_ignores_unknown_party_fields(submit):
         ({"parties": [RESPONDENT]}, "applicant_required"),
         ({"occurred_at": "tomorrow"}, "future_date"),
         ({"occurred_at": "in_an_hour"}, "future_date"),
+        ({"occurred_at": "year_one"}, "date_out_of_range"),
+        ({"occurred_at": "long_ago"}, "date_out_of_range"),
     ],
 )
 def test_submit_refuses_and_stores_nothing(submit, tree, overrides, code, django_capture_on_commit_callbacks):
@@ -105,6 +108,11 @@ def test_submit_refuses_and_stores_nothing(submit, tree, overrides, code, django
         overrides = {**overrides, "occurred_at": timezone.now() + timedelta(days=1)}
     elif overrides.get("occurred_at") == "in_an_hour":
         overrides = {**overrides, "occurred_at": timezone.now() + timedelta(hours=1)}
+    elif overrides.get("occurred_at") == "year_one":
+        # Midnight of 0001-01-01 in Beijing: the year 0 in UTC, which cannot be stored.
+        overrides = {**overrides, "occurred_at": datetime(1, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai"))}
+    elif overrides.get("occurred_at") == "long_ago":
+        overrides = {**overrides, "occurred_at": datetime(1899, 12, 31, 23, tzinfo=ZoneInfo("Asia/Shanghai"))}
     before = counts()
     with django_capture_on_commit_callbacks() as callbacks, pytest.raises(ApplicationError) as caught:
         submit(**overrides)

@@ -116,6 +116,7 @@ def _future() -> str:
 BAD_INPUTS = {
     "empty description": ({"description": "   "}, "id_description"),
     "future date": ({"occurred_on": _future}, "id_occurred_on"),
+    "date in the year 1": ({"occurred_on": "0001-01-01"}, "id_occurred_on"),
     "unknown grid id": ({"area_5": "999999"}, "id_area_5"),
     "grid of another village": ({"area_5": "grid_b"}, "id_area_5"),
     "grid above village level": ({"area_4": None, "area_5": None}, "id_area_4"),

@@ -179,3 +179,45 @@ def test_the_api_refuses_a_caller(history, staff_a):
     api = APIClient()
     api.force_login(staff_a[Role.CALLBACK_CALLER])
     assert api.get("/api/v1/spot-checks/sample/", {"since": SINCE, "until": UNTIL}).status_code == 403
+
+
+# --- Dates out of range (the year 1, the year 9999) -------------------------------------------------------
+
+OUT_OF_RANGE = [
+    # The example: midnight of 0001-01-01 in Beijing is in the year 0 in UTC.
+    (date(1, 1, 1), date(1, 5, 1), "since"),
+    # The end of 9999-12-31 is the first moment of the year 10000.
+    (date(9999, 1, 1), date(9999, 12, 31), "since"),
+    (SINCE, date(9999, 12, 31), "until"),
+]
+RANGE_MESSAGE = "Dates must be between the years 1900 and 2999."
+
+
+@pytest.mark.parametrize(("since", "until", "field"), OUT_OF_RANGE)
+def test_the_service_refuses_dates_out_of_range(history, staff_a, since, until, field):
+    with pytest.raises(ApplicationError) as refused:
+        callback_spot_check_sample(user=staff_a[Role.SUPERVISOR], since=since, until=until, size=5)
+    assert (refused.value.code, refused.value.extra) == ("period_invalid", {"field": field})
+
+
+@pytest.mark.parametrize(("since", "until", "field"), OUT_OF_RANGE)
+def test_the_api_answers_dates_out_of_range_with_a_400(history, staff_a, since, until, field):
+    api = APIClient(headers={"accept-language": "en"})
+    api.force_login(staff_a[Role.SUPERVISOR])
+    response = api.get("/api/v1/spot-checks/sample/", {"since": since.isoformat(), "until": until.isoformat()})
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "period_invalid"
+    assert response.json()["error"]["message"] == RANGE_MESSAGE
+    chinese = APIClient()
+    chinese.force_login(staff_a[Role.SUPERVISOR])
+    response = chinese.get("/api/v1/spot-checks/sample/", {"since": since.isoformat(), "until": until.isoformat()})
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == "日期须在1900年至2999年之间。"
+
+
+def test_the_page_shows_dates_out_of_range_beside_the_field(client, history, staff_a):
+    client.force_login(staff_a[Role.SUPERVISOR])
+    response = client.get("/en/work/spot-checks/", {"since": "0001-01-01", "until": "0001-05-01", "size": 5})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert 'id="id_since_error"' in html and RANGE_MESSAGE in html

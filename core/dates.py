@@ -1,0 +1,30 @@
+"""The dates a request may name: from the year EARLIEST_YEAR to LATEST_YEAR.
+
+Python's dates end at the years 1 and 9999, and a moment near either end cannot
+be moved to another time zone (midnight of 0001-01-01 in Beijing is still in
+the year 0 in UTC): a query or a stored value built from one fails deep in the
+database layer with an OverflowError, a 500 for what is a typo. Every door
+checks the dates a person or a client sends against this range before using
+them and refuses the rest with a 400 that says the range. The range is far
+wider than any case, petition or report can need.
+"""
+
+from datetime import date
+
+from django.utils.translation import gettext as _
+
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2999
+
+
+def is_in_range(value: date) -> bool:
+    """Whether a date (or a datetime, in its own time zone) lies in the years the portal accepts."""
+    return EARLIEST_YEAR <= value.year <= LATEST_YEAR
+
+
+def out_of_range_message() -> str:
+    """The refusal, in the active language."""
+    return _("Dates must be between the years %(earliest)d and %(latest)d.") % {
+        "earliest": EARLIEST_YEAR,
+        "latest": LATEST_YEAR,
+    }
