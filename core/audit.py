@@ -37,7 +37,16 @@ def log_personal_data_access(
 
 
 def log_phones_shown(*, user, people, what: str, case_ref: str, page: str) -> None:
-    """Log one reveal per person whose phone a page shows in clear (a caller's callback page)."""
+    """Log one reveal per person whose phone a page shows in clear (a caller's callback page).
+
+    The same checks as a reveal come first (`check_reveal`: the second factor, the hourly
+    pace, one count per phone): on a refusal nothing is logged and the page must show
+    the phones masked.
+    """
+    people = [person for person in people if person.phone]
+    if not people:
+        return
+    check_reveal(user=user, what=what, count=len(people))
     PersonalDataAccess.objects.bulk_create(
         PersonalDataAccess(
             user=user,
@@ -48,13 +57,30 @@ def log_phones_shown(*, user, people, what: str, case_ref: str, page: str) -> No
             detail={"page": page},
         )
         for person in people
-        if person.phone
     )
 
 
 # The refusals of personal_data_reveal about this user's sign-in or pace rather than the case: a page shows
 # them beside the (still masked) record instead of an error page.
 REVEAL_HELD_BACK_CODES = frozenset({"two_factor_required", "reveal_limit"})
+
+
+def check_reveal(*, user, what: str, count: int = 1) -> None:
+    """What every showing of personal data in clear passes, after the caller's own rule (works the case).
+
+    403 "two_factor_required" for a user who must use two-factor sign-in and has not passed a
+    code in this session (core.two_factor.check_verified_for_reveal); 429 "reveal_limit" past
+    PERSONAL_DATA_REVEALS_PER_HOUR values shown to this user in the clock hour
+    (core.throttling.REVEALS_PER_USER, `count` values now). The refusal is logged by user id only.
+    """
+    two_factor.check_verified_for_reveal(user)
+    limit = throttling.REVEALS_PER_USER
+    for _n in range(count):
+        if not throttling.count(limit, f"user:{user.pk}"):
+            logger.warning("Reveal refused: user %s is past %s reveals this hour (%s)", user.pk, limit.allowed, what)
+            raise TooManyRequestsError(
+                limit.message, code="reveal_limit", retry_after=throttling.seconds_left(limit.window)
+            )
 
 
 def personal_data_reveal(
@@ -80,13 +106,7 @@ def personal_data_reveal(
     """
     if not allowed:
         raise PermissionDeniedError(_("Only the people working this case may see this in full."), code="reveal_refused")
-    two_factor.check_verified_for_reveal(user)
-    limit = throttling.REVEALS_PER_USER
-    if not throttling.count(limit, f"user:{user.pk}"):
-        logger.warning("Reveal refused: user %s is past %s reveals this hour (%s)", user.pk, limit.allowed, what)
-        raise TooManyRequestsError(
-            limit.message, code="reveal_limit", retry_after=throttling.seconds_left(limit.window)
-        )
+    check_reveal(user=user, what=what)
     log_personal_data_access(
         user=user,
         action=PersonalDataAccess.Action.REVEAL,

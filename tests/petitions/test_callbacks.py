@@ -195,6 +195,20 @@ def test_the_callback_pages_list_record_and_log_the_phone(client, replied, staff
     assert "13600136000" not in after
 
 
+def test_the_callback_page_holds_the_phone_back_past_the_hours_reveals(client, replied, staff_a, settings):
+    """Phones shown here count as reveals (core.audit.check_reveal): past the limit they are masked, with the reason."""
+    petition = replied()
+    settings.PERSONAL_DATA_REVEALS_PER_HOUR = 1
+    client.force_login(staff_a[Role.CALLBACK_CALLER])
+    url = reverse("petitions:callback_record", args=[petition.tracking_number])
+    with time_machine.travel("2026-12-07 10:05:00 +0800", tick=False):
+        assert "13600136000" in client.get(url).content.decode()
+        held = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "13600136000" not in held and "136****6000" in held
+    assert "您在一小时内查看的个人信息已达上限" in held
+    assert PersonalDataAccess.objects.filter(what="petitioner.phone").count() == 1
+
+
 def test_the_callback_api_records_a_call(client, replied, staff_a):
     petition = replied()
     client.force_login(staff_a[Role.CALLBACK_CALLER])

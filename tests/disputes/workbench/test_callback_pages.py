@@ -216,6 +216,39 @@ def test_opening_the_form_shows_the_phone_in_clear_and_logs_the_view(client, que
     assert PHONE not in str(row.detail)
 
 
+def test_the_callback_page_shows_the_phone_only_with_the_second_factor_and_within_the_hours_pace(
+    client, queue, staff_a, settings, time_machine
+):
+    """Phones shown in clear here are reveals too (core.audit.check_reveal): held back, masked, with the reason."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    time_machine.move_to("2026-12-07 10:05:00 +0800", tick=False)  # one clock hour for the whole test
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "TwoFactorRequired" not in m]  # the service alone
+    settings.TWO_FACTOR_REQUIRED = True
+    settings.PERSONAL_DATA_REVEALS_PER_HOUR = 2
+    caller = staff_a[Role.CALLBACK_CALLER]
+    url = f"/en/work/callbacks/{queue['soon'].tracking_number}/"
+    logged_in(client, caller)
+
+    unverified = client.get(url)
+    html = unverified.content.decode()
+    assert unverified.status_code == 200  # the attempt can still be recorded
+    assert PHONE not in html and "138****5678" in html
+    assert "Set up two-factor sign-in (an authenticator app) before revealing personal data." in html
+    assert not PersonalDataAccess.objects.filter(what="party.phone").exists()
+
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.create(user=caller, confirmed=True).persistent_id
+    session.save()
+    for _ in range(2):
+        assert PHONE in client.get(url).content.decode()
+    held = client.get(url).content.decode()
+    assert PHONE not in held and "138****5678" in held
+    assert "You have revealed as much personal data as one hour allows." in held
+    assert PersonalDataAccess.objects.filter(what="party.phone", user=caller).count() == 2
+
+
 def test_a_caller_of_another_area_gets_404(client, queue, make_staff, tree):
     outsider = make_staff(Role.CALLBACK_CALLER, area=tree.town_b)
     client = logged_in(client, outsider)
