@@ -346,6 +346,11 @@ PUBLIC_SUBMIT_PER_PHONE_DAY = env.int("PUBLIC_SUBMIT_PER_PHONE_DAY", default=5)
 PUBLIC_TRACK_PER_IP_HOUR = env.int("PUBLIC_TRACK_PER_IP_HOUR", default=120)
 PUBLIC_TRACK_FAILURES_PER_IP_HOUR = env.int("PUBLIC_TRACK_FAILURES_PER_IP_HOUR", default=10)
 PUBLIC_TRACK_FAILURES_PER_NUMBER_HOUR = env.int("PUBLIC_TRACK_FAILURES_PER_NUMBER_HOUR", default=5)
+# Open311's anonymous list of requests (GET requests.json and requests/<id>.json without a key): off
+# unless a centre decides to publish it (then coarsened: township, day, no private categories). A
+# channel key reads its own requests in full whatever this says (disputes/open311.py).
+OPEN311_PUBLIC_REQUESTS = env.bool("OPEN311_PUBLIC_REQUESTS", default=False)
+OPEN311_READS_PER_IP_HOUR = env.int("OPEN311_READS_PER_IP_HOUR", default=60)
 # Cases one machine channel's API key (110, 12345, grid workers, an Open311 client) may hand over per hour.
 CHANNEL_SUBMIT_PER_KEY_HOUR = env.int("CHANNEL_SUBMIT_PER_KEY_HOUR", default=600)
 # The reverse proxies (addresses or networks, e.g. "127.0.0.1,172.18.0.1") whose X-Forwarded-For is

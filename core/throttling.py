@@ -24,10 +24,12 @@ allowance:
 | TRACK_FAILURES_PER_NUMBER | failures, tracking number | PUBLIC_TRACK_FAILURES_PER_NUMBER_HOUR (5) | 1 hour, fixed |
 | CHANNEL_SUBMIT_PER_KEY | cases, machine channel's API key | CHANNEL_SUBMIT_PER_KEY_HOUR (600) | 1 hour, fixed |
 | REVEALS_PER_USER | personal data revealed in clear, staff user | PERSONAL_DATA_REVEALS_PER_HOUR (60) | 1 hour, fixed |
+| OPEN311_READS_PER_IP | Open311 public list reads, client address | OPEN311_READS_PER_IP_HOUR (60) | 1 hour, fixed |
 
 The submission limits hold at the web form, the public API and Open311 without
 a key; the tracking limits at the tracking page and the public API; the key
-limit at the channel API and Open311 with a key.
+limit at the channel API and Open311 with a key; the Open311 read limit at
+Open311's GET requests (a list or one) without a key.
 
 Fixed windows: a counter per window of clock time (the hour from :00, the day
 from midnight UTC), reset when the window ends; `Retry-After` says when. Up to
@@ -132,6 +134,15 @@ REVEALS_PER_USER = Limit(
         "if your work needs more, ask your administrator."
     ),
 )
+# Open311's public list of requests, when a centre publishes it (OPEN311_PUBLIC_REQUESTS): each list
+# or single request read without a key counts, so nobody copies the whole history in an afternoon.
+OPEN311_READS_PER_IP = Limit(
+    "open311-read-ip",
+    "OPEN311_READS_PER_IP_HOUR",
+    HOUR,
+    _("Too many reads of the public list of requests from your network in the last hour. Please try again later."),
+)
+
 # Every limit of the table above (the docstring's table and the README list them too).
 LIMITS: tuple[Limit, ...] = (
     SUBMIT_PER_IP,
@@ -141,6 +152,7 @@ LIMITS: tuple[Limit, ...] = (
     TRACK_FAILURES_PER_NUMBER,
     CHANNEL_SUBMIT_PER_KEY,
     REVEALS_PER_USER,
+    OPEN311_READS_PER_IP,
 )
 
 

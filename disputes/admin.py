@@ -56,9 +56,10 @@ class ViewOnlyMixin:
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "name_en", "base_colour", "sort_order", "is_active")
-    list_editable = ("base_colour", "sort_order", "is_active")
-    list_filter = ("base_colour", "is_active")
+    list_display = ("code", "name", "name_en", "base_colour", "sort_order", "is_active", "open311_hidden")
+    # open311_hidden: private matters left out of Open311's public list (disputes.selectors.open311_requests_for).
+    list_editable = ("base_colour", "sort_order", "is_active", "open311_hidden")
+    list_filter = ("base_colour", "is_active", "open311_hidden")
     search_fields = ("code", "name", "name_en")
 
 

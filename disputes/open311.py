@@ -11,17 +11,39 @@ API exception handler must not rewrap.
 - GET  requests.{json,xml}                filters: service_request_id, service_code, start_date, end_date, status
 - GET  requests/<id>.{json,xml}
 
-What is public here and what is not. Every case may be listed, so nothing in
-an answer may identify a person:
+A request's id (`service_request_id`) is the case's `public_id`: random, never
+the tracking number, which with a phone number opens the case on the tracking
+page and so is never in an anonymous answer, the reply to a POST included. The
+resident gets the tracking number by SMS to the phone given (the confirmation
+every door sends); the reply's `service_notice` says so.
+
+Who reads requests (the GETs), and what they see (`selectors.open311_requests_for`):
+
+- A channel key (`X-Api-Key` header, or `Authorization: Api-Key …`; never in
+  the address, where proxies and access logs keep it) reads the requests it
+  filed itself (`Dispute.channel_key`), and only those, in full: the grid,
+  times to the second, and their `tracking_number`. Whatever the setting below.
+- Anyone else reads the public list only if the centre publishes it
+  (OPEN311_PUBLIC_REQUESTS, off by default; off, both GETs answer 404 and the
+  rest of Open311 works as before), counted per address (core.throttling's
+  OPEN311_READS_PER_IP). The list leaves out private categories (family, and
+  those an administrator marks `open311_hidden`) as if they did not exist, and
+  is coarsened so that it names no person and no household: `address` is the
+  township (city, county, township), `requested_datetime` and
+  `updated_datetime` the day (W3C's date form, 2026-11-23), the date filters
+  count whole days, and `agency_responsible` is the lead department only when
+  it serves a township or more (a village committee's name is a village).
+
+In every answer:
 
 - `description` is always empty: the resident's free text names people, phone
   numbers and addresses, and cannot be cleaned reliably. The category is in
   `service_name`.
-- `address` is the name of the area (city … grid) the case belongs to, never
-  the resident's address or the place they typed; `address_id` is that area's code.
+- `address` is the name of an area, never the resident's address or the place
+  they typed; `address_id` is that area's code.
 - No names, phones, e-mails, attachments (`media_url`), coordinates or staff.
-- `agency_responsible` is the lead department, `status_notes` the status in
-  plain words, `jurisdiction_id` the code of the city (the root of the area tree).
+- `status_notes` is the status in plain words, `jurisdiction_id` the code of
+  the city (the root of the area tree).
 
 Where a case is: a request gives the area code as `attribute[grid]` (a village
 / community or grid code, see the service definition), or an `address_string`
@@ -45,7 +67,7 @@ from xml.etree import ElementTree as ET  # noqa: S405 - builds XML, never parses
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import CharField, F, Value
+from django.db.models import CharField, F, Q, Value
 from django.db.models.functions import Length
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
@@ -54,13 +76,15 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from core import ratelimit, throttling
+from core import dates, ratelimit, throttling
 from core.actors import SYSTEM, Actor
 from core.exceptions import ApplicationError
 from core.validators import validate_mobile
+from disputes import selectors
+from disputes.api.channels import raw_key_from
 from disputes.api.keys import channel_key_find, channel_key_touch
 from disputes.intake import dispute_intake
-from disputes.models import Category, Dispute
+from disputes.models import Category, ChannelKey, Dispute
 from disputes.rules.enums import FINAL_STATUSES, Channel, PartyRole, Status
 from disputes.rules.tracking import format_tracking_number, normalise_tracking_number
 from grids.models import Area, AreaLevel
@@ -273,63 +297,115 @@ def requests_view(request, *, fmt: str) -> HttpResponse:
 
 @open311_view(("GET",))
 def request_detail(request, request_id: str, *, fmt: str) -> HttpResponse:
+    key = _reader(request)
     root = _jurisdiction(request)
-    cases = _cases().filter(tracking_number=normalise_tracking_number(request_id))
+    cases = _cases(key).filter(_ids_match([request_id], key))
     if root is not None:
         cases = cases.filter(area_path__startswith=root.path)
     found = list(cases[:1])
     if not found:
         raise Open311Error(404, _("service_request_id not found."))
-    return render(_public_requests(found), fmt, root="service_requests")
+    return render(_requests_out(found, key), fmt, root="service_requests")
 
 
-def _cases():
-    return Dispute.objects.select_related("category", "lead_department").only(
-        "tracking_number",
-        "status",
-        "submitted_at",
-        "updated_at",
-        "grid_id",
-        "area_path",
-        "category__code",
-        "category__name",
-        "lead_department__name",
-        "lead_department__name_en",
+def _reader(request) -> ChannelKey | None:
+    """Who reads: a channel key (its own requests), or None for an anonymous reader of the public list.
+
+    Anonymous reads answer 404 unless the centre publishes the list, and are
+    counted per address. A key is read from the headers only.
+    """
+    if "api_key" in request.GET:
+        raise Open311Error(400, _("Send the API key in the X-Api-Key header, not in the address."))
+    raw = raw_key_from(request)
+    if raw is not None:
+        key = channel_key_find(raw)
+        if key is None:
+            raise Open311Error(403, _("api_key is not valid."))
+        if not key.is_active:
+            raise Open311Error(403, _("api_key has been revoked."))
+        channel_key_touch(key)
+        return key
+    if not settings.OPEN311_PUBLIC_REQUESTS:
+        raise Open311Error(404, _("This portal does not publish its list of requests."))
+    throttling.check(throttling.OPEN311_READS_PER_IP, ratelimit.client_ip(request))
+    return None
+
+
+def _ids_match(ids: list[str], key: ChannelKey | None) -> Q:
+    """Requests named by their public ids; a key may also name its own by tracking number."""
+    match = Q(public_id__in=[i.strip().lower() for i in ids])
+    if key is not None:
+        match |= Q(tracking_number__in=[normalise_tracking_number(i) for i in ids])
+    return match
+
+
+def _cases(key: ChannelKey | None):
+    return (
+        selectors.open311_requests_for(key=key)
+        .select_related("category", "lead_department__area")
+        .only(
+            "public_id",
+            "tracking_number",
+            "status",
+            "submitted_at",
+            "updated_at",
+            "grid_id",
+            "area_path",
+            "category__code",
+            "category__name",
+            "lead_department__name",
+            "lead_department__name_en",
+            "lead_department__area__level",
+        )
     )
 
 
-def _parse_when(value: str, name: str, *, end: bool = False) -> datetime:
-    """A W3C date and time (2026-11-23T10:00:00+08:00), or a date: from its start, or to its end for end_date."""
+def _parse_when(value: str, name: str, *, end: bool = False, whole_days: bool = False) -> datetime:
+    """A W3C date and time (2026-11-23T10:00:00+08:00), or a date: from its start, or to its end for end_date.
+
+    `whole_days`: a time is widened to its whole (local) day too, so that an anonymous reader cannot find
+    a request's time of day by narrowing the window.
+    """
     try:
         parsed = parse_datetime(value)
         day = parse_date(value) if parsed is None else None
     except ValueError:  # well formed, but no such day (2026-13-40)
         parsed = day = None
-    if parsed is None:
-        if day is None:
-            raise Open311Error(400, _("%(name)s is not a date and time in W3C format.") % {"name": name})
-        parsed = datetime.combine(day, datetime.max.time() if end else datetime.min.time())
-    if timezone.is_naive(parsed):
+    if parsed is None and day is None:
+        raise Open311Error(400, _("%(name)s is not a date and time in W3C format.") % {"name": name})
+    if not dates.is_in_range(parsed or day):
+        # The year 1 or 9999 cannot be moved to UTC (core.dates): refused before any conversion.
+        raise Open311Error(
+            400,
+            _("%(name)s must be between the years %(earliest)d and %(latest)d.")
+            % {"name": name, "earliest": dates.EARLIEST_YEAR, "latest": dates.LATEST_YEAR},
+        )
+    if parsed is not None and timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed)
+    if parsed is not None and whole_days:
+        day = timezone.localtime(parsed).date()
+    if day is not None:
+        parsed = timezone.make_aware(datetime.combine(day, datetime.max.time() if end else datetime.min.time()))
     return parsed
 
 
 def _search(request, fmt: str) -> HttpResponse:
+    key = _reader(request)
     root = _jurisdiction(request)
-    cases = _cases()
+    cases = _cases(key)
     if root is not None:
         cases = cases.filter(area_path__startswith=root.path)
     ids = _split(request.GET.get("service_request_id"))
     if ids:
         # The spec: a list of ids overrides every other filter.
-        cases = cases.filter(tracking_number__in=[normalise_tracking_number(i) for i in ids[:MAX_RESULTS]])
+        cases = cases.filter(_ids_match(ids[:MAX_RESULTS], key))
     else:
-        cases = _filtered(request, cases)
+        cases = _filtered(request, cases, whole_days=key is None)
     found = list(cases.order_by("-submitted_at", "-id")[:MAX_RESULTS])
-    return render(_public_requests(found), fmt, root="service_requests")
+    return render(_requests_out(found, key), fmt, root="service_requests")
 
 
-def _filtered(request, cases):
+def _filtered(request, cases, *, whole_days: bool):
     errors = []
     codes = _split(request.GET.get("service_code"))
     if codes:
@@ -337,12 +413,12 @@ def _filtered(request, cases):
     start = end = None
     try:
         if request.GET.get("start_date"):
-            start = _parse_when(request.GET["start_date"], "start_date")
+            start = _parse_when(request.GET["start_date"], "start_date", whole_days=whole_days)
     except Open311Error as exc:
         errors += exc.descriptions
     try:
         if request.GET.get("end_date"):
-            end = _parse_when(request.GET["end_date"], "end_date", end=True)
+            end = _parse_when(request.GET["end_date"], "end_date", end=True, whole_days=whole_days)
     except Open311Error as exc:
         errors += exc.descriptions
     statuses = {s.lower() for s in _split(request.GET.get("status"))}
@@ -363,44 +439,65 @@ def _filtered(request, cases):
     return cases
 
 
-def _area_names(cases: list[Dispute]) -> dict[str, tuple[str, str, str]]:
-    """area_path → (full name from the city down, area code, root code), in two queries for any number of cases."""
+def _area_names(cases: list[Dispute], *, deepest: int | None = None) -> dict[str, tuple[str, str, str]]:
+    """area_path → (full name from the city down, area code, root code), in one query for any number of cases.
+
+    `deepest`: stop at that level (AreaLevel.TOWNSHIP for the public list), naming the case's township.
+    """
     paths = {c.area_path for c in cases}
     step = Area.steplen
     every = {p[:i] for p in paths for i in range(step, len(p) + 1, step)}
-    areas = {a.path: a for a in Area.objects.filter(path__in=every).only("path", "code", "name", "name_en")}
+    areas = {a.path: a for a in Area.objects.filter(path__in=every).only("path", "code", "name", "name_en", "level")}
     names = {}
     for path in paths:
         chain = [areas[path[:i]] for i in range(step, len(path) + 1, step) if path[:i] in areas]
+        if deepest is not None:
+            chain = [a for a in chain if a.level <= deepest]
         if chain:
             names[path] = (" ".join(a.display_name for a in chain), chain[-1].code, chain[0].code)
     return names
 
 
-def _public_requests(cases: list[Dispute]) -> list[dict]:
-    """The public view of cases: progress, category, department and area. Nothing about the people."""
-    names = _area_names(cases)
+def _requests_out(cases: list[Dispute], key: ChannelKey | None) -> list[dict]:
+    """Cases as Open311 requests: progress, category, department and area. Nothing about the people.
+
+    For a key (its own cases only reach here): the grid, times to the second and the tracking number.
+    For the public list: the township, the day, and the department only if it serves a township or more.
+    """
+    full = key is not None
+    names = _area_names(cases, deepest=None if full else AreaLevel.TOWNSHIP)
     out = []
     for case in cases:
         address, area_code, root_code = names.get(case.area_path, ("", "", ""))
-        out.append(
-            {
-                "service_request_id": case.tracking_number,
-                "status": "closed" if case.status in FINAL_STATUSES else "open",
-                "status_notes": str(Status(case.status).label),
-                "service_name": case.category.name,
-                "service_code": case.category.code,
-                "description": "",
-                "agency_responsible": case.lead_department.display_name if case.lead_department_id else "",
-                "service_notice": "",
-                "requested_datetime": _iso(case.submitted_at),
-                "updated_datetime": _iso(case.updated_at),
-                "address": address,
-                "address_id": area_code,
-                "jurisdiction_id": root_code,
-            }
-        )
+        department = case.lead_department if case.lead_department_id else None
+        if department is not None and not full and department.area.level > AreaLevel.TOWNSHIP:
+            department = None
+        row = {
+            "service_request_id": case.public_id,
+            "status": "closed" if case.status in FINAL_STATUSES else "open",
+            "status_notes": str(Status(case.status).label),
+            "service_name": case.category.name,
+            "service_code": case.category.code,
+            "description": "",
+            "agency_responsible": department.display_name if department is not None else "",
+            "service_notice": "",
+            "requested_datetime": _iso(case.submitted_at) if full else _day(case.submitted_at),
+            "updated_datetime": _iso(case.updated_at) if full else _day(case.updated_at),
+            "address": address,
+            "address_id": area_code,
+            "jurisdiction_id": root_code,
+        }
+        if full:
+            row["tracking_number"] = case.tracking_number
+        out.append(row)
     return out
+
+
+def _day(value: datetime | None) -> str | None:
+    """The local day only (W3C's date form): the public list shows no time of day."""
+    if value is None:
+        return None
+    return timezone.localtime(value).date().isoformat()
 
 
 # --- Creating a request -------------------------------------------------------------------------
@@ -508,8 +605,17 @@ def _create(request, fmt: str) -> HttpResponse:
     except ApplicationError as exc:
         raise Open311Error(400, str(exc.message)) from None
     case = result.dispute
-    notice = _(
-        "Your tracking number is %(number)s. Keep it: with your phone number it shows the progress of the case."
-    ) % {"number": format_tracking_number(case.tracking_number)}
-    body = [{"service_request_id": case.tracking_number, "service_notice": notice, "account_id": None}]
-    return render(body, fmt, root="service_requests", status=201 if result.created else 200)
+    body = {"service_request_id": case.public_id, "account_id": None}
+    if key is not None and case.channel_key_id == key.pk:
+        # The key may read this case in full (its own): the client shows the resident the number.
+        body["service_notice"] = _(
+            "Your tracking number is %(number)s. Keep it: with your phone number it shows the progress of the case."
+        ) % {"number": format_tracking_number(case.tracking_number)}
+        body["tracking_number"] = case.tracking_number
+    else:
+        # Anyone may post with anyone's phone: the number goes only to that phone, as from every other door.
+        body["service_notice"] = _(
+            "Your report is registered. The tracking number has been sent by SMS to the phone number given: "
+            "with the two, the tracking page shows the progress of the case."
+        )
+    return render([body], fmt, root="service_requests", status=201 if result.created else 200)

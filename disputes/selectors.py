@@ -1,9 +1,10 @@
 """Reads with a rule in them. Every staff query starts from `disputes_visible_to`."""
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from core.validators import normalise_phone
-from disputes.models import CaseEvent, Dispute, DisputeAssist
+from disputes.models import CaseEvent, ChannelKey, Dispute, DisputeAssist
 from disputes.rules.enums import PartyRole, Status
 from grids.models import Role
 
@@ -149,3 +150,20 @@ def dispute_for_resident(*, tracking_number: str, phone: str) -> Dispute | None:
 def resident_timeline(dispute: Dispute) -> list[CaseEvent]:
     """Only the public events: status changes and the resident's own additions, never notes or names."""
     return list(dispute.events.filter(is_public=True).order_by("at", "id"))
+
+
+# --- What Open311 shows ------------------------------------------------------------------------
+
+# Private matters never in the anonymous Open311 list, whatever their category's flag says
+# (Category.open311_hidden marks these and any others an administrator chooses).
+OPEN311_ALWAYS_HIDDEN = frozenset({"family"})
+
+
+def open311_requests_for(*, key: ChannelKey | None) -> QuerySet[Dispute]:
+    """The cases an Open311 reader may see: a channel key its own (every category); anyone else, when the
+    centre publishes the list (OPEN311_PUBLIC_REQUESTS), the cases of categories not hidden from it; else none."""
+    if key is not None:
+        return Dispute.objects.filter(channel_key=key) if key.is_active else Dispute.objects.none()
+    if not settings.OPEN311_PUBLIC_REQUESTS:
+        return Dispute.objects.none()
+    return Dispute.objects.exclude(category__open311_hidden=True).exclude(category__code__in=OPEN311_ALWAYS_HIDDEN)

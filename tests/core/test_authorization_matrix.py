@@ -152,8 +152,9 @@ DECISIONS: dict[str, Decision] = {
     "open311/v2/^discovery\\.(?P<fmt>json|xml)$": D("200 200 200 200 200 200 200 200 200"),
     "open311/v2/^services\\.(?P<fmt>json|xml)$": D("200 200 200 200 200 200 200 200 200"),
     "open311/v2/^services/(?P<service_code>[-\\w]+)\\.(?P<fmt>json|xml)$": D("200 200 200 200 200 200 200 200 200"),
-    "open311/v2/^requests\\.(?P<fmt>json|xml)$": D("200 200 200 200 200 200 200 200 200"),
-    "open311/v2/^requests/(?P<request_id>[-\\w ]+)\\.(?P<fmt>json|xml)$": D("200 200 200 200 200 200 200 200 200"),
+    # The public list of requests is off by default (OPEN311_PUBLIC_REQUESTS): 404 for anyone without a key.
+    "open311/v2/^requests\\.(?P<fmt>json|xml)$": D("404 404 404 404 404 404 404 404 404"),
+    "open311/v2/^requests/(?P<request_id>[-\\w ]+)\\.(?P<fmt>json|xml)$": D("404 404 404 404 404 404 404 404 404"),
     "admin/": D("302L 302L 302L 302L 302L 302L 302L 302L 200"),
     "accounts/login/": D("200 200 200 200 200 200 200 200 200"),
     "accounts/logout/": D("200 200 200 200 200 200 200 200 200", "POST"),
