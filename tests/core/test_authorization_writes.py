@@ -314,9 +314,10 @@ WRITES: dict[str, Write] = dict(
     ]
 )
 
-# POST endpoints of the read matrix that are not a staff write on a case: the public doors (their own
-# tests), signing out, revealing (a logged read, in the read matrix), the queue's own actions (below),
-# the supervisors' spot checks and the petitions (their own staff writes are tested in tests/petitions).
+# POST endpoints of the read matrix left out here: the public doors (their own tests), signing out,
+# revealing (a logged read, in the read matrix), the queue's take-next and bulk actions (no case in the
+# URL; each case goes through the services above: tests/disputes/workbench/test_take_next.py and
+# test_bulk.py), the supervisors' spot checks and the petitions' writes (tests/petitions).
 NOT_CASE_WRITES = {
     "api/v1/public/cases/",
     "api/v1/public/track/",
