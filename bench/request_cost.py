@@ -116,7 +116,7 @@ def main() -> None:
         payloads=Payloads(
             categories=list(Category.objects.filter(is_active=True).values_list("code", flat=True)),
             grids=list(Area.objects.filter(level__gte=4).values_list("code", flat=True)),
-            seed=time.time_ns() % 1_000_000,  # new phones each run: a repeated one is merged, not stored
+            seed=time.time_ns() % 1_000_000,  # new phones each run: a repeated one is linked as a possible duplicate
         ),
     )
     rnd = random.Random(11)

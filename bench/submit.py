@@ -11,9 +11,10 @@ What it does:
 2. starts gunicorn with 2 workers (gthread, 4 threads each, as docker/gunicorn.conf.py)
    with DEBUG=0, Redis as the cache (db 11) and as the Celery broker (db 12), and
    the public rate limits raised so that the benchmark is not throttled.
-3. sends random realistic submissions (distinct applicant phones, so nothing is
-   merged) from 8 client threads on keep-alive connections, until --requests
-   were sent or --seconds passed, after a short warm-up.
+3. sends random realistic submissions (distinct applicant phones, so none is
+   linked to an earlier case as a possible duplicate) from 8 client threads on
+   keep-alive connections, until --requests were sent or --seconds passed,
+   after a short warm-up.
 4. stops gunicorn and prints the figures, the last line as one JSON object:
    {"scenario": "submit", "cases": …, "p50_ms": …, "p95_ms": …, "per_s": …, "errors": …}
 
@@ -238,7 +239,7 @@ def stop(process: subprocess.Popen) -> None:
 
 
 class Payloads:
-    """Random, realistic submissions; every applicant phone is new, so no submission is merged."""
+    """Random, realistic submissions; every applicant phone is new, so none is a suspected duplicate."""
 
     def __init__(self, *, categories: list[str], grids: list[str], seed: int) -> None:
         self.random = random.Random(seed)

@@ -105,8 +105,7 @@ class CheckedFile:
 @dataclass(frozen=True)
 class IntakeResult:
     dispute: Dispute
-    created: bool  # a new case was stored
-    merged: bool = False  # the text was added to the same people's open case
+    created: bool  # a new case was stored (False: a resent machine record, answered with its case)
 
 
 class PdfTooComplex(Exception):
@@ -328,7 +327,12 @@ def _store_attachments(case: Dispute, files: list[CheckedFile], written: list[Pa
 
 
 def find_duplicate(*, parties: list[dict[str, Any]]) -> Dispute | None:
-    """The same applicant phone with an open case against the same respondent (same phone, or same name)."""
+    """The same applicant phone with an open case against the same respondent (same phone, or same name).
+
+    Only a hint for staff: anyone who knows a resident's phone and the other side's
+    name can make a submission match, so a match is never merged, answered or shown
+    to the submitter (see `_flag_duplicate`).
+    """
     applicant_phones = {p.get("phone") for p in parties if p.get("role") == PartyRole.APPLICANT and p.get("phone")}
     respondents = [p for p in parties if p.get("role") == PartyRole.RESPONDENT]
     if not applicant_phones or not respondents:
@@ -364,9 +368,12 @@ def dispute_intake(
     amount=None,
     people_involved: int | None = None,
     actor: Actor | None = None,
-    merge_duplicates: bool = True,
 ) -> IntakeResult:
-    """Store a submission: a new case, or (same people, case still open) more text on the existing one."""
+    """Store a submission as a new case; one that looks like an open case of the same people is flagged for staff.
+
+    The answer is the same for a flagged case as for any other: its own tracking
+    number, status and confirmation SMS, nothing about the case it resembles.
+    """
     actor = actor or Actor.resident()
     files = check_attachments(list(attachments or []))
     if source_id:
@@ -389,7 +396,6 @@ def dispute_intake(
                 amount=amount,
                 people_involved=people_involved,
                 actor=actor,
-                merge_duplicates=merge_duplicates,
                 written=written,
             )
     except BaseException:
@@ -399,55 +405,50 @@ def dispute_intake(
         raise
 
 
-def _intake(*, files, written, merge_duplicates, actor, parties, description, source_id, **fields) -> IntakeResult:
-    duplicate = find_duplicate(parties=parties) if merge_duplicates else None
-    if duplicate is not None:
-        return _merge(duplicate, description=description, files=files, actor=actor, written=written)
+def _intake(*, files, written, actor, parties, description, source_id, **fields) -> IntakeResult:
+    # Looked up before the new case exists, so it cannot find itself.
+    duplicate = find_duplicate(parties=parties)
     case = services.dispute_submit(description=description, parties=parties, source_id=source_id, actor=actor, **fields)
     if getattr(case, "already_stored", False):
         # The same source record was stored by an earlier or concurrent request: nothing new to confirm.
         return IntakeResult(dispute=case, created=False)
     if files:
         _store_attachments(case, files, written)
+    if duplicate is not None:
+        _flag_duplicate(case, duplicate, actor)
     _confirm_by_sms(case, parties)
     return IntakeResult(dispute=case, created=True)
 
 
-def _merge(
-    case: Dispute, *, description: str, files: list[CheckedFile], actor: Actor, written: list[Path]
-) -> IntakeResult:
-    text = (description or "").strip()
-    if not text:
-        raise ApplicationError(_("Please describe what happened."), code="description_required")
-    case = Dispute.objects.select_for_update().get(pk=case.pk)
-    CaseEvent.objects.create(
-        dispute=case,
-        at=timezone.now(),
-        actor=actor.user,
-        actor_role=actor.role,
-        kind=EventKind.SUPPLEMENTED,
-        reason=text,
-        is_public=True,
+def _flag_duplicate(case: Dispute, original: Dispute, actor: Actor) -> None:
+    """疑似重复: link the new case to the open case it resembles, with an internal event on both timelines.
+
+    Staff merge the two by hand or dismiss the link (disputes.duplicates); the
+    submitter is told nothing about it.
+    """
+    Dispute.objects.filter(pk=case.pk).update(duplicate_of=original)
+    case.duplicate_of = original
+    now = timezone.now()
+    CaseEvent.objects.bulk_create(
+        [
+            CaseEvent(
+                dispute=case,
+                at=now,
+                actor=actor.user,
+                actor_role=actor.role,
+                kind=EventKind.DUPLICATE_SUSPECTED,
+                data={"duplicate_of": original.tracking_number},
+            ),
+            CaseEvent(
+                dispute=original,
+                at=now,
+                actor=actor.user,
+                actor_role=actor.role,
+                kind=EventKind.DUPLICATE_SUSPECTED,
+                data={"duplicate": case.tracking_number},
+            ),
+        ]
     )
-    if files:
-        stored = _store_attachments(case, files, written)
-        CaseEvent.objects.create(
-            dispute=case,
-            actor=actor.user,
-            actor_role=actor.role,
-            kind=EventKind.ATTACHMENT_ADDED,
-            data={"attachments": [a.pk for a in stored]},
-        )
-    if case.status in OPEN_STATUSES:
-        # New information re-runs triage after this commit; the colour can only go up.
-        transaction.on_commit(lambda pk=case.pk: _retriage_later(pk), robust=True)
-    return IntakeResult(dispute=case, created=False, merged=True)
-
-
-def _retriage_later(pk: int) -> None:
-    from disputes.tasks import retriage_dispute
-
-    retriage_dispute.delay(pk)
 
 
 def _confirm_by_sms(case: Dispute, parties: list[dict[str, Any]]) -> None:

@@ -187,7 +187,7 @@ def submit(request):
     scope = place or _single_root()
 
     def done(result):
-        token = signing.dumps({"d": result.dispute.pk, "m": result.merged}, salt=SUBMITTED_SALT, compress=True)
+        token = signing.dumps({"d": result.dispute.pk}, salt=SUBMITTED_SALT, compress=True)
         return redirect("disputes:submitted", token=token)
 
     return _intake_page(
@@ -215,11 +215,7 @@ def submitted(request, token: str):
     response = render(
         request,
         "disputes/submitted.html",
-        {
-            "case": case,
-            "groups": format_tracking_number(case.tracking_number).split(),
-            "merged": bool(data.get("m")),
-        },
+        {"case": case, "groups": format_tracking_number(case.tracking_number).split()},
     )
     # The link carries a token: do not hand it on to other sites. Not "no-referrer": browsers
     # then send `Origin: null` with the page's own forms (language switch) and CSRF refuses them.
@@ -443,8 +439,7 @@ def walk_in(request):
     scope = _staff_scope(request.user)
 
     def done(result):
-        url = reverse("disputes:walk_in_done", kwargs={"tracking_number": result.dispute.tracking_number})
-        return HttpResponseRedirect(f"{url}?merged=1" if result.merged else url)
+        return redirect("disputes:walk_in_done", tracking_number=result.dispute.tracking_number)
 
     return _intake_page(
         request,
@@ -469,9 +464,5 @@ def walk_in_done(request, tracking_number: str):
     return render(
         request,
         "disputes/walk_in_done.html",
-        {
-            "case": case,
-            "groups": format_tracking_number(case.tracking_number).split(),
-            "merged": request.GET.get("merged") == "1",
-        },
+        {"case": case, "groups": format_tracking_number(case.tracking_number).split()},
     )

@@ -15,10 +15,11 @@ one transaction, and the unique constraints decide which of two simultaneous
 requests wins. The loser's transaction is rolled back whole (its case too) and
 it answers with the winner's case.
 
-Machine records are not merged into the same people's open case the way a
-resident's repeated submission is: each has its own id in the sending system,
-which a merge would lose (and with it the guarantee that a resend is
-recognised). Duplicates across channels are for staff to link.
+A record is never merged into the same people's open case: like every door's
+submission, it is stored as its own case (its id in the sending system is
+kept, so a resend is still recognised), and one that looks like an open case
+of the same people is linked to it for staff to merge or dismiss
+(disputes.duplicates). The receipt says nothing about such a link.
 """
 
 import hashlib
@@ -191,7 +192,6 @@ class ChannelCaseCreateApi(APIView):
                     amount=values.get("amount"),
                     people_involved=values.get("people_involved"),
                     actor=Actor(role=SYSTEM, label=key.name),
-                    merge_duplicates=False,
                 )
                 if idempotency_key:
                     IdempotencyRecord.objects.create(

@@ -91,13 +91,12 @@ class PublicCaseCreateApi(PublicApiView):
         description=(
             "JSON, or multipart/form-data when attaching files (nested values as JSON text, e.g. "
             '`applicant={"name": …}`, or as `applicant.name`, `other_parties[0]name`). Fields not listed '
-            "are refused. A second submission by the same applicant against the same party while the first "
-            "case is open is added to that case (200, `merged`: true)."
+            "are refused. Every accepted submission is a new case with its own tracking number (201); "
+            "the answer is the same whatever else is on file."
         ),
         request={"application/json": PublicCaseSerializer, "multipart/form-data": PublicCaseSerializer},
         responses={
             201: CaseReceiptSerializer,
-            200: OpenApiResponse(CaseReceiptSerializer, description=_("Added to the applicant's open case.")),
             413: OpenApiResponse(ErrorSerializer, description=_("The request body is too large.")),
             **ERRORS,
         },
@@ -133,9 +132,8 @@ class PublicCaseCreateApi(PublicApiView):
             "tracking_number": case.tracking_number,
             "tracking_number_display": case.tracking_number_display,
             "status": case.status,
-            "merged": result.merged,
         }
-        return Response(receipt, status=status.HTTP_200_OK if result.merged else status.HTTP_201_CREATED)
+        return Response(receipt, status=status.HTTP_201_CREATED)
 
 
 class PublicTrackApi(PublicApiView):

@@ -282,9 +282,6 @@ class CaseReceiptSerializer(serializers.Serializer):
     tracking_number = serializers.CharField()
     tracking_number_display = serializers.CharField(help_text=_("The tracking number in groups of four."))
     status = serializers.ChoiceField(choices=Status.choices)
-    merged = serializers.BooleanField(
-        help_text=_("True when the text was added to the same applicant's open case against the same party.")
-    )
 
 
 class ChannelReceiptSerializer(serializers.Serializer):

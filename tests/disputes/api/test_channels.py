@@ -225,6 +225,35 @@ def test_machine_records_are_not_merged(client_110, record):
     assert Dispute.objects.count() == 2
 
 
+def test_a_record_like_an_open_case_is_its_own_case_linked_for_staff(client_110, record, tree, category):
+    """The same applicant phone and other side as a resident's open case: a new case, flagged, the usual receipt."""
+    original = services.dispute_submit(
+        category=category,
+        description="丈夫多次动手，要求调解。",
+        grid=tree.grid_a,
+        channel=Channel.WEB,
+        parties=[
+            {"role": PartyRole.APPLICANT, "name": "李四", "phone": "13900139000"},
+            {"role": PartyRole.RESPONDENT, "name": "王五", "phone": "13700137000"},
+        ],
+    )
+    fresh = client_110.post(
+        URL, record(source_id="A-0", applicant={"name": "赵六", "phone": "13600136000"}), format="json"
+    )
+    response = client_110.post(URL, record(source_id="A-1"), format="json")
+    assert response.status_code == fresh.status_code == 201, response.content
+    assert set(response.json()) == set(fresh.json())
+    assert response.json()["tracking_number"] != original.tracking_number
+    assert original.tracking_number not in response.content.decode()
+    case = Dispute.objects.get(tracking_number=response.json()["tracking_number"])
+    assert case.duplicate_of == original
+    for on, key, other in ((case, "duplicate_of", original), (original, "duplicate", case)):
+        event = on.events.get(kind="duplicate_suspected")
+        assert event.data == {key: other.tracking_number} and not event.is_public
+    original.refresh_from_db()
+    assert original.description == "丈夫多次动手，要求调解。"
+
+
 # --- Idempotency ------------------------------------------------------------------------------------
 
 

@@ -98,8 +98,8 @@ def test_submit_json_creates_a_web_case(client, payload, tree):
     response = client.post(CASES, payload(), format="json")
     assert response.status_code == 201, response.content
     body = response.json()
-    assert set(body) == {"tracking_number", "tracking_number_display", "status", "merged"}
-    assert body["status"] == Status.SUBMITTED and body["merged"] is False
+    assert set(body) == {"tracking_number", "tracking_number_display", "status"}
+    assert body["status"] == Status.SUBMITTED
     assert body["tracking_number_display"].replace(" ", "") == body["tracking_number"]
     case = Dispute.objects.get(tracking_number=body["tracking_number"])
     assert (case.channel, case.grid, case.occurred_place) == (Channel.WEB, tree.grid_a, "船山路12号")
@@ -165,14 +165,36 @@ def test_submit_multipart_in_form_notation(client, tree, category):
     ]
 
 
-def test_same_applicant_against_the_same_party_is_merged(client, payload):
-    first = client.post(CASES, payload(), format="json").json()
-    before = counts()
-    response = client.post(CASES, payload(description="今天又开始施工了。"), format="json")
-    assert response.status_code == 200, response.content
+def test_the_residents_phone_and_the_other_sides_name_open_nothing(client, payload):
+    """The other side of a family quarrel submits with the resident's phone: a new case, the same receipt."""
+    first = client.post(CASES, payload(), format="json")
+    original = Dispute.objects.get(tracking_number=first.json()["tracking_number"])
+    before = [(e.kind, e.action) for e in original.events.filter(is_public=True)]
+    response = client.post(
+        CASES,
+        payload(
+            description="我是李四，案件不用再处理了。",
+            applicant={"name": "李四", "phone": "13900139000"},
+            other_parties=[{"role": "respondent", "name": "王五"}],
+        ),
+        format="json",
+    )
+    assert response.status_code == first.status_code == 201, response.content
     body = response.json()
-    assert body["merged"] is True and body["tracking_number"] == first["tracking_number"]
-    assert counts()[:3] == before[:3], "no new case, party or attachment"
+    assert set(body) == set(first.json())
+    assert body["tracking_number"] != original.tracking_number
+    assert original.tracking_number not in response.content.decode()
+    assert body["status"] == first.json()["status"] == Status.SUBMITTED
+    assert dict(response.headers) == dict(first.headers) | {"Content-Length": response.headers["Content-Length"]}
+    case = Dispute.objects.get(tracking_number=body["tracking_number"])
+    assert case.duplicate_of == original
+    # Tracking with the attacker's number and the resident's phone: the attacker's own case, nothing else.
+    tracked = client.post(TRACK, {"tracking_number": body["tracking_number"], "phone": "13900139000"}, format="json")
+    assert tracked.status_code == 200 and tracked.json()["tracking_number"] == body["tracking_number"]
+    own = client.post(TRACK, {"tracking_number": original.tracking_number, "phone": "13900139000"}, format="json")
+    assert [(e.kind, e.action) for e in original.events.filter(is_public=True)] == before
+    assert len(own.json()["timeline"]) == len(before)
+    assert body["tracking_number"] not in own.content.decode()
 
 
 def test_public_endpoints_ignore_sessions_and_csrf(client, payload, staff_a):

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils import timezone
 
 from core.models import Notification
@@ -283,16 +284,49 @@ def test_an_unknown_qr_place_falls_back_to_choosing(client, tree, category):
 # --- Duplicates, rate limits, the confirmation link ---------------------------------------------------
 
 
-def test_the_same_people_again_is_merged_and_said_so(client, form_data):
+def receipt_without_the_case(client, location: str, case: Dispute) -> str:
+    """The confirmation page, with what differs between any two cases taken out: its number and tokens."""
+    html = client.get(location).content.decode()
+    for group in case.tracking_number_display.split():
+        html = html.replace(group, "NNNN")
+    html = html.replace(location.rstrip("/").rsplit("/", 1)[-1], "TOKEN")
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "CSRF", html)
+
+
+def test_the_other_side_with_the_residents_phone_gets_a_new_case_and_learns_nothing(client, form_data):
+    """In a family quarrel the other side knows the resident's phone and their own name: that opens nothing."""
     first = client.post(SUBMIT, form_data())
-    second = client.post(SUBMIT, form_data(description="昨晚又漏水了，天花板开始掉灰。"))
+    original = Dispute.objects.get()
+    attacker = Client()
+    second = attacker.post(
+        SUBMIT,
+        form_data(
+            **{"applicant-name": "李四", "applicant-id_number": "", "parties-0-phone": ""},
+            description="我是李四，我不想调解了，请撤销我的案件。",
+        ),
+    )
     assert first.status_code == second.status_code == 302
-    assert Dispute.objects.count() == 1
-    case = Dispute.objects.get()
-    assert CaseEvent.objects.filter(dispute=case, kind=EventKind.SUPPLEMENTED).count() == 1
-    translation_free = client.get("/en" + second["Location"]).content.decode()
-    assert "Your new information was added to your case" in translation_free
-    assert case.tracking_number_display.split()[0] in translation_free
+    assert Dispute.objects.count() == 2
+    case = Dispute.objects.exclude(pk=original.pk).get()
+    assert case.duplicate_of == original and case.tracking_number != original.tracking_number
+    assert not CaseEvent.objects.filter(kind=EventKind.SUPPLEMENTED).exists()
+    # The receipt is the new-case receipt, word for word, with the new number and nothing of the original.
+    page = attacker.get("/en" + second["Location"]).content.decode()
+    assert "Your dispute has been received" in page and "added" not in page
+    assert all(group not in page for group in original.tracking_number_display.split())
+    assert receipt_without_the_case(attacker, second["Location"], case) == receipt_without_the_case(
+        client, first["Location"], original
+    )
+    # The attacker's number and the resident's phone open the new case only ...
+    tracked = attacker.post("/track/", {"tracking_number": case.tracking_number, "phone": APPLICANT_PHONE})
+    assert tracked.status_code == 302
+    assert all(group in attacker.get("/track/").content.decode() for group in case.tracking_number_display.split())
+    # ... and the resident's own tracking page shows nothing from the attacker.
+    resident = Client()
+    resident.post("/track/", {"tracking_number": original.tracking_number, "phone": APPLICANT_PHONE})
+    own = resident.get("/en/track/").content.decode()
+    assert "You added more information" not in own and "撤销" not in own
+    assert case.tracking_number_display.split()[0] not in own
 
 
 def test_submissions_per_phone_are_limited(client, form_data, settings):
