@@ -1,6 +1,7 @@
 """API exception handler: every error has the same shape and speaks the user's language."""
 
 import logging
+from datetime import date
 
 from django.core.exceptions import EmptyResultSet, FullResultSet, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -12,6 +13,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core import dates
 from core.exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -123,6 +125,10 @@ class CheckedCursorPagination(CursorPagination):
         if cursor is not None and cursor.position is not None:
             field = self.ordering[0].lstrip("-")
             try:
+                value = self._unfiltered.query.resolve_ref(field).output_field.to_python(cursor.position)
+                if isinstance(value, date) and not dates.is_in_range(value):
+                    # PostgreSQL would take the year 9999 in -12:00 (SQLite would not): the same 400 on both.
+                    raise ValueError("out of range")
                 query = self._unfiltered.filter(**{f"{field}__gt": cursor.position}).query
                 query.get_compiler(using=self._unfiltered.db).as_sql()
             except (EmptyResultSet, FullResultSet):
