@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from disputes.models import ChannelKey
 from disputes.rules.enums import Channel
+from grids.models import Area
 
 # The doors that arrive over the API with a key (the others are people at a page).
 MACHINE_CHANNELS = (Channel.POLICE_110, Channel.HOTLINE_12345, Channel.GRID_REPORT, Channel.OPEN311)
@@ -42,12 +43,12 @@ def new_raw_key() -> tuple[str, str]:
             return prefix, f"{prefix}.{secrets.token_urlsafe(SECRET_BYTES)}"
 
 
-def channel_key_create(*, name: str, channel: str) -> tuple[ChannelKey, str]:
-    """Make a key for a machine channel. Returns the row and the key itself, which is not stored."""
+def channel_key_create(*, name: str, channel: str, area: Area | None = None) -> tuple[ChannelKey, str]:
+    """Make a key for a machine channel (limited to `area` if given). Returns the row and the unstored key."""
     if channel not in MACHINE_CHANNELS:
         raise ValueError(f"{channel!r} is not a machine channel ({', '.join(MACHINE_CHANNELS)})")
     prefix, raw_key = new_raw_key()
-    key = ChannelKey.objects.create(name=name, channel=channel, prefix=prefix, key_hash=hash_key(raw_key))
+    key = ChannelKey.objects.create(name=name, channel=channel, area=area, prefix=prefix, key_hash=hash_key(raw_key))
     return key, raw_key
 
 
