@@ -48,7 +48,7 @@ from core.actors import Actor
 from core.exceptions import ApplicationError, PermissionDeniedError
 from core.i18n import localized_name
 from core.masking import mask_name
-from disputes import services
+from disputes import services, visibility
 from disputes.models import CaseEvent, Category, Dispute, Party
 from disputes.rules import lifecycle
 from disputes.rules.clocks import time_left_words
@@ -263,6 +263,7 @@ class QueueFilter(django_filters.FilterSet):
     def __init__(self, data=None, queryset=None, *, user=None, now: datetime | None = None, **kwargs):
         super().__init__(data, queryset, **kwargs)
         self.now = now or timezone.now()
+        self.user = user
         self.filters["area"].queryset = area_choices(user)
 
     def filter_queryset(self, queryset):
@@ -283,7 +284,7 @@ class QueueFilter(django_filters.FilterSet):
         return queryset.alias(due_key=DueKey(F("next_due_at"))).filter(due_key__lt=self.now) if value else queryset
 
     def filter_search(self, queryset, name, value):
-        return search(queryset, value)
+        return search(queryset, value, worked=visibility.cases_worked_by(self.user))
 
 
 # A term found in more cases than this is common: the queue is walked in order and each case checked,
@@ -310,8 +311,12 @@ LIMIT %(limit)s
 """
 
 
-def search(queryset: QuerySet[Dispute], text: str) -> QuerySet[Dispute]:
-    """Tracking number (typed any way: spaces, dashes, lower case), description, party names."""
+def search(queryset: QuerySet[Dispute], text: str, *, worked: Q | None = None) -> QuerySet[Dispute]:
+    """Tracking number (typed any way: spaces, dashes, lower case), description, party names.
+
+    `worked` (disputes.visibility.cases_worked_by), when given, limits the matches by description or
+    name to the cases the user works: a bystander finds the others by their number only.
+    """
     text = (text or "").strip()[:100]
     if not text:
         return queryset
@@ -320,15 +325,18 @@ def search(queryset: QuerySet[Dispute], text: str) -> QuerySet[Dispute]:
     full_number = number if is_number and len(number) == LENGTH else None
     # The first groups, read out over the phone.
     number_prefix = number if is_number and 4 <= len(number) < LENGTH else None
+    by_number = Q(pk__in=[])
+    if full_number:
+        by_number = Q(tracking_number=full_number)
+    elif number_prefix:
+        by_number = Q(tracking_number__startswith=number_prefix)
+    if worked is not None:
+        queryset = queryset.filter(by_number | worked)
     if connection.vendor == "postgresql":
         ids = _candidate_ids(text, number=full_number, prefix=number_prefix)
         if ids is not None:
             return queryset.filter(IdAmong(F("pk"), ids)) if ids else queryset.none()
-    match = Q(description__icontains=text)
-    if full_number:
-        match |= Q(tracking_number=full_number)
-    elif number_prefix:
-        match |= Q(tracking_number__startswith=number_prefix)
+    match = Q(description__icontains=text) | by_number
     if connection.vendor == "postgresql" and len(text) < 3:
         # A common term too short for a trigram: check each case's own parties while walking the
         # queue in order, which stops at the first page of matches.

@@ -23,6 +23,7 @@ drift apart.
 | agreement: facts, points, terms, how performed,     | clear, each read logged    | absent           |
 | performance remarks                                 | ("agreement"; print: PRINT)|                  |
 | attachments (the files)                             | each download logged       | refused (403)    |
+| the queue's search (`cases_worked_by`)              | number, description, names | number only      |
 
 (1) masked text: the case's parties' names, phones, ID numbers and addresses wherever they
 occur, and every number that could be a phone, ID-card or bank account (a run of seven or
@@ -39,11 +40,14 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from django.db.models import Exists, OuterRef, Q
+
 from core import audit
 from core.masking import mask_address, mask_id_number, mask_name, mask_phone
-from disputes.models import Agreement, Dispute, MediationSession, Party
+from disputes.models import Agreement, Dispute, DisputeAssist, MediationSession, Party
 from disputes.selectors import TriageReasonFilter
 from disputes.workbench import user_works_case
+from grids.models import Role
 
 
 class Shown(StrEnum):
@@ -227,3 +231,28 @@ def case_lens(user, case: Dispute, *, parties: list[Party] | None = None, works:
     if parties is None:
         parties = list(case.parties.all())
     return CaseLens(case=case, works=works, parties=parties, reason_filter=TriageReasonFilter(user))
+
+
+def cases_worked_by(user) -> Q | None:
+    """`user_works_case` as a condition on the cases `user` may see; None when they work every one of them.
+
+    For the queue's search: a bystander finds a case by its number, never by a name or a phone number
+    in its description (the search would tell them whose case it is, however masked its row).
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    profile = getattr(user, "staff", None)
+    if profile is None:
+        return None if user.is_superuser else Q(pk__in=[])
+    # Administrators work every case; dispatchers and supervisors every case they may see (their area,
+    # or routed to their department), as `disputes_visible_to` and `user_works_case` both say.
+    if user.is_superuser or profile.role in (Role.ADMIN, Role.DISPATCHER, Role.SUPERVISOR):
+        return None
+    worked = Q(assigned_mediator=user)
+    if profile.department_id:
+        worked |= Q(lead_department_id=profile.department_id) | Q(
+            Exists(DisputeAssist.objects.filter(dispute=OuterRef("pk"), department_id=profile.department_id))
+        )
+    if profile.role == Role.CALLBACK_CALLER:
+        worked |= Q(area_path__startswith=profile.area.path, reported_at__isnull=False)
+    return worked

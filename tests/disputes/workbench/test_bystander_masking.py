@@ -19,9 +19,11 @@ from rest_framework.test import APIClient
 
 from core.models import PersonalDataAccess
 from disputes import intake
-from disputes.models import Agreement, Attachment, CaseEvent, MediationSession
+from disputes.models import Agreement, Attachment, CaseEvent, DisputeAssist, MediationSession
 from disputes.rules.enums import EventKind, Status
-from disputes.visibility import BYSTANDER, Shown, case_lens, mask_numbers, mask_people
+from disputes.selectors import disputes_visible_to
+from disputes.visibility import BYSTANDER, Shown, case_lens, cases_worked_by, mask_numbers, mask_people
+from disputes.workbench import user_works_case
 from grids.models import Role
 from tests.disputes.workbench.casepage import (
     APPLICANT_ADDRESS,
@@ -277,6 +279,46 @@ def test_a_worker_downloads_an_attachment_and_it_is_logged(case, mediator, store
     assert answer.status_code == 200 and b"".join(answer.streaming_content).endswith(b"an ID card")
     row = PersonalDataAccess.objects.get()
     assert (row.user, row.action, row.what, row.object_id) == (mediator, "reveal", "attachment", stored_file.pk)
+
+
+def queue_numbers(user, term: str) -> list[str]:
+    answer = api_for(user).get("/api/v1/queue/", {"q": term, "scope": "area"})
+    assert answer.status_code == 200
+    return [row["tracking_number"] for row in answer.json()["results"]]
+
+
+@pytest.mark.parametrize("who", BYSTANDERS)
+def test_a_bystander_finds_a_case_by_its_number_not_by_a_name_or_phone(make_case, bystanders, who, staff_a):
+    """The area's queue lists the case to the bystander; searching it by a name or a phone would say whose it is."""
+    waiting = make_case(Status.DISPATCHED, description=DESCRIPTION)  # lead: committee A, no mediator yet
+    user, worker = bystanders[who], staff_a[Role.DEPARTMENT_STAFF]
+    assert queue_numbers(user, "") == [waiting.tracking_number], "the bystander's queue lists the case"
+    for term in ("李四", "王五", APPLICANT_PHONE, WITNESS_PHONE, "漏水"):
+        assert queue_numbers(user, term) == [], f"the {who} found the case by {term}"
+        assert queue_numbers(worker, term) == [waiting.tracking_number], f"its handler finds it by {term}"
+    assert queue_numbers(user, waiting.tracking_number.lower()) == [waiting.tracking_number]
+    assert queue_numbers(user, waiting.tracking_number[:4]) == [waiting.tracking_number]
+
+
+def test_the_worked_cases_condition_agrees_with_user_works_case(
+    make_case, bystanders, staff_a, make_staff, tree, county_department
+):
+    cases = [make_case(status) for status in (Status.DISPATCHED, Status.IN_MEDIATION, Status.AWAITING_CALLBACK)]
+    assisted = make_case(Status.IN_MEDIATION)
+    DisputeAssist.objects.create(dispute=assisted, department=county_department)
+    cases.append(assisted)
+    users = [
+        *staff_a.values(),
+        *bystanders.values(),
+        make_staff(Role.DEPARTMENT_STAFF, area=tree.county, department=county_department),
+        make_staff(Role.CALLBACK_CALLER, area=tree.county),
+    ]
+    for user in users:
+        visible = disputes_visible_to(user).filter(pk__in=[c.pk for c in cases])
+        condition = cases_worked_by(user)
+        by_query = set(visible.filter(condition) if condition is not None else visible)
+        by_rule = {c for c in visible if user_works_case(user, c)}
+        assert by_query == by_rule, user.staff.role
 
 
 # --- The masks themselves (no database) --------------------------------------------------------------
