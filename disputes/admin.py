@@ -330,7 +330,7 @@ NEW_KEY_PAGE = """{% extends "admin/base_site.html" %}{% load i18n %}
 class ChannelKeyForm(forms.ModelForm):
     class Meta:
         model = ChannelKey
-        fields = ("name", "channel")
+        fields = ("name", "channel", "area")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -340,23 +340,28 @@ class ChannelKeyForm(forms.ModelForm):
 
 @admin.register(ChannelKey)
 class ChannelKeyAdmin(admin.ModelAdmin):
-    """Keys are made here (shown once) and revoked, never deleted: their idempotency records stay."""
+    """Keys are made here (shown once) and revoked, never deleted: their idempotency records stay.
+
+    A key may be limited to an area (a county's 110 link): it then files cases in that area only.
+    """
 
     form = ChannelKeyForm
-    list_display = ("name", "channel", "prefix", "is_active", "last_used_at", "created_at")
+    list_display = ("name", "channel", "area", "prefix", "is_active", "last_used_at", "created_at")
     list_filter = ("channel", "is_active")
+    list_select_related = ("area",)
     search_fields = ("name", "=prefix")
+    autocomplete_fields = ("area",)
     actions = ("revoke",)
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ("name", "channel")
-        return ("name", "channel", "prefix", "is_active", "last_used_at", "created_at")
+            return ("name", "channel", "area")
+        return ("name", "channel", "area", "prefix", "is_active", "last_used_at", "created_at")
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
-        # Only the name may change; revoking is the action, and a revoked key stays revoked.
+        # The name and the area may change; revoking is the action, and a revoked key stays revoked.
         return ("channel", "prefix", "is_active", "last_used_at", "created_at")
 
     def has_delete_permission(self, request, obj=None):

@@ -27,7 +27,7 @@ from core.actors import Actor
 from core.exceptions import ApplicationError
 from core.notifications import notify_sms
 from disputes import services
-from disputes.models import Attachment, CaseEvent, Category, Dispute, Party
+from disputes.models import Attachment, CaseEvent, Category, ChannelKey, Dispute, Party
 from disputes.rules.enums import OPEN_STATUSES, EventKind, PartyRole, Status
 from grids.models import Area
 
@@ -368,16 +368,22 @@ def dispute_intake(
     amount=None,
     people_involved: int | None = None,
     actor: Actor | None = None,
+    channel_key: ChannelKey | None = None,
 ) -> IntakeResult:
     """Store a submission as a new case; one that looks like an open case of the same people is flagged for staff.
 
     The answer is the same for a flagged case as for any other: its own tracking
     number, status and confirmation SMS, nothing about the case it resembles.
+
+    `channel_key`: the API key of a machine channel or an Open311 client; a source id
+    is the key's own, and a key limited to an area files cases there only
+    (see `services.dispute_submit`).
     """
     actor = actor or Actor.resident()
+    services.check_channel_key_area(channel_key=channel_key, grid=grid)
     files = check_attachments(list(attachments or []))
     if source_id:
-        existing = Dispute.objects.filter(channel=channel, source_id=source_id).first()
+        existing = services.dispute_by_source(channel=channel, channel_key=channel_key, source_id=source_id)
         if existing is not None:
             return IntakeResult(dispute=existing, created=False)
     written: list[Path] = []
@@ -397,6 +403,7 @@ def dispute_intake(
                 people_involved=people_involved,
                 actor=actor,
                 written=written,
+                channel_key=channel_key,
             )
     except BaseException:
         # Nothing half-saved: the rows rolled back, so the files go too.

@@ -560,6 +560,8 @@ def _create(request, fmt: str) -> HttpResponse:
         if not key.is_active:
             raise Open311Error(403, _("api_key has been revoked."))
         channel_key_touch(key)
+        # The same per-key limit as the channel API (core.throttling's table).
+        throttling.check(throttling.CHANNEL_SUBMIT_PER_KEY, throttling.channel_key_ident(key))
     else:
         # Without a key this is an anonymous public door: the same limit per address as the web form.
         throttling.check(throttling.SUBMIT_PER_IP, ratelimit.client_ip(request))
@@ -601,9 +603,11 @@ def _create(request, fmt: str) -> HttpResponse:
             parties=[{"role": PartyRole.APPLICANT, "name": name, "phone": phone}],
             occurred_place=(data.get("address_string") or "").strip()[:200],
             actor=Actor(role=SYSTEM, label=key.name) if key is not None else Actor.resident(),
+            channel_key=key,
         )
     except ApplicationError as exc:
-        raise Open311Error(400, str(exc.message)) from None
+        # 400, or 403 for a key limited to another area.
+        raise Open311Error(exc.status_code, str(exc.message)) from None
     case = result.dispute
     body = {"service_request_id": case.public_id, "account_id": None}
     if key is not None and case.channel_key_id == key.pk:

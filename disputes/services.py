@@ -25,6 +25,7 @@ from core.validators import validate_id_number, validate_mobile
 from disputes.models import (
     CaseEvent,
     Category,
+    ChannelKey,
     Deadline,
     Dispute,
     DisputeAssist,
@@ -451,12 +452,18 @@ def dispute_submit(
     amount=None,
     people_involved: int | None = None,
     actor: Actor | None = None,
+    channel_key: ChannelKey | None = None,
 ) -> Dispute:
     """登记: store a new case with its parties and first event, then route it after commit.
 
     The case is stored before anything else can fail: routing runs in a Celery
     task queued on commit, and a broker outage only delays it (the sweeper
     re-enqueues unrouted cases).
+
+    `channel_key`: the machine channel's API key that hands the case over. It is
+    stored with the case; a key limited to an area files cases there only; and a
+    `source_id` is the key's own (`dispute_by_source`): the same id from another
+    key is another system's record and makes its own case.
     """
     actor = actor or Actor.resident()
     description = (description or "").strip()
@@ -473,9 +480,10 @@ def dispute_submit(
     if occurred_at is not None and not dates.is_in_range(occurred_at):
         # The year 1 cannot be stored in UTC (core.dates): a 400 here, not an OverflowError in the database layer.
         raise ApplicationError(dates.out_of_range_message(), code="date_out_of_range")
+    check_channel_key_area(channel_key=channel_key, grid=grid)
 
     if source_id:
-        existing = Dispute.objects.filter(channel=channel, source_id=source_id).first()
+        existing = dispute_by_source(channel=channel, channel_key=channel_key, source_id=source_id)
         if existing is not None:
             return _already_stored(existing)
 
@@ -492,6 +500,7 @@ def dispute_submit(
                     grid=grid,
                     area_path=grid.path,
                     channel=channel,
+                    channel_key=channel_key,
                     source_id=source_id,
                     amount=amount,
                     people_involved=people_involved,
@@ -514,12 +523,38 @@ def dispute_submit(
             return case
         except IntegrityError:
             if source_id:
-                existing = Dispute.objects.filter(channel=channel, source_id=source_id).first()
+                # dispute_unique_key_source_id (per key) or dispute_unique_source_id (no key): the same scope.
+                existing = dispute_by_source(channel=channel, channel_key=channel_key, source_id=source_id)
                 if existing is not None:
                     return _already_stored(existing)
             # Otherwise a tracking-number collision (1 in 2^59): draw again.
             continue
     raise ApplicationError(_("The case could not be stored. Please try again."), code="store_failed")
+
+
+def dispute_by_source(*, channel: str, channel_key: ChannelKey | None, source_id: str) -> Dispute | None:
+    """The case stored for this source record: the key's own; without a key, the channel's keyless one.
+
+    Never another key's case, even of the same channel: two 110 centres may number their
+    incidents alike, and a resent id must neither show one system the other's case nor
+    drop its own record. Cases stored before keys were recorded (channel_key empty) are
+    not matched by a key: which system sent them is not known.
+    """
+    if channel_key is not None:
+        return Dispute.objects.filter(channel_key=channel_key, source_id=source_id).first()
+    return Dispute.objects.filter(channel=channel, channel_key__isnull=True, source_id=source_id).first()
+
+
+def check_channel_key_area(*, channel_key: ChannelKey | None, grid: Area) -> None:
+    """A key limited to an area (a county's 110 link) files cases in that area only."""
+    if channel_key is None or channel_key.area_id is None:
+        return
+    area = channel_key.area
+    if not grid.path.startswith(area.path):
+        raise PermissionDeniedError(
+            _("This API key may only hand over cases in %(area)s.") % {"area": area.display_name},
+            code="outside_key_area",
+        )
 
 
 def _already_stored(case: Dispute) -> Dispute:

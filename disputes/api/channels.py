@@ -8,7 +8,14 @@ never makes a second case:
   with the case (IdempotencyRecord). The same key with the same body answers
   the same case (200); with another body, 409.
 - with `source_id` (for 110 transfers, the police incident number): unique per
-  channel in the database; a record with a known source id answers that case.
+  API key in the database; a record with a source id this key already sent
+  answers that case. The same id from another key (another 110 centre numbering
+  its incidents alike) is that system's own record and makes its own case: a
+  key never receives a case another key handed over.
+
+A key may be limited to an area (ChannelKey.area, set in the admin): it files
+cases in that area only (403 `outside_key_area` otherwise). Each key may hand
+over CHANNEL_SUBMIT_PER_KEY_HOUR cases an hour (core.throttling; 429 beyond).
 
 Both hold under concurrency: the case and its IdempotencyRecord are written in
 one transaction, and the unique constraints decide which of two simultaneous
@@ -37,6 +44,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import throttling
 from core.actors import SYSTEM, Actor
 from core.exceptions import ApplicationError, ConflictError
 from disputes.api.keys import MACHINE_CHANNELS, channel_key_find, channel_key_touch
@@ -134,6 +142,7 @@ class ChannelCaseCreateApi(APIView):
 
     authentication_classes = [ChannelKeyAuthentication]
     permission_classes = [HasChannelKey]
+    throttle_classes = [throttling.ChannelKeyThrottle]
     parser_classes = [JSONParser]
 
     @extend_schema(
@@ -157,8 +166,9 @@ class ChannelCaseCreateApi(APIView):
             200: OpenApiResponse(ChannelReceiptSerializer, description=_("Already stored: the same case.")),
             400: ErrorSerializer,
             401: OpenApiResponse(ErrorSerializer, description=_("Missing or invalid API key.")),
-            403: OpenApiResponse(ErrorSerializer, description=_("Revoked API key.")),
+            403: OpenApiResponse(ErrorSerializer, description=_("Revoked API key, or a place outside the key's area.")),
             409: OpenApiResponse(ErrorSerializer, description=_("Idempotency-Key reused with a different body.")),
+            429: OpenApiResponse(ErrorSerializer, description=_("Too many requests; see the Retry-After header.")),
         },
         tags=["channels"],
     )
@@ -192,6 +202,7 @@ class ChannelCaseCreateApi(APIView):
                     amount=values.get("amount"),
                     people_involved=values.get("people_involved"),
                     actor=Actor(role=SYSTEM, label=key.name),
+                    channel_key=key,
                 )
                 if idempotency_key:
                     IdempotencyRecord.objects.create(

@@ -442,3 +442,240 @@ def test_admin_revokes_keys(admin_client, key_110, client_110, record):
     assert client_110.post(URL, record(), format="json").status_code == 403
     # Not deletable: its idempotency records would go with it.
     assert admin_client.get(f"/admin/disputes/channelkey/{key.pk}/delete/").status_code == 403
+
+
+# --- Source ids and areas belong to a key ----------------------------------------------------------------
+
+
+@pytest.fixture
+def second_110(db):
+    """Another 110 centre: the same channel, its own key, incident numbers that may look the same."""
+    key, raw = channel_key_create(name="青山湖区110指挥中心", channel=Channel.POLICE_110)
+    return key, APIClient(headers={"x-api-key": raw, "accept-language": "en"})
+
+
+def test_a_case_records_the_key_that_handed_it_over(client_110, record, key_110):
+    response = client_110.post(URL, record(), format="json")
+    assert response.status_code == 201, response.content
+    assert Dispute.objects.get().channel_key == key_110[0]
+
+
+def test_a_source_id_resent_by_another_key_of_the_channel_makes_that_keys_own_case(
+    client_110, record, key_110, second_110
+):
+    other_key, other = second_110
+    first = client_110.post(URL, record(), format="json").json()
+    theirs = other.post(URL, record(description="另一个指挥中心的警情，编号相同。"), format="json")
+    # Its own case: not the first key's tracking number, status or existence.
+    assert theirs.status_code == 201, theirs.content
+    body = theirs.json()
+    assert body["created"] is True and body["tracking_number"] != first["tracking_number"]
+    assert first["tracking_number"] not in theirs.content.decode()
+    mine = Dispute.objects.get(tracking_number=first["tracking_number"])
+    other_case = Dispute.objects.get(tracking_number=body["tracking_number"])
+    assert (mine.channel_key, other_case.channel_key) == (key_110[0], other_key)
+    assert other_case.description == "另一个指挥中心的警情，编号相同。"
+    assert Notification.objects.filter(kind="submitted").count() == 2
+    # Each key's resend answers its own case, never the other's.
+    again_mine = client_110.post(URL, record(), format="json")
+    again_theirs = other.post(URL, record(), format="json")
+    assert (again_mine.status_code, again_theirs.status_code) == (200, 200)
+    assert again_mine.json()["tracking_number"] == first["tracking_number"]
+    assert again_theirs.json()["tracking_number"] == body["tracking_number"]
+    assert Dispute.objects.count() == 2
+
+
+def test_a_case_stored_without_a_key_is_not_answered_to_a_key(client_110, record, tree, category):
+    """Which system sent a case stored before keys were recorded is unknown: no key receives it."""
+    old = services.dispute_submit(
+        category=category,
+        description="升级前由110转来的警情。",
+        grid=tree.grid_a,
+        channel=Channel.POLICE_110,
+        parties=[{"role": PartyRole.APPLICANT, "name": "赵六", "phone": "13700137000"}],
+        source_id="JJ20261123000123",
+    )
+    assert old.channel_key is None
+    response = client_110.post(URL, record(), format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["tracking_number"] != old.tracking_number
+
+
+def test_services_keep_source_ids_per_key(tree, category, key_110, second_110):
+    def submit(key):
+        return services.dispute_submit(
+            category=category,
+            description="同一编号。",
+            grid=tree.grid_a,
+            channel=Channel.POLICE_110,
+            parties=[{"role": PartyRole.APPLICANT, "name": "李四", "phone": "13900139000"}],
+            source_id="JJ-1",
+            channel_key=key,
+        )
+
+    a, b = submit(key_110[0]), submit(second_110[0])
+    assert a.pk != b.pk and not getattr(b, "already_stored", False)
+    again = submit(key_110[0])
+    assert again.pk == a.pk and again.already_stored is True
+
+
+@pytest.fixture
+def county_key(tree):
+    """A key limited to township A (南浦街道)."""
+    key, raw = channel_key_create(name="南浦街道网格通", channel=Channel.GRID_REPORT, area=tree.town_a)
+    return key, raw
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "This API key may only hand over cases in 南浦街道."),
+        ("zh-hans", "该接口密钥只能移交南浦街道范围内的案件。"),
+    ],
+)
+def test_an_area_limited_key_is_refused_elsewhere_and_nothing_is_stored(county_key, record, tree, language, message):
+    _key, raw = county_key
+    client = APIClient(headers={"x-api-key": raw, "accept-language": language})
+    before = counts()
+    response = client.post(URL, record(grid=tree.grid_b.code), format="json", headers={"idempotency-key": "r-1"})
+    assert response.status_code == 403, response.content
+    assert error_of(response) == {"code": "outside_key_area", "message": message}
+    assert counts() == before
+    assert Notification.objects.count() == 0
+
+
+def test_an_area_limited_key_files_cases_in_its_area(county_key, record, tree):
+    key, raw = county_key
+    client = APIClient(headers={"x-api-key": raw})
+    for grid, source_id in ((tree.grid_a, "G-1"), (tree.village_a, "G-2")):
+        response = client.post(URL, record(grid=grid.code, source_id=source_id), format="json")
+        assert response.status_code == 201, response.content
+    assert set(Dispute.objects.values_list("channel_key", flat=True)) == {key.pk}
+
+
+def test_the_area_limit_holds_in_the_service_too(county_key, tree, category):
+    from core.exceptions import PermissionDeniedError
+
+    with pytest.raises(PermissionDeniedError) as refused:
+        services.dispute_submit(
+            category=category,
+            description="越界。",
+            grid=tree.grid_b,
+            channel=Channel.GRID_REPORT,
+            parties=[{"role": PartyRole.APPLICANT, "name": "李四", "phone": "13900139000"}],
+            channel_key=county_key[0],
+        )
+    assert refused.value.code == "outside_key_area"
+    assert Dispute.objects.count() == 0
+
+
+def test_an_area_limited_open311_key_is_refused_elsewhere(tree, category):
+    _key, raw = channel_key_create(name="南浦街道App", channel=Channel.OPEN311, area=tree.town_a)
+    form = {
+        "service_code": category.code,
+        "description": "隔壁饭店油烟扰民。",
+        "phone": "13900139000",
+        "api_key": raw,
+    }
+    from django.test import Client
+
+    client = Client(headers={"accept-language": "en"})
+    refused = client.post("/open311/v2/requests.json", {**form, "attribute[grid]": tree.grid_b.code})
+    assert refused.status_code == 403
+    assert refused.json() == [{"code": 403, "description": "This API key may only hand over cases in 南浦街道."}]
+    assert Dispute.objects.count() == 0
+    stored = client.post("/open311/v2/requests.json", {**form, "attribute[grid]": tree.grid_a.code})
+    assert stored.status_code == 201
+    assert Dispute.objects.get().channel_key == _key
+
+
+# --- A limit per key (core.throttling.CHANNEL_SUBMIT_PER_KEY) ---------------------------------------------
+
+
+def test_each_key_is_rate_limited_on_its_own(client_110, record, second_110, settings):
+    settings.CHANNEL_SUBMIT_PER_KEY_HOUR = 2
+    for source_id in ("L-1", "L-2"):
+        assert client_110.post(URL, record(source_id=source_id), format="json").status_code == 201
+    before = counts()
+    refused = client_110.post(URL, record(source_id="L-3"), format="json")
+    assert refused.status_code == 429
+    assert error_of(refused) == {
+        "code": "throttled",
+        "message": "Too many cases from this API key in the last hour. Please try again later.",
+    }
+    assert 0 < int(refused["Retry-After"]) <= 3600
+    assert counts() == before
+    # Another key of the same channel has its own allowance.
+    assert second_110[1].post(URL, record(source_id="L-3"), format="json").status_code == 201
+
+
+def test_an_open311_key_counts_against_the_same_limit(tree, category, settings):
+    from django.test import Client
+
+    settings.CHANNEL_SUBMIT_PER_KEY_HOUR = 1
+    _key, raw = channel_key_create(name="App", channel=Channel.OPEN311)
+    form = {"service_code": category.code, "description": "油烟扰民。", "attribute[grid]": tree.grid_a.code}
+    client = Client(headers={"accept-language": "en"})
+    assert client.post("/open311/v2/requests.json", {**form, "phone": "13900139000", "api_key": raw}).status_code == 201
+    refused = client.post("/open311/v2/requests.json", {**form, "phone": "13900139001", "api_key": raw})
+    assert refused.status_code == 429
+    assert Dispute.objects.count() == 1
+
+
+# --- Per key under concurrency (PostgreSQL) --------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_keys_sending_the_same_source_id_at_once_make_two_cases(monkeypatch, record, tree, category):
+    raws = [channel_key_create(name=f"110-{i}", channel=Channel.POLICE_110)[1] for i in range(2)]
+    data = record(source_id="JJ-RACE-2")
+    turn = iter(raws)
+
+    def send():
+        return APIClient(headers={"x-api-key": next(turn)}).post(URL, data, format="json")
+
+    responses = _race(monkeypatch, send)
+    assert [r.status_code for r in responses] == [201, 201], [r.content for r in responses]
+    assert len({r.json()["tracking_number"] for r in responses}) == 2
+    assert Dispute.objects.filter(source_id="JJ-RACE-2").values("channel_key").distinct().count() == 2
+
+
+# --- Admin: the area of a key ------------------------------------------------------------------------------
+
+
+def test_admin_limits_a_key_to_an_area_and_changes_it(admin_client, tree):
+    response = admin_client.post(
+        "/admin/disputes/channelkey/add/", {"name": "南浦110", "channel": "police_110", "area": tree.town_a.pk}
+    )
+    assert response.status_code == 200
+    key = ChannelKey.objects.get()
+    assert key.area == tree.town_a
+    change = admin_client.post(
+        f"/admin/disputes/channelkey/{key.pk}/change/", {"name": "南浦110", "area": tree.town_b.pk}
+    )
+    assert change.status_code == 302, change.content.decode()[:2000]
+    key.refresh_from_db()
+    assert key.area == tree.town_b
+    cleared = admin_client.post(f"/admin/disputes/channelkey/{key.pk}/change/", {"name": "南浦110", "area": ""})
+    assert cleared.status_code == 302
+    key.refresh_from_db()
+    assert key.area is None
+
+
+def test_create_channel_key_command_limits_a_key_to_an_area(tree):
+    out, err = io.StringIO(), io.StringIO()
+    call_command(
+        "create_channel_key",
+        "--name",
+        "南浦",
+        "--channel",
+        "grid_report",
+        "--area",
+        tree.town_a.code,
+        stdout=out,
+        stderr=err,
+    )
+    assert ChannelKey.objects.get().area == tree.town_a
+    with pytest.raises(Exception, match="No area has the code"):
+        call_command("create_channel_key", "--name", "x", "--channel", "grid_report", "--area", "999", stderr=err)
