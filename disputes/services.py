@@ -1084,13 +1084,6 @@ def dispute_request_assistance(
                 _("This department already leads the case."), code="already_lead", extra={"field": "department"}
             )
         check_department_serves(case, department)
-        # As the page, which lists only the departments not assisting yet.
-        if DisputeAssist.objects.filter(dispute=case, department=department).exists():
-            raise ApplicationError(
-                _("This department already assists with the case."),
-                code="already_assisting",
-                extra={"field": "department"},
-            )
         _assist, created = DisputeAssist.objects.get_or_create(dispute=case, department=department)
         if created:
             _event(

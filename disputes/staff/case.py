@@ -101,7 +101,6 @@ ERROR_FIELDS = {
     "department_required": "department",
     "department_not_eligible": "department",
     "already_lead": "department",
-    "already_assisting": "department",
     "referral_required": "referral_reference",
     "referral_invalid": "referral_reference",
     "perform_by_past": "perform_by",

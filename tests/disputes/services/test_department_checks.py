@@ -163,14 +163,3 @@ def test_the_platform_still_follows_the_diversion_list(tree, category, other_cou
 
     assert (routed.status, routed.lead_department_id) == (Status.DISPATCHED, other_county.pk)
 
-
-def test_a_department_already_assisting_is_refused_as_the_page_does(accepted, mediator, county_bureau):
-    """The page lists only departments not assisting yet; the service says so instead of answering as if it acted."""
-    services.dispute_request_assistance(dispute=accepted, actor=mediator, department=county_bureau, reason="欠薪")
-    before = snapshot(accepted)
-
-    with pytest.raises(ApplicationError) as refused:
-        services.dispute_request_assistance(dispute=accepted, actor=mediator, department=county_bureau, reason="再次")
-
-    assert refused.value.code == "already_assisting"
-    assert snapshot(accepted) == before
