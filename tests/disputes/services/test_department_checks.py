@@ -162,4 +162,3 @@ def test_the_platform_still_follows_the_diversion_list(tree, category, other_cou
     routed = services.dispute_route(dispute_id=case.pk)
 
     assert (routed.status, routed.lead_department_id) == (Status.DISPATCHED, other_county.pk)
-
