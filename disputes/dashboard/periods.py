@@ -9,6 +9,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core import dates
+
 MAX_CUSTOM_DAYS = 366 * 5
 
 
@@ -146,15 +148,24 @@ class PeriodForm(forms.Form):
             return None
         try:
             year, month = (int(part) for part in value.split("-"))
-            return date(year, month, 1)
+            first_day = date(year, month, 1)
         except (ValueError, TypeError):
             raise forms.ValidationError(_("Enter a month like 2026-11.")) from None
+        if not dates.is_in_range(first_day):
+            raise forms.ValidationError(dates.out_of_range_message())
+        return first_day
 
     def clean(self):
         data = super().clean()
         kind = data.get("kind") or "month"
         if kind == "custom":
             start, end = data.get("start"), data.get("end")
+            # The year 9999 has no day after its last (the range's end is exclusive): core.dates' range.
+            out_of_range = [n for n, day in (("start", start), ("end", end)) if day and not dates.is_in_range(day)]
+            for name in out_of_range:
+                self.add_error(name, dates.out_of_range_message())
+            if out_of_range:
+                return data
             if start is None:
                 self.add_error("start", _("Enter the first day of the range."))
             if end is None:

@@ -112,6 +112,23 @@ def test_period_picker(client, cases, staff_a):
     assert 'id="id_end_error"' in bad.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        # The year 9999 has no day after its last: these answered 500 (an OverflowError).
+        ({"kind": "custom", "start": "9999-12-31", "end": "9999-12-31"}, "end"),
+        ({"kind": "custom", "start": "0001-01-01", "end": "0001-05-01"}, "start"),
+        ({"kind": "month", "month": "9999-12"}, "month"),
+    ],
+)
+def test_a_period_out_of_range_is_shown_beside_its_field(client, cases, staff_a, params, field):
+    login(client, staff_a[Role.SUPERVISOR])
+    response = client.get("/en" + reverse("disputes:dashboard"), params)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'id="id_{field}_error"' in html and "Dates must be between the years 1900 and 2999." in html
+
+
 def test_overdue_list_masks_names_and_links_the_case(client, cases, staff_a):
     login(client, staff_a[Role.SUPERVISOR])
     page = client.get(reverse("disputes:dashboard")).content.decode()
