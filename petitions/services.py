@@ -15,6 +15,7 @@ from django.db.models import Min
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core import dates
 from core.actors import Actor
 from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from core.models import Notification
@@ -141,6 +142,9 @@ def petition_register(
     received_on = received_on or rules.local_date(now)
     if received_on > rules.local_date(now):
         raise ApplicationError(_("The date received cannot be in the future."), code="future_date")
+    if not dates.is_in_range(received_on):
+        # Its deadlines would start in the year 1, which cannot be stored in UTC (core.dates).
+        raise ApplicationError(dates.out_of_range_message(), code="date_out_of_range")
     if actor.is_staff_member and not _in_jurisdiction(actor.user, area):
         raise PermissionDeniedError(_("This area is outside your jurisdiction."), code="out_of_area")
 

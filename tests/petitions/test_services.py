@@ -1,6 +1,6 @@
 """The petition services against the database: registration, decisions, extension, reply, letters, disputes."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -75,6 +75,16 @@ def test_registration_refuses_a_future_date(register):
     with pytest.raises(ApplicationError) as exc:
         register(received_on=timezone.localdate() + timedelta(days=2))
     assert exc.value.code == "future_date"
+
+
+@pytest.mark.parametrize("received_on", [date(1, 1, 1), date(1899, 12, 31)])
+def test_registration_refuses_a_date_out_of_range(register, received_on):
+    """The year 1 answered 500: its deadlines cannot be stored in UTC."""
+    with pytest.raises(ApplicationError) as exc:
+        register(received_on=received_on)
+    assert exc.value.code == "date_out_of_range"
+    assert str(exc.value.message) == "日期须在1900年至2999年之间。"
+    assert not Petition.objects.exists()
 
 
 def test_staff_register_only_in_their_own_area_and_mediators_not_at_all(register, make_staff, tree):
