@@ -282,9 +282,14 @@ def test_post_with_a_valid_api_key(client, form):
     key, raw = channel_key_create(name="市民通App", channel=Channel.OPEN311)
     response = client.post(f"{BASE}/requests.json", form(api_key=raw))
     assert response.status_code == 201, response.content
-    assert Dispute.objects.get().channel == Channel.OPEN311
+    case = Dispute.objects.get()
+    assert case.channel == Channel.OPEN311
     key.refresh_from_db()
     assert key.last_used_at is not None
+    # The key's own case: the reply carries its tracking number for the client to show the resident.
+    [body] = response.json()
+    assert (body["service_request_id"], body["tracking_number"]) == (case.public_id, case.tracking_number)
+    assert case.tracking_number_display in body["service_notice"]
 
 
 def test_post_with_a_revoked_or_foreign_key(client, form):
