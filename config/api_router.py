@@ -29,6 +29,7 @@ urlpatterns = [
     # The workbench: queue, case work, callbacks.
     path("", include("disputes.api.queue")),
     path("", include("disputes.api.workbench")),
+    path("", include("disputes.api.duplicates")),
     path("", include("disputes.api.callbacks")),
     # Petitions (信访): the staff API.
     path("", include("petitions.api")),

@@ -125,7 +125,7 @@ def dispute_transition(
             error_class = PermissionDeniedError if result == "wrong_role" else ApplicationError
             raise error_class(message, code=result)
         transition = result
-        _check_handler(case, actor, action)
+        _check_handler(_handled_case(case, action), actor, action)
 
         now = timezone.now()
         ctx = _Context(dispute=case, actor=actor, now=now, data=data, event_data={}, data_reason=reason)
@@ -160,6 +160,13 @@ def _check_jurisdiction(case: Dispute, actor: Actor) -> None:
     if not disputes_visible_to(actor.user).filter(pk=case.pk).exists():
         # Same answer as a missing case: do not confirm that it exists.
         raise NotFoundError(_("Case not found."))
+
+
+def _handled_case(case: Dispute, action: str) -> Dispute:
+    """The case whose handlers may take `action` on `case`: a duplicate is merged by the earlier case's."""
+    if action == "merge_duplicate" and case.duplicate_of_id is not None:
+        return case.duplicate_of
+    return case
 
 
 def _check_handler(case: Dispute, actor: Actor, action: str) -> None:
@@ -370,7 +377,29 @@ def _effect_withdraw(ctx: _Context) -> None:
     ctx.dispute.outcome = Outcome.WITHDRAWN
 
 
+def _effect_merge_duplicate(ctx: _Context) -> None:
+    """Close a suspected duplicate into the earlier case it is linked to (data["into"]: that case's pk).
+
+    Only through `disputes.duplicates.dispute_merge_duplicate`, which writes the
+    merge's events and moves the text and files; the earlier case must be the
+    one the duplicate is linked to and one the actor may see.
+    """
+    case = ctx.dispute
+    into = ctx.data.get("into")
+    if case.duplicate_of_id is None or getattr(into, "pk", into) != case.duplicate_of_id:
+        raise ApplicationError(
+            _("This case is not marked as a possible duplicate of that case."), code="not_a_duplicate"
+        )
+    _check_jurisdiction(case.duplicate_of, ctx.actor)
+    deadlines_finish(dispute=case, now=ctx.now, cancel=True)
+    case.closed_at = ctx.now
+    # Counted like a withdrawal: it is neither resolved nor failed, its dispute is the earlier case's.
+    case.outcome = Outcome.WITHDRAWN
+    ctx.event_data["merged_into"] = case.duplicate_of.tracking_number
+
+
 _EFFECTS = {
+    "merge_duplicate": _effect_merge_duplicate,
     "triage": _effect_triage,
     "dispatch": _effect_dispatch,
     "transfer": _effect_transfer,

@@ -290,6 +290,8 @@ ACTION_TEXT = {
     "reopen": gettext_lazy("Case reopened"),
     "resume": gettext_lazy("Mediation resumed"),
     "withdraw": gettext_lazy("Case withdrawn"),
+    # A suspected duplicate merged by staff: nothing about the case it joined.
+    "merge_duplicate": gettext_lazy("Case closed by the centre"),
 }
 KIND_TEXT = {
     EventKind.SUPPLEMENTED: gettext_lazy("You added more information"),

@@ -20,6 +20,7 @@ from core import audit
 from core.actors import Actor
 from core.exceptions import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
 from disputes import services
+from disputes.duplicates import duplicate_actions
 from disputes.models import Agreement, Deadline, Dispute, MediationSession, Party
 from disputes.rules import lifecycle
 from disputes.rules.enums import FINAL_STATUSES, DeadlineKind, EventKind, Outcome, Status
@@ -161,6 +162,9 @@ def case_actions(*, user, case: Dispute, deadlines: list[Deadline] | None = None
                 actions.add("agreement")
             if case.status in PERFORMANCE_STATES and case.outcome == Outcome.AGREEMENT and _has_agreement(case):
                 actions.add("performance")
+    if case.duplicate_of_id is not None:
+        # Decided by the earlier case's handlers, whether or not they hold this one.
+        actions |= duplicate_actions(user=user, case=case)
     return frozenset(actions)
 
 

@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.masking import mask_name, mask_phone
+from disputes import duplicates
 from disputes.models import CaseEvent, Dispute, Party
 from disputes.rules import lifecycle
 from disputes.rules.enums import Colour, Outcome, PartyRole
@@ -41,7 +42,9 @@ class CaseEventSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DictField())
     def get_data(self, obj) -> dict:
-        return self.context["lens"].data(obj.data)
+        # A link to a possible duplicate names only a case the reader may open (disputes.duplicates).
+        data = duplicates.without_hidden_links(obj.data, self.context.get("linked", frozenset()))
+        return self.context["lens"].data(data)
 
 
 class CaseListSerializer(serializers.ModelSerializer):

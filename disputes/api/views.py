@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 from core.actors import Actor
 from core.api import CheckedCursorPagination
 from core.exceptions import ApplicationError, NotFoundError
-from disputes import selectors, services, visibility
+from disputes import duplicates, selectors, services, visibility
 from disputes.api.serializers import (
     AssistanceSerializer,
     CaseDetailSerializer,
@@ -47,7 +47,11 @@ def _get_case(request, tracking_number: str):
 
 def case_detail_data(case, request) -> dict:
     """The case as this user may see it: in clear if they work it, masked otherwise (disputes.visibility)."""
-    context = {"role": Actor.for_user(request.user).role, "lens": visibility.case_lens(request.user, case)}
+    context = {
+        "role": Actor.for_user(request.user).role,
+        "lens": visibility.case_lens(request.user, case),
+        "linked": duplicates.linked_numbers(duplicates.duplicate_links(user=request.user, case=case)),
+    }
     return CaseDetailSerializer(case, context=context).data
 
 

@@ -92,6 +92,16 @@ TRANSITIONS: dict[str, Transition] = {
             _("Withdraw"),
             needs_reason=True,
         ),
+        # 疑似重复: staff close a suspected duplicate into the earlier case it repeats (disputes.duplicates).
+        # Its handler check is made against that earlier case, not this one (services._handled_case).
+        _t(
+            "merge_duplicate",
+            {S.SUBMITTED, S.TRIAGED, S.DISPATCHED, S.RETURNED, S.ACCEPTED, S.IN_MEDIATION, S.REOPENED},
+            S.WITHDRAWN,
+            {DISPATCHER, SUPERVISOR, *HANDLERS},
+            _("Merge into the earlier case"),
+            needs_reason=True,
+        ),
     )
 }
 

@@ -35,7 +35,7 @@ from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedErr
 from core.masking import mask_address, mask_id_number, mask_phone
 from core.models import PersonalDataAccess
 from core.templatetags.form_fields import field_html
-from disputes import intake, services, visibility, workbench
+from disputes import duplicates, intake, services, visibility, workbench
 from disputes.callbacks import callback_reason_text
 from disputes.models import Agreement, Attachment, CaseEvent, Dispute
 from disputes.rules import lifecycle
@@ -94,6 +94,15 @@ ACTIONS: dict[str, ActionSpec] = {
     "withdraw": ActionSpec(
         lifecycle.TRANSITIONS["withdraw"].label, gettext_lazy("The case has been withdrawn."), danger=True
     ),
+    # 疑似重复 (disputes.duplicates): the label names the earlier case (`page_actions`).
+    "merge_duplicate": ActionSpec(
+        gettext_lazy("Merge into the earlier case %(number)s"),
+        gettext_lazy("The case has been merged into the earlier case."),
+        danger=True,
+    ),
+    "dismiss_duplicate": ActionSpec(
+        gettext_lazy("Not a duplicate: remove the link"), gettext_lazy("The link to the earlier case has been removed.")
+    ),
 }
 # Which form field a service's refusal belongs beside.
 ERROR_FIELDS = {
@@ -127,7 +136,7 @@ def _forms_for(action: str, case: Dispute, data=None, assisting: set[int] | None
     prefix = action
     if action in ("accept", "start_mediation", "resume", "resume_clock"):
         return [f.EmptyForm(data, prefix=prefix)]
-    if action in ("return", "withdraw", "pause"):
+    if action in ("return", "withdraw", "pause", "merge_duplicate", "dismiss_duplicate"):
         return [f.ReasonForm(data, prefix=prefix)]
     if action in DEPARTMENT_ACTIONS:
         exclude = _excluded_departments(action, case, assisting)
@@ -204,6 +213,12 @@ def _run(action: str, case: Dispute, actor: Actor, forms: list) -> None:
         workbench.agreement_record_performance(
             dispute=case, actor=actor, performance=values["performance"], remarks=values["remarks"]
         )
+    elif action == "merge_duplicate":
+        duplicates.dispute_merge_duplicate(
+            actor=actor, duplicate=case, into=case.duplicate_of_id or 0, reason=values["reason"]
+        )
+    elif action == "dismiss_duplicate":
+        duplicates.dispute_dismiss_duplicate(actor=actor, duplicate=case, reason=values["reason"])
 
 
 def _place_error(forms: list, exc: ApplicationError) -> bool:
@@ -403,7 +418,18 @@ def clear_fields_cache() -> None:
 
 def _blank_variant(key: str, case: Dispute, assisting: set[int]) -> tuple | None:
     """What a blank action form depends on besides its action and the language; None: not kept."""
-    if key in ("note", "return", "withdraw", "pause", "accept", "start_mediation", "resume", "resume_clock"):
+    if key in (
+        "note",
+        "return",
+        "withdraw",
+        "pause",
+        "accept",
+        "start_mediation",
+        "resume",
+        "resume_clock",
+        "merge_duplicate",
+        "dismiss_duplicate",
+    ):
         return ()
     if key == "colour":
         return (case.colour,)
@@ -499,9 +525,10 @@ def page_actions(
             views, usable = _blank_forms(key, case, assisting)
         if not usable:
             continue  # nowhere to send it: the form could not be filled in
-        shown.append(
-            ActionView(key, str(spec.label), url.replace("ACTION", key), views, spec.simple, spec.danger, is_open)
-        )
+        label = str(spec.label)
+        if key == "merge_duplicate":  # offered only to those who may open the earlier case
+            label %= {"number": case.duplicate_of.tracking_number_display}
+        shown.append(ActionView(key, label, url.replace("ACTION", key), views, spec.simple, spec.danger, is_open))
     return shown
 
 
@@ -558,9 +585,23 @@ def _event_label(event: CaseEvent) -> str:
         return event.kind
 
 
-def _event_details(event: CaseEvent) -> list[str]:
+# An event's link to another case (disputes.duplicates): the data key, and the sentence naming that case.
+DUPLICATE_DETAILS = (
+    ("duplicate_of", gettext_lazy("The earlier case: %(number)s")),
+    ("duplicate", gettext_lazy("The later case: %(number)s")),
+    ("merged_from", gettext_lazy("Text and files of case %(number)s")),
+)
+
+
+def _event_details(event: CaseEvent, linked: frozenset[str] = frozenset()) -> list[str]:
+    """`linked`: the numbers of other cases this user may open; a link to any other case is not named."""
     data = event.data or {}
     details = []
+    if event.kind == EventKind.DUPLICATE_SUSPECTED and data.get("dismissed"):
+        details.append(_("Not the same dispute: the link was removed."))
+    for key, sentence in DUPLICATE_DETAILS:
+        if data.get(key) in linked:
+            details.append(sentence % {"number": format_tracking_number(data[key])})
     if event.from_status and event.to_status and event.from_status != event.to_status:
         details.append(
             _("From “%(from)s” to “%(to)s”.")
@@ -585,7 +626,7 @@ def _event_details(event: CaseEvent) -> list[str]:
     return details
 
 
-def _timeline(case: Dispute, lens: visibility.CaseLens) -> list[dict]:
+def _timeline(case: Dispute, lens: visibility.CaseLens, linked: frozenset[str] = frozenset()) -> list[dict]:
     events = case.events.select_related("actor__staff").order_by("-at", "-id")
     rows = []
     for event in events:
@@ -602,7 +643,7 @@ def _timeline(case: Dispute, lens: visibility.CaseLens) -> list[dict]:
                 "label": _event_label(event),
                 # Callback outcomes store a code, shown in the reader's language.
                 "reason": lens.text("event.text", callback_reason_text(event.reason)),
-                "details": [lens.text("event.text", detail) for detail in _event_details(event)],
+                "details": [lens.text("event.text", detail) for detail in _event_details(event, linked)],
                 "kind": event.kind,
             }
         )
@@ -629,8 +670,13 @@ def case_context(request, case: Dispute, *, bound=None, revealed: dict | None = 
     sessions = list(case.sessions.order_by("held_at", "pk"))
     agreement = getattr(case, "agreement", None)
     lens.log_full_reads(user=request.user, sessions=sessions, agreement=agreement, page="case")
+    # 疑似重复: only the linked cases this user may open are named.
+    links = duplicates.duplicate_links(user=request.user, case=case)
+    linked = duplicates.linked_numbers(links)
     return {
         "case": case,
+        "duplicate_of": links.duplicate_of,
+        "suspected_duplicates": links.suspected_duplicates,
         "groups": format_tracking_number(case.tracking_number).split(),
         "colour": Colour(case.colour),
         "reasons": [reason_text(r) for r in lens.triage_reasons()],
@@ -650,7 +696,7 @@ def case_context(request, case: Dispute, *, bound=None, revealed: dict | None = 
             {"pk": a.pk, "size": a.size, "original_name": lens.text("attachment.name", a.original_name)}
             for a in case.attachments.order_by("pk")
         ],
-        "timeline": _timeline(case, lens),
+        "timeline": _timeline(case, lens, linked),
     }
 
 

@@ -137,6 +137,7 @@ DECISIONS: dict[str, Decision] = {
     "api/v1/queue/": D("403 403 200 200 200 200 200 200 200"),
     "api/v1/queue/take-next/": D("403 403 200 200 403 403 403 403 403", "POST"),
     "api/v1/queue/bulk/": D("403 403 403 403 400 403 400 400 400", "POST"),
+    "api/v1/cases/<str:tracking_number>/duplicates/": D("403 404 200/404 200/404 200/404 200/404 200/404 200 200"),
     "api/v1/cases/<str:tracking_number>/sessions/": D("403 404 200/404 200/404 200/404 200/404 200/404 200 200"),
     "api/v1/cases/<str:tracking_number>/agreement/": D("403 404 200/404 200/404 200/404 200/404 200/404 200 200"),
     "api/v1/cases/<str:tracking_number>/agreement/performance/": D(

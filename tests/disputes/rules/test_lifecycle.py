@@ -29,23 +29,27 @@ S = Status
     [
         (S.SUBMITTED, SYSTEM, ["triage"]),
         (S.SUBMITTED, RESIDENT, ["withdraw"]),
-        (S.SUBMITTED, DISPATCHER, ["triage", "withdraw"]),
+        (S.SUBMITTED, DISPATCHER, ["triage", "withdraw", "merge_duplicate"]),
         (S.SUBMITTED, CALLBACK_CALLER, []),
         (S.TRIAGED, SYSTEM, ["dispatch"]),
-        (S.TRIAGED, SUPERVISOR, ["dispatch", "withdraw"]),
-        (S.RETURNED, DISPATCHER, ["dispatch", "withdraw"]),
-        (S.DISPATCHED, MEDIATOR, ["accept", "return", "transfer", "withdraw"]),
-        (S.DISPATCHED, DISPATCHER, ["transfer", "withdraw"]),
+        (S.TRIAGED, SUPERVISOR, ["dispatch", "withdraw", "merge_duplicate"]),
+        (S.RETURNED, DISPATCHER, ["dispatch", "withdraw", "merge_duplicate"]),
+        (S.DISPATCHED, MEDIATOR, ["accept", "return", "transfer", "withdraw", "merge_duplicate"]),
+        (S.DISPATCHED, DISPATCHER, ["transfer", "withdraw", "merge_duplicate"]),
         (S.DISPATCHED, SYSTEM, []),
-        (S.ACCEPTED, DEPARTMENT_STAFF, ["return", "transfer", "start_mediation", "report_back", "withdraw"]),
-        (S.IN_MEDIATION, MEDIATOR, ["transfer", "report_back", "withdraw"]),
+        (
+            S.ACCEPTED,
+            DEPARTMENT_STAFF,
+            ["return", "transfer", "start_mediation", "report_back", "withdraw", "merge_duplicate"],
+        ),
+        (S.IN_MEDIATION, MEDIATOR, ["transfer", "report_back", "withdraw", "merge_duplicate"]),
         (S.IN_MEDIATION, RESIDENT, ["withdraw"]),
         (S.REPORTED, SYSTEM, ["await_callback"]),
         (S.REPORTED, MEDIATOR, []),
         (S.AWAITING_CALLBACK, CALLBACK_CALLER, ["close", "reopen"]),
         (S.AWAITING_CALLBACK, RESIDENT, ["reopen"]),
         (S.AWAITING_CALLBACK, MEDIATOR, []),
-        (S.REOPENED, MEDIATOR, ["resume", "withdraw"]),
+        (S.REOPENED, MEDIATOR, ["resume", "withdraw", "merge_duplicate"]),
         (S.CLOSED, SUPERVISOR, ["reopen"]),
         (S.CLOSED, MEDIATOR, []),
         (S.WITHDRAWN, ADMIN, []),
@@ -75,6 +79,12 @@ def test_allowed_actions(status, role, expected):
         (S.AWAITING_CALLBACK, "reopen", RESIDENT, "不满意", "reopen"),
         (S.AWAITING_CALLBACK, "close", CALLBACK_CALLER, "", "close"),
         (S.IN_MEDIATION, "withdraw", RESIDENT, "", "reason_required"),
+        # A suspected duplicate is merged by staff, never by the resident or the platform.
+        (S.SUBMITTED, "merge_duplicate", RESIDENT, "同一纠纷", "wrong_role"),
+        (S.SUBMITTED, "merge_duplicate", SYSTEM, "同一纠纷", "wrong_role"),
+        (S.DISPATCHED, "merge_duplicate", DISPATCHER, "", "reason_required"),
+        (S.DISPATCHED, "merge_duplicate", DISPATCHER, "同一纠纷", "merge_duplicate"),
+        (S.AWAITING_CALLBACK, "merge_duplicate", SUPERVISOR, "同一纠纷", "wrong_state"),
     ],
 )
 def test_check_transition(status, action, role, reason, expected):
@@ -152,7 +162,7 @@ def test_closed_is_reachable_from_every_status_but_withdrawn(status):
     assert S.CLOSED in reachable(status)
 
 
-@pytest.mark.parametrize("action", ["return", "transfer", "reopen", "withdraw"])
+@pytest.mark.parametrize("action", ["return", "transfer", "reopen", "withdraw", "merge_duplicate"])
 def test_actions_that_undo_work_need_a_reason(action):
     assert TRANSITIONS[action].needs_reason
 

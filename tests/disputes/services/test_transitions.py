@@ -132,9 +132,18 @@ def make_case(world, status: str, **fields) -> Dispute:
     )
 
 
-def arguments(world, action: str) -> dict:
-    """What a caller supplies for this action: a reason if it needs one, a department, an outcome."""
+def case_for(world, action: str, status: str) -> Dispute:
+    """A case in `status` to take `action` on: for merge_duplicate, a suspected duplicate of an earlier case."""
+    if action != "merge_duplicate":
+        return make_case(world, status)
+    return make_case(world, status, duplicate_of=make_case(world, Status.IN_MEDIATION))
+
+
+def arguments(world, action: str, case: Dispute | None = None) -> dict:
+    """What a caller supplies for this action: a reason if it needs one, a department, an outcome, the earlier case."""
     kwargs = {"reason": REASON if lifecycle.TRANSITIONS[action].needs_reason else ""}
+    if action == "merge_duplicate" and case is not None:
+        kwargs["data"] = {"into": case.duplicate_of_id}
     if action == "dispatch":
         kwargs["data"] = {"department": world.dept_a}
     elif action == "transfer":
@@ -173,6 +182,9 @@ def expected_refusal(world, action: str, status: str, role: str) -> str | None:
         return "wrong_state"
     if role not in transition.roles:
         return "wrong_role"
+    if action == "merge_duplicate":
+        # Decided by the handlers of the earlier case (in mediation with the same department here).
+        return None
     if role in lifecycle.HANDLERS and not SHAPES[status].lead and not SHAPES[status].mediator:
         # Nobody handles a case before it is dispatched (or after it was returned).
         return "not_handler"
@@ -203,6 +215,7 @@ EFFECTS = {
     "reopen": Effect(done=frozenset({DeadlineKind.CALLBACK}), opens=("resolve", None)),
     "resume": Effect(),
     "withdraw": Effect(cancelled=ALL_KINDS),
+    "merge_duplicate": Effect(cancelled=ALL_KINDS),
 }
 DUE_IN = {
     "accept": WHITE.accept_within,
@@ -274,7 +287,7 @@ def assert_case_effects(world, action: str, status: str, role: str, before: dict
         changes = {"closed_at": NOW}
     elif action == "reopen":
         changes = {"reopened_count": before["reopened_count"] + 1, "closed_at": None, "outcome": ""}
-    elif action == "withdraw":
+    elif action in ("withdraw", "merge_duplicate"):
         changes = {"closed_at": NOW, "outcome": Outcome.WITHDRAWN}
     stored = Dispute.objects.filter(pk=case.pk).values().get()
     expected = {key: changes.get(key, before[key]) for key in kept}
@@ -302,14 +315,14 @@ MATRIX = [
 
 @pytest.mark.parametrize(("action", "status", "role"), MATRIX)
 def test_transition_table(world, db, action, status, role):
-    case = make_case(world, status)
+    case = case_for(world, action, status)
     before = Snapshot.of(case)
     actor = actor_for(world, role)
     refusal = expected_refusal(world, action, status, role)
 
     if refusal is not None:
         with pytest.raises(ApplicationError) as caught:
-            services.dispute_transition(dispute=case.pk, action=action, actor=actor, **arguments(world, action))
+            services.dispute_transition(dispute=case.pk, action=action, actor=actor, **arguments(world, action, case))
         assert caught.value.code == refusal
         expected_class = ApplicationError if refusal == "wrong_state" else PermissionDeniedError
         assert type(caught.value) is expected_class
@@ -318,7 +331,7 @@ def test_transition_table(world, db, action, status, role):
         return
 
     transition = lifecycle.TRANSITIONS[action]
-    result = services.dispute_transition(dispute=case, action=action, actor=actor, **arguments(world, action))
+    result = services.dispute_transition(dispute=case, action=action, actor=actor, **arguments(world, action, case))
 
     assert result.status == transition.target
     assert Dispute.objects.get(pk=case.pk).status == transition.target
@@ -378,11 +391,11 @@ def test_handler_actions_exist():
 
 @pytest.mark.parametrize(("action", "status", "role"), HANDLER_ACTIONS)
 def test_a_handler_of_another_department_is_refused(world, db, action, status, role):
-    case = make_case(world, status)
+    case = case_for(world, action, status)
     before = Snapshot.of(case)
     other = Actor.for_user(world.other_handlers[role])
     with pytest.raises(PermissionDeniedError) as caught:
-        services.dispute_transition(dispute=case, action=action, actor=other, **arguments(world, action))
+        services.dispute_transition(dispute=case, action=action, actor=other, **arguments(world, action, case))
     assert caught.value.code == "not_handler"
     assert_nothing_changed(case, before)
 
@@ -432,6 +445,8 @@ def test_missing_case(world, db):
         ("transfer", Status.ACCEPTED, {}, "department_required"),
         ("report_back", Status.IN_MEDIATION, {}, "outcome_required"),
         ("report_back", Status.IN_MEDIATION, {"outcome": "won_the_lottery"}, "outcome_required"),
+        # Only a case linked as a possible duplicate, into the case it is linked to (disputes.duplicates).
+        ("merge_duplicate", Status.SUBMITTED, {}, "not_a_duplicate"),
     ],
 )
 def test_actions_that_need_data_refuse_without_it(world, db, action, status, data, code):

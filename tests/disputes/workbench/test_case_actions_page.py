@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 
 from core.actors import Actor
 from core.exceptions import ApplicationError
-from disputes import services, workbench
+from disputes import duplicates, services, workbench
 from disputes.models import Agreement, CaseEvent, Deadline, DisputeAssist, MediationSession
 from disputes.rules import lifecycle
 from disputes.rules.enums import Colour, DeadlineKind, EventKind, Status
@@ -67,6 +67,10 @@ def perform(action: str, case, actor: Actor, department) -> None:
         workbench.agreement_save(dispute=case, actor=actor, values=AGREEMENT_VALUES)
     elif action == "performance":
         workbench.agreement_record_performance(dispute=case, actor=actor, performance="performed")
+    elif action == "merge_duplicate":
+        duplicates.dispute_merge_duplicate(actor=actor, duplicate=case, into=case.duplicate_of_id or 0, reason=REASON)
+    elif action == "dismiss_duplicate":
+        duplicates.dispute_dismiss_duplicate(actor=actor, duplicate=case, reason=REASON)
     else:  # pragma: no cover
         raise AssertionError(action)
 
