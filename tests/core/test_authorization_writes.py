@@ -80,6 +80,7 @@ class Write:
     # The door checks the role before it looks for the case (no 404 for a role that may never do it).
     role_first: bool = False
     paused: bool = False  # the case's clock is paused before the request
+    duplicate: bool = False  # the case is linked as a possible duplicate of an earlier case of the same place
 
     @property
     def is_api(self) -> bool:
@@ -262,6 +263,26 @@ WRITES: dict[str, Write] = dict(
             ),
         ),
         (
+            "api:duplicates:merge",
+            Write(
+                "api/v1/cases/<str:tracking_number>/duplicates/",
+                Status.DISPATCHED,
+                frozenset(CASE_STAFF),
+                {"action": "merge", "reason": REASON},
+                duplicate=True,
+            ),
+        ),
+        (
+            "api:duplicates:dismiss",
+            Write(
+                "api/v1/cases/<str:tracking_number>/duplicates/",
+                Status.DISPATCHED,
+                frozenset(CASE_STAFF),
+                {"action": "dismiss", "reason": REASON},
+                duplicate=True,
+            ),
+        ),
+        (
             "api:callback-attempt",
             Write(
                 "api/v1/callbacks/<str:tracking_number>/attempts/",
@@ -299,6 +320,8 @@ WRITES: dict[str, Write] = dict(
         ),
         _page("return", Status.DISPATCHED, HANDLERS, {"return-reason": REASON}),
         _page("withdraw", Status.ACCEPTED, CASE_STAFF, {"withdraw-reason": REASON}),
+        _page("merge_duplicate", Status.DISPATCHED, CASE_STAFF, {"merge_duplicate-reason": REASON}, duplicate=True),
+        _page("dismiss_duplicate", Status.DISPATCHED, CASE_STAFF, {"dismiss_duplicate-reason": REASON}, duplicate=True),
         # --- The callers' page ---------------------------------------------------------------------------------
         (
             "page:callback",
@@ -379,6 +402,15 @@ def make_case(world: WriteWorld, write: Write, where: str) -> Dispute:
     PartyFactory(dispute=case, role=PartyRole.APPLICANT, name="李四", phone="13900139000")
     if case.outcome == "agreement":
         with_agreement(case)
+    if write.duplicate:
+        case.duplicate_of = case_in(
+            Status.ACCEPTED,
+            grid=case.grid,
+            category=world.category,
+            department=case.lead_department,
+            mediator=case.assigned_mediator,
+        )
+        case.save(update_fields=["duplicate_of", "updated_at"])
     if write.paused:
         Deadline.objects.filter(dispute=case, kind__in=[DeadlineKind.ACCEPT, DeadlineKind.RESOLVE]).update(
             paused_at=timezone.now() - timedelta(hours=2)
@@ -461,7 +493,7 @@ def test_every_staff_write_has_a_row():
     transitions = {
         write.body["action"] for write in WRITES.values() if write.route == TRANSITIONS and isinstance(write.body, dict)
     }
-    transitions |= {"dispatch", "transfer"}
+    transitions |= {"dispatch", "transfer"} | page_actions  # merge_duplicate: its own service, on the page
     from disputes.rules.lifecycle import TRANSITIONS as TABLE
 
     assert sorted(set(TABLE) - transitions) == [], "transitions without a row in WRITES"
@@ -470,4 +502,4 @@ def test_every_staff_write_has_a_row():
 def test_the_write_matrix_size():
     """The number of cells (users × places × writes): a figure to quote; it grows with every write."""
     cells = len(WRITES) * len(ROLES) * 2
-    assert cells == 40 * 9 * 2
+    assert cells == 44 * 9 * 2
