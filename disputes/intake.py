@@ -91,7 +91,7 @@ PDF_NAME = re.compile(rb"/([^\s/\[\]<>(){}%\x00]{6,127})")
 # scanned agreement has tens to a few thousand. More is refused rather than tying up a worker
 # (five such files must stay well inside gunicorn's 30 s timeout).
 MAX_PDF_OBJECTS = 5_000
-# Cases still being worked, where new text from the same people belongs.
+# Cases still being worked: a submission by the same people is linked to one of these for staff to review.
 DUPLICATE_STATUSES = OPEN_STATUSES | {Status.REPORTED, Status.AWAITING_CALLBACK}
 
 
