@@ -139,6 +139,11 @@ def test_every_figure_matches_brute_force():
     assert ranking[0].rank == 1
 
 
+def counted(rows: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """The rows that count anything."""
+    return {key: counts for key, counts in rows.items() if any(counts.values())}
+
+
 def test_recent_refresh_matches_a_full_rebuild_and_sees_changes():
     """The beat refresh rebuilds only the last days, exactly, without counting anything twice."""
     from disputes.dashboard import rollups
@@ -160,6 +165,8 @@ def test_recent_refresh_matches_a_full_rebuild_and_sees_changes():
     brute = BruteForce()
     city = Area.objects.get_first_root_node()
     for period in (month_period(today), Period("custom", today - timedelta(days=40), today + timedelta(days=1))):
+        # A channel whose only rows in the period are the open-now ones (its overdue cases) has a row of
+        # zero counts on the dashboard; the brute force makes a row only where it counts something.
         rows = {r.value: r.figures.counts for r in selectors.dimension_rows(city, period, "channel")}
-        assert rows == brute.counts(city.path, period.start, period.end, dimension="channel")
-        assert "open311" in rows
+        assert counted(rows) == counted(brute.counts(city.path, period.start, period.end, dimension="channel"))
+        assert "open311" in counted(rows)
