@@ -6,7 +6,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from core import throttling, two_factor
-from core.exceptions import PermissionDeniedError, TooManyRequestsError
+from core.exceptions import ApplicationError, PermissionDeniedError, TooManyRequestsError
 from core.models import PersonalDataAccess
 
 logger = logging.getLogger(__name__)
@@ -63,6 +63,21 @@ def log_phones_shown(*, user, people, what: str, case_ref: str, page: str) -> No
 # The refusals of personal_data_reveal about this user's sign-in or pace rather than the case: a page shows
 # them beside the (still masked) record instead of an error page.
 REVEAL_HELD_BACK_CODES = frozenset({"two_factor_required", "reveal_limit"})
+
+
+def phones_for_callback(*, user, people, what: str, case_ref: str, page: str) -> tuple[bool, str]:
+    """A callback page's phones: (shown in clear, why held back) after `log_phones_shown`'s checks.
+
+    A refusal about the caller's sign-in or pace keeps the phones masked with its reason beside
+    them, so the caller can still record the call; any other refusal is raised.
+    """
+    try:
+        log_phones_shown(user=user, people=people, what=what, case_ref=case_ref, page=page)
+    except ApplicationError as exc:
+        if exc.code not in REVEAL_HELD_BACK_CODES:
+            raise
+        return False, str(exc.message)
+    return True, ""
 
 
 def check_reveal(*, user, what: str, count: int = 1) -> None:

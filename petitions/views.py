@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.actors import Actor
-from core.audit import REVEAL_HELD_BACK_CODES, log_phones_shown
+from core.audit import REVEAL_HELD_BACK_CODES, phones_for_callback
 from core.exceptions import ApplicationError, as_page_errors
 from core.masking import mask_address, mask_id_number, mask_name, mask_phone
 from disputes.callbacks import CALLBACK_ROLES, MAX_UNANSWERED
@@ -224,21 +224,16 @@ def callback_record(request, tracking_number: str):
     elif posted:
         status = 409
     people = list(petition.petitioners.all())
-    in_clear, held_back = awaiting, ""
+    in_clear, held_back = False, ""
     if awaiting:
         # The caller works this callback: the petitioners' phones are shown in clear, and each view is logged.
-        try:
-            log_phones_shown(
-                user=request.user,
-                people=people,
-                what="petitioner.phone",
-                case_ref=petition.tracking_number,
-                page="petition_callback_record",
-            )
-        except ApplicationError as exc:
-            if exc.code not in REVEAL_HELD_BACK_CODES:
-                raise
-            in_clear, held_back = False, str(exc.message)  # no second factor yet, or the hour's reveals used up
+        in_clear, held_back = phones_for_callback(
+            user=request.user,
+            people=people,
+            what="petitioner.phone",
+            case_ref=petition.tracking_number,
+            page="petition_callback_record",
+        )
     return render(
         request,
         "petitions/callback_record.html",

@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from core.actors import Actor
-from core.audit import REVEAL_HELD_BACK_CODES, log_phones_shown
+from core.audit import phones_for_callback
 from core.exceptions import ApplicationError
 from core.masking import mask_name, mask_phone
 from disputes import callbacks, visibility
@@ -265,21 +265,16 @@ def callback_record(request, tracking_number: str):
     lens = visibility.case_lens(request.user, case, parties=parties)
     agreement = _agreement_of(case)
     lens.log_full_reads(user=request.user, agreement=agreement, page="callback_record")
-    in_clear, held_back = awaiting, ""
+    in_clear, held_back = False, ""
     if awaiting:
         # The caller works this callback: the applicants' phones are shown in clear, and each view is logged.
-        try:
-            log_phones_shown(
-                user=request.user,
-                people=applicants,
-                what="party.phone",
-                case_ref=case.tracking_number,
-                page="callback_record",
-            )
-        except ApplicationError as exc:
-            if exc.code not in REVEAL_HELD_BACK_CODES:
-                raise
-            in_clear, held_back = False, str(exc.message)  # no second factor yet, or the hour's reveals used up
+        in_clear, held_back = phones_for_callback(
+            user=request.user,
+            people=applicants,
+            what="party.phone",
+            case_ref=case.tracking_number,
+            page="callback_record",
+        )
     return render(
         request,
         "disputes/staff/callback_record.html",
