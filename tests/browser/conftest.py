@@ -19,11 +19,13 @@ import shutil
 import struct
 import zlib
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connections
+from django.utils import timezone
 
 from tests.conftest import REQUIRE_SERVICES, require_service
 
@@ -114,6 +116,17 @@ def sign_in(page, base: str, username: str, *, language: str | None = None, pass
     with page.expect_navigation():
         page.click("main form button[type=submit]")
     assert "/accounts/login/" not in page.url, f"signing in as {username} failed"
+
+
+def session_held_at() -> str:
+    """An hour ago as the session form's field wants it, but never before today's (local) midnight.
+
+    A session may not be dated before the day its case was submitted, and the journeys submit
+    their case minutes earlier: between midnight and one o'clock an hour ago is yesterday.
+    """
+    now = timezone.localtime()
+    held = max(now - timedelta(hours=1), now.replace(hour=0, minute=0, second=0, microsecond=0))
+    return held.strftime("%Y-%m-%dT%H:%M")
 
 
 def language_prefix(language: str) -> str:

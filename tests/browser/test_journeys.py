@@ -34,7 +34,15 @@ from disputes.models import Attachment, CallbackAttempt, Dispute, DiversionRule
 from disputes.rules.enums import Channel, Colour, Outcome, Status
 from grids.models import Role
 from grids.views import submit_url
-from tests.browser.conftest import LANGUAGES, check_accessible, language_prefix, sign_in, switch_language, tiny_png
+from tests.browser.conftest import (
+    LANGUAGES,
+    check_accessible,
+    language_prefix,
+    session_held_at,
+    sign_in,
+    switch_language,
+    tiny_png,
+)
 from tests.conftest import wait_for
 from tests.disputes.cases import case_in
 from tests.factories import PartyFactory
@@ -219,7 +227,7 @@ def test_one_dispute_from_the_qr_code_to_the_monthly_export(
     submit_action(desk, "start_mediation")
 
     desk.click("[data-action=session] > summary")
-    desk.fill("#id_session-held_at", (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    desk.fill("#id_session-held_at", session_held_at())
     desk.fill("#id_session-place", words["session_place"])
     desk.fill("#id_session-attendees", f"{words['applicant']}, {words['respondent']}")
     desk.fill("#id_session-notes", words["terms"])

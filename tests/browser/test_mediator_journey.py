@@ -18,7 +18,7 @@ from core.models import PersonalDataAccess
 from disputes.models import CaseEvent, Deadline, MediationSession
 from disputes.rules.enums import DeadlineKind, EventKind, Outcome, PartyRole, Status
 from grids.models import Role
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import session_held_at, sign_in
 from tests.disputes.cases import case_in
 from tests.factories import PartyFactory
 
@@ -79,8 +79,7 @@ def test_a_mediator_works_a_case_to_an_agreement_and_prints_it(
     assert case.status == Status.IN_MEDIATION
 
     page.click("[data-action=session] > summary")
-    held = timezone.localtime() - timedelta(hours=1)
-    page.fill("#id_session-held_at", held.strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#id_session-held_at", session_held_at())
     page.fill("#id_session-place", "船山社区调解室")
     page.fill("#id_session-attendees", "李四、王五、社区网格员")
     page.fill("#id_session-notes", "双方同意由王五承担维修费用。")
