@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from core.actors import Actor
 from disputes import duplicates
-from disputes.api.views import _get_case
+from disputes.api.views import case_for_request
 
 
 class LinkedCaseSerializer(serializers.Serializer):
@@ -56,12 +56,12 @@ class CaseDuplicatesApi(APIView):
 
     @extend_schema(responses=DuplicateLinksSerializer)
     def get(self, request, tracking_number: str):
-        case = _get_case(request, tracking_number)
+        case = case_for_request(request, tracking_number)
         return Response(DuplicateLinksSerializer(_links(request, case)).data)
 
     @extend_schema(request=DuplicateDecisionSerializer, responses=DuplicateLinksSerializer)
     def post(self, request, tracking_number: str):
-        case = _get_case(request, tracking_number)
+        case = case_for_request(request, tracking_number)
         payload = DuplicateDecisionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         values = payload.validated_data

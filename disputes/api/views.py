@@ -38,7 +38,7 @@ class CaseListApi(generics.ListAPIView):
         return selectors.disputes_visible_to(self.request.user).select_related("category", "lead_department")
 
 
-def _get_case(request, tracking_number: str):
+def case_for_request(request, tracking_number: str):
     case = selectors.dispute_get_visible(user=request.user, tracking_number=normalise_tracking_number(tracking_number))
     if case is None:
         raise NotFoundError(_("Case not found."))
@@ -58,7 +58,7 @@ def case_detail_data(case, request) -> dict:
 class CaseDetailApi(APIView):
     @extend_schema(responses=CaseDetailSerializer)
     def get(self, request, tracking_number: str):
-        case = _get_case(request, tracking_number)
+        case = case_for_request(request, tracking_number)
         return Response(case_detail_data(case, request))
 
 
@@ -67,7 +67,7 @@ class CaseTransitionApi(APIView):
 
     @extend_schema(request=TransitionInputSerializer, responses=CaseDetailSerializer)
     def post(self, request, tracking_number: str):
-        case = _get_case(request, tracking_number)
+        case = case_for_request(request, tracking_number)
         payload = TransitionInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         values = payload.validated_data
@@ -119,7 +119,7 @@ class CaseColourApi(APIView):
 
     @extend_schema(request=ColourOverrideSerializer, responses=CaseDetailSerializer)
     def post(self, request, tracking_number: str):
-        case = _get_case(request, tracking_number)
+        case = case_for_request(request, tracking_number)
         values = _validated(ColourOverrideSerializer, request)
         colour = Colour[values["colour"].upper()]
         services.dispute_override_colour(
@@ -133,7 +133,7 @@ class CaseAssistanceApi(APIView):
 
     @extend_schema(request=AssistanceSerializer, responses=CaseDetailSerializer)
     def post(self, request, tracking_number: str):
-        case = _get_case(request, tracking_number)
+        case = case_for_request(request, tracking_number)
         values = _validated(AssistanceSerializer, request)
         department = Department.objects.filter(pk=values["department"], is_active=True).first()
         if department is None:
@@ -149,7 +149,7 @@ class CaseNoteApi(APIView):
 
     @extend_schema(request=NoteSerializer, responses=CaseDetailSerializer)
     def post(self, request, tracking_number: str):
-        case = _get_case(request, tracking_number)
+        case = case_for_request(request, tracking_number)
         values = _validated(NoteSerializer, request)
         services.dispute_add_note(dispute=case, actor=Actor.for_user(request.user), text=values["text"])
         return _detail(case, request)
@@ -160,7 +160,7 @@ class CaseClockApi(APIView):
 
     @extend_schema(request=ClockSerializer, responses=CaseDetailSerializer)
     def post(self, request, tracking_number: str):
-        case = _get_case(request, tracking_number)
+        case = case_for_request(request, tracking_number)
         values = _validated(ClockSerializer, request)
         actor = Actor.for_user(request.user)
         if values["action"] == "pause":
@@ -175,7 +175,7 @@ class CasePartyApi(APIView):
 
     @extend_schema(request=PartyInputSerializer, responses=CaseDetailSerializer)
     def post(self, request, tracking_number: str):
-        case = _get_case(request, tracking_number)
+        case = case_for_request(request, tracking_number)
         values = _validated(PartyInputSerializer, request)
         reason = values.pop("reason")
         services.dispute_add_party(dispute=case, actor=Actor.for_user(request.user), party=values, reason=reason)

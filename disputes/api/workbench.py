@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from core.actors import Actor
 from core.exceptions import NotFoundError
 from disputes import visibility, workbench
-from disputes.api.views import _get_case
+from disputes.api.views import case_for_request
 from disputes.models import Agreement, MediationSession
 
 
@@ -110,7 +110,7 @@ class CaseSessionsApi(APIView):
 
     @extend_schema(responses=SessionReadSerializer(many=True))
     def get(self, request, tracking_number: str):
-        case = _get_case(request, tracking_number)
+        case = case_for_request(request, tracking_number)
         sessions = list(case.sessions.order_by("held_at", "pk"))
         lens = visibility.case_lens(request.user, case)
         lens.log_full_reads(user=request.user, sessions=sessions, page="api")
@@ -118,7 +118,7 @@ class CaseSessionsApi(APIView):
 
     @extend_schema(request=SessionSerializer, responses={201: SessionReadSerializer})
     def post(self, request, tracking_number: str):
-        case = _get_case(request, tracking_number)
+        case = case_for_request(request, tracking_number)
         payload = SessionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         session = workbench.session_record(dispute=case, actor=Actor.for_user(request.user), **payload.validated_data)
@@ -132,7 +132,7 @@ class CaseAgreementApi(APIView):
 
     @extend_schema(responses=AgreementReadSerializer)
     def get(self, request, tracking_number: str):
-        case = _get_case(request, tracking_number)
+        case = case_for_request(request, tracking_number)
         agreement = Agreement.objects.filter(dispute=case).first()
         if agreement is None:
             raise NotFoundError(_("This case has no agreement yet."), code="no_agreement")
@@ -140,7 +140,7 @@ class CaseAgreementApi(APIView):
 
     @extend_schema(request=AgreementSerializer, responses={200: AgreementReadSerializer, 201: AgreementReadSerializer})
     def put(self, request, tracking_number: str):
-        case = _get_case(request, tracking_number)
+        case = case_for_request(request, tracking_number)
         payload = AgreementSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         existed = Agreement.objects.filter(dispute=case).exists()
@@ -158,7 +158,7 @@ class CaseAgreementPerformanceApi(APIView):
 
     @extend_schema(request=PerformanceSerializer, responses=AgreementReadSerializer)
     def post(self, request, tracking_number: str):
-        case = _get_case(request, tracking_number)
+        case = case_for_request(request, tracking_number)
         payload = PerformanceSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         agreement = workbench.agreement_record_performance(
@@ -172,7 +172,7 @@ class CasePartyRevealApi(APIView):
 
     @extend_schema(request=RevealInputSerializer, responses=RevealSerializer)
     def post(self, request, tracking_number: str, party_id: int):
-        case = _get_case(request, tracking_number)
+        case = case_for_request(request, tracking_number)
         payload = RevealInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         field = payload.validated_data["field"]
