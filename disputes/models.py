@@ -13,8 +13,10 @@ from disputes.rules.enums import (
     Colour,
     DeadlineKind,
     EventKind,
+    AmountBand,
     Outcome,
     PartyRole,
+    PeopleBand,
     Status,
 )
 from disputes.rules.tracking import format_tracking_number
@@ -136,6 +138,10 @@ class Dispute(BaseModel):
     )
     amount = models.DecimalField(_("amount at stake (yuan)"), max_digits=14, decimal_places=2, null=True, blank=True)
     people_involved = models.PositiveIntegerField(_("people involved"), null=True, blank=True)
+    # The range a resident chose (PeopleBand / AmountBand); blank when an exact figure was given.
+    # The exact fields above then hold the band's lower bound, which is what triage reads.
+    people_band = models.CharField(_("people involved (range)"), max_length=10, choices=PeopleBand.choices, blank=True)
+    amount_band = models.CharField(_("amount at stake (range)"), max_length=10, choices=AmountBand.choices, blank=True)
 
     colour = models.PositiveSmallIntegerField(_("colour"), choices=Colour.choices, default=Colour.WHITE)
     triage_reasons = models.JSONField(_("triage reasons"), default=list, blank=True)
@@ -364,12 +370,19 @@ class Deadline(BaseModel):
 
 
 class TriageKeyword(BaseModel):
-    """A word that makes triage raise a case to red (threats, self-harm, weapons); editable in the admin."""
+    """A word or phrase a triage signal reads (threats, self-harm, weapons, domestic violence, bringing
+    people, injuries, repeated complaints) or a negation word; editable in the admin. A kind with no
+    active rows uses the default list in disputes/rules/triage.py."""
 
     class Kind(models.TextChoices):
         VIOLENCE = "violence", _("Threat of violence")
         SELF_HARM = "self_harm", _("Self-harm")
         WEAPON = "weapon", _("Weapon or dangerous means")
+        DOMESTIC_VIOLENCE = "domestic_violence", _("Domestic violence, abuse or abandonment")
+        GATHERING = "gathering", _("Bringing people or a collective action")
+        INJURY = "injury", _("Injury already caused")
+        REPEAT_COMPLAINT = "repeat_complaint", _("Complained many times without result")
+        NEGATION = "negation", _("Negation (the word after it is not a signal)")
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     word = models.CharField(_("word"), max_length=30)

@@ -67,6 +67,35 @@ class Channel(models.TextChoices):
     OPEN311 = "open311", _("Open311")
 
 
+class PeopleBand(models.TextChoices):
+    """How many people are involved on the applicant's side, as a resident can say it (a range).
+
+    Each band starts at a threshold of the triage rules (rules/triage.py), so the lower bound a
+    band stores in `people_involved` fires the same rule as the exact number would.
+    """
+
+    ONE = "1", _("Only me")
+    FEW = "2-4", _("2 to 4 people")
+    SEVERAL = "5-9", _("5 to 9 people")
+    MANY = "10-29", _("10 to 29 people")
+    CROWD = "30+", _("30 people or more")
+
+
+class AmountBand(models.TextChoices):
+    """Roughly how much money is at stake, as a resident can say it (a range; lower bound stored)."""
+
+    NONE = "0", _("No money involved")
+    SMALL = "<10k", _("Less than 10,000 yuan")
+    MEDIUM = "10k-100k", _("10,000 to 100,000 yuan")
+    LARGE = "100k-1m", _("100,000 to 1 million yuan")
+    HUGE = "1m+", _("1 million yuan or more")
+
+
+# What a band stores in the exact field: its lower bound (the triage thresholds start bands).
+PEOPLE_BAND_LOWER = {"1": 1, "2-4": 2, "5-9": 5, "10-29": 10, "30+": 30}
+AMOUNT_BAND_LOWER = {"0": 0, "<10k": 0, "10k-100k": 10_000, "100k-1m": 100_000, "1m+": 1_000_000}
+
+
 class PartyRole(models.TextChoices):
     APPLICANT = "applicant", _("Applicant")
     RESPONDENT = "respondent", _("Respondent")
@@ -106,3 +135,4 @@ class EventKind(models.TextChoices):
     BULK = "bulk", _("Changed in a bulk action")
     DUPLICATE_SUSPECTED = "duplicate_suspected", _("Possibly the same dispute as another case")
     DUPLICATE_MERGED = "duplicate_merged", _("Merged with another case by staff")
+    SCALE_SET = "scale_set", _("People involved or amount at stake changed")
