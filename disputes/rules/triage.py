@@ -5,6 +5,7 @@ the colour with every rule that fired. The colour is the most urgent one any
 rule asks for; nothing is hidden, so a person can see why.
 """
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -12,14 +13,126 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from disputes.rules import reading
 from disputes.rules.enums import Colour
 
-# Defaults for the admin-editable keyword lists (TriageKeyword rows override them).
+# fmt: off
+# Defaults for the admin-editable word lists (TriageKeyword rows of a kind replace that kind's list).
+# Each list holds the words and synonyms a resident or an operator uses for one signal; a listed word
+# counts unless a negation comes just before it or its clause is a joke, a story or a settled past
+# (rules/reading.py), and unless it sits inside one of the kind's BENIGN words (炸鸡 for 炸).
 DEFAULT_KEYWORDS: dict[str, tuple[str, ...]] = {
-    "violence": ("杀了", "杀人", "砍死", "砍人", "弄死", "打死", "同归于尽", "报复", "灭门", "放火", "烧了他", "炸"),
-    "self_harm": ("自杀", "跳楼", "跳河", "喝农药", "不想活", "寻死", "轻生", "割腕", "一死了之"),
-    "weapon": ("刀", "斧头", "枪", "汽油", "炸药", "农药", "棍棒", "铁锹"),
+    # 扬言: harm threatened to a person or their home, with any words.
+    "violence": (
+        "杀了", "杀人", "杀他", "杀你", "杀死", "砍死", "砍人", "砍他", "砍了他", "弄死", "打死", "捅死",
+        "捅了他", "捅他", "同归于尽", "报复", "灭门", "放火", "烧了他", "烧他家", "炸了他", "炸死", "炸掉",
+        "废了他", "打断他的腿", "要他的命", "要了他的命", "偿命", "跟他拼命", "和他拼命", "跟他拼了",
+        "和他拼了", "拼了这条命", "老命不要", "鱼死网破", "不得安宁", "见血", "出人命", "弄残", "打残",
+        "让他好看", "有他好看", "给他点颜色", "找人收拾", "收拾他", "收拾他们", "找人打", "叫人打",
+        "砸了他家", "砸他家", "砸烂", "泼汽油", "一把火", "别怪我不客气", "后果自负", "走着瞧",
+        "做鬼也不放过", "不会放过", "绝不放过", "跟他没完", "血债血偿", "以命抵命", "扬言", "情绪失控",
+        "情绪极端",
+    ),
+    # Self-harm and despair, said or hinted (走投无路、没有活路).
+    "self_harm": (
+        "自杀", "跳楼", "跳河", "跳江", "跳湖", "跳井", "喝农药", "喝了药", "要喝药", "服毒", "吞药",
+        "安眠药", "上吊", "卧轨", "割腕", "不想活", "活不下去", "活不成", "没法活", "没活路", "没有活路",
+        "走投无路", "绝路", "寻死", "轻生", "一死了之", "死了算了", "不如死了", "死给他看", "死给你们看",
+        "死在他家", "死在你们", "撞死在", "结束生命", "了结自己", "逼死", "以死相逼", "活着没意思",
+    ),
+    # Counted only in a clause that also handles, brings or threatens with it (WEAPON_ACTIONS).
+    "weapon": (
+        "刀", "斧头", "斧子", "枪", "汽油", "炸药", "农药", "棍棒", "棍子", "铁锹", "锄头", "钢管", "铁棍",
+        "木棍", "砖头", "硫酸", "镰刀", "匕首", "榔头", "锤子", "铁锤",
+    ),
+    # 家暴、虐待、遗弃, however plainly told; and any hitting by a family member (FAMILY_WORDS).
+    "domestic_violence": (
+        "家暴", "家庭暴力", "虐待", "遗弃", "赶出家门", "赶出门", "锁在家", "关在屋", "不给饭吃",
+        "不给吃饭", "打老婆", "打媳妇", "打妻子", "打老公", "打孩子", "打小孩", "打老人", "打父亲",
+        "打母亲", "打我妈", "打我爸", "打婆婆", "打儿媳",
+    ),
+    # 聚众、静坐、集体上访、冲击单位: a collective action under way or announced; people being brought.
+    "gathering": (
+        "聚众", "静坐", "集体上访", "越级上访", "进京上访", "去北京上访", "上访", "拉横幅", "拉条幅",
+        "打横幅", "举牌", "堵门", "堵路", "堵大门", "堵公司", "堵工地", "围堵", "冲击", "闹事", "围攻",
+        "集体去", "一起去政府", "去政府闹", "到政府门口", "政府门口", "找媒体", "找记者",
+    ),
+    # Violence already done between the parties: hitting, fighting, an injury.
+    "injury": (
+        "打伤", "砍伤", "捅伤", "刺伤", "打破头", "打破了头", "头破血流", "鼻青脸肿", "打骨折", "打进医院",
+        "打得住院", "打住院", "被打", "挨打", "打了我", "打我", "打了他", "打他", "打她", "打人", "动手",
+        "殴打", "拳打脚踢", "扇耳光", "扇了我", "打耳光", "掐脖子", "揪头发", "推搡", "推倒", "打架",
+        "斗殴", "踹了", "踢了我", "打得",
+    ),
+    # The same complaint made many times, to several offices, without result (yellow).
+    "repeat_complaint": (
+        "多次反映", "反映多次", "反映了多次", "反映过多次", "反映了好多次", "反映好几次", "反映了好几次",
+        "反映了很多次", "多次投诉", "投诉多次", "投诉了好几次", "投诉了很多次", "投诉好多次", "反复投诉",
+        "反复反映", "找过好多次", "找了好多次", "找了很多次", "找了好几次", "跑了好几趟", "跑了很多趟",
+        "跑断腿", "一直没人管", "没人管", "没人理", "都不管", "不管不问", "推来推去", "踢皮球", "推诿",
+        "互相推", "没有结果", "没结果", "没有下文", "石沉大海", "不了了之", "一直拖着", "拖了好几年",
+        "拖了几年", "打了无数次", "打了好多次", "上访过", "上访了", "信访过", "反映无果", "投诉无果",
+        "至今没解决", "至今未解决", "一直没解决", "一直没有解决", "都没解决", "都没有解决", "还是没解决",
+        "久拖不决", "问题依旧", "一拖再拖",
+    ),
+    # Negation words: a listed word just after one of these is not a signal (我们不会打人).
+    "negation": reading.DEFAULT_NEGATIONS,
 }
+
+# Longer words that contain a listed word without meaning it (in code: they are how Chinese is
+# written, not a centre's judgement). A listed word inside one of them is not read at all.
+BENIGN: dict[str, tuple[str, ...]] = {
+    "violence": (
+        "杀价", "砍价", "杀毒", "秒杀", "报复性", "打死也不", "打死不", "打死都不", "放火烧荒",
+    ),
+    "self_harm": ("跳楼价", "跳楼甩卖", "跳楼大甩卖", "农药残留"),
+    "weapon": (
+        "刀削面", "开刀", "刀口", "刀具店", "菜刀钱", "枪手", "水枪", "玩具枪", "农药残留", "打农药",
+        "喷农药", "买农药", "卖农药", "汽油费", "汽油钱", "加汽油", "砖头房", "锤子手机",
+    ),
+    "domestic_violence": ("打孩子的主意", "打老人的主意"),
+    "gathering": ("上访过", "上访了", "冲击钻", "冲击波", "举牌照"),
+    "injury": (
+        "打我电话", "打了我电话", "打我手机", "打他电话", "打她电话", "打人家电话", "打我的电话",
+        "动手术", "动手脚", "被打扰", "被打折", "打他们电话", "打得过", "打得起", "打得通", "打得开",
+        "打我们电话", "打人家", "打他的电话",
+    ),
+    "repeat_complaint": (),
+}
+# 打 is also call, work, sue, play: a hitting word followed closely by one of these is not hitting.
+NOT_AFTER: dict[str, tuple[str, ...]] = {
+    "injury": (
+        "电话", "手机", "招呼", "官司", "工", "款", "钱", "扫", "印", "卡", "针", "疫苗", "牌", "麻将", "游戏", "听",
+        "110", "12345",
+    ),
+    "domestic_violence": ("电话", "手机", "招呼", "官司", "工", "钱"),
+}
+# A weapon counts only beside an act with it or a threat (拿着刀, 扬言要泼汽油).
+WEAPON_ACTIONS = (
+    "拿", "提", "持", "举", "挥", "带着", "带了", "掏", "扛", "拎", "抄起", "操起", "亮出", "威胁", "扬言",
+    "砍", "捅", "泼", "点", "喝", "砸", "追", "冲", "堵", "守在", "藏", "准备", "拿着", "吓",
+)
+# Family members: hitting told about one of them is domestic violence.
+FAMILY_WORDS = (
+    "老公", "丈夫", "老婆", "妻子", "媳妇", "男人", "前夫", "前妻", "对象", "男朋友", "女朋友", "公公",
+    "婆婆", "儿子", "女儿", "儿媳", "女婿", "父亲", "母亲", "爸", "妈", "继父", "继母", "后妈", "哥",
+    "弟", "姐", "妹", "家里人", "孩子", "小孩", "老人",
+)
+# Bringing people (叫上村里人一起去): a verb of gathering, then people, toward a door or an office.
+BRING_PEOPLE = re.compile(
+    r"(叫上|喊上|带上|叫来|喊来|带着|召集|组织|发动|找来|拉上|约上|叫|喊|带)"
+    r"[^，。！？]{0,6}?"
+    r"(村里人|全村|全村人|村民|工友|老乡|兄弟|亲戚|家族|一帮人|一群人|一伙人|一大帮|好多人|很多人|几十|上百|大家|所有人|一家老小)"
+    r"[^，。！？]{0,10}?"
+    r"(去|到|来|上|堵|围|闹|找)"
+)
+# Offices a resident names as already asked; three or more different ones is 多头反映.
+OFFICES = (
+    "村委会", "居委会", "社区", "镇政府", "镇里", "乡政府", "街道", "派出所", "信访局", "信访办", "劳动局",
+    "人社局", "劳动监察", "法院", "司法所", "市场监管", "工商", "住建局", "城管", "12345", "110", "市长热线",
+    "县政府", "区政府", "市政府", "综治中心", "物业", "妇联", "消协",
+)
+# fmt: on
 
 GROUP_RED_AT = 10  # 群体性: ten or more people on one side is a group incident risk
 GROUP_YELLOW_AT = 5
@@ -103,19 +216,112 @@ class TriageResult:
 LABOUR_CATEGORIES = frozenset({"labour"})
 
 
-def _matches(text: str, words: Iterable[str]) -> list[str]:
-    return sorted({w for w in words if w and w in text})
+# The text signals: (word-list kind, rule name, colour).
+TEXT_SIGNALS: tuple[tuple[str, str, int], ...] = (
+    ("violence", "threat_violence", Colour.RED),
+    ("self_harm", "threat_self_harm", Colour.RED),
+    ("weapon", "weapon", Colour.RED),
+    ("domestic_violence", "domestic_violence", Colour.RED),
+    ("gathering", "collective_action", Colour.RED),
+    ("injury", "injury_caused", Colour.RED),
+    ("repeat_complaint", "repeat_complaint", Colour.YELLOW),
+)
+OFFICES_FOR_REPEAT = 3
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What the text says: per rule, the words counted and the words discounted (with why)."""
+
+    counted: dict[str, list[str]]
+    discounted: list[dict]
+
+
+def _read_signals(text: str, keywords: Mapping[str, Iterable[str]]) -> _Reading:
+    negations = tuple(keywords.get("negation", reading.DEFAULT_NEGATIONS))
+    counted: dict[str, list[str]] = {}
+    discounted: list[dict] = []
+    hits: dict[str, list[reading.Mention]] = {}
+    for kind, _rule, _colour in TEXT_SIGNALS:
+        mentions = reading.find_mentions(text, keywords.get(kind, ()), negations=negations, benign=BENIGN.get(kind, ()))
+        mentions = [m for m in mentions if not _followed_by(m, NOT_AFTER.get(kind, ()))]
+        hits[kind] = mentions
+    # A weapon counts beside an act with it or a threat in the same clause.
+    hits["weapon"] = [
+        m
+        for m in hits["weapon"]
+        if any(a in m.clause for a in WEAPON_ACTIONS)
+        or any(v.clause == m.clause for v in hits["violence"] + hits["self_harm"])
+    ]
+    # Hitting told about a family member is domestic violence.
+    family_hits = [m for m in hits["injury"] if any(f in m.clause for f in FAMILY_WORDS)]
+    hits["domestic_violence"] = hits["domestic_violence"] + family_hits
+    hits["injury"] = [m for m in hits["injury"] if m not in family_hits]
+    for kind, rule, _colour in TEXT_SIGNALS:
+        for m in hits[kind]:
+            if m.discounted:
+                discounted.append({"word": m.word, "why": m.discounted})
+            else:
+                counted.setdefault(rule, [])
+                if m.word not in counted[rule]:
+                    counted[rule].append(m.word)
+    for clause in reading.clauses(text):
+        match = BRING_PEOPLE.search(clause)
+        if not match:
+            continue
+        judged = reading.find_mentions(clause, [match.group(0)], negations=negations)
+        if judged and not judged[0].discounted:
+            counted.setdefault("collective_action", [])
+            if match.group(0) not in counted["collective_action"]:
+                counted["collective_action"].append(match.group(0))
+    offices = sorted({o for o in OFFICES if o in text})
+    if len(offices) >= OFFICES_FOR_REPEAT and "repeat_complaint" not in counted:
+        counted["repeat_complaint"] = offices
+    return _Reading(counted, discounted)
+
+
+def _followed_by(mention: reading.Mention, words: tuple[str, ...]) -> bool:
+    if not words:
+        return False
+    at = mention.clause.find(mention.word)
+    after = mention.clause[at + len(mention.word) : at + len(mention.word) + 5]
+    return any(w in after for w in words)
+
+
+def _people_and_amount(facts: TriageInput, text: str) -> tuple[list[tuple[int, str]], list[tuple[Decimal, str]]]:
+    """The head counts and amounts to judge, each with where it came from ("form" or the words read)."""
+    people: list[tuple[int, str]] = []
+    given = max(len(facts.parties), facts.people_involved or 0)
+    if given:
+        people.append((given, ""))
+    read = reading.largest(reading.read_head_counts(text))
+    if read is not None:
+        people.append((int(read.value), read.words))
+    amounts: list[tuple[Decimal, str]] = []
+    if facts.amount is not None:
+        amounts.append((facts.amount, ""))
+    money = reading.largest(reading.read_amounts(text))
+    if money is not None:
+        amounts.append((money.value, money.words))
+    return people, amounts
+
+
+def _figure_params(key: str, value, words: str) -> dict:
+    params = {key: str(value) if isinstance(value, Decimal) else value}
+    if words:
+        params["read_from_text"] = words
+    return params
 
 
 def triage(facts: TriageInput) -> TriageResult:
     """Apply every rule; the colour is the most urgent asked for (never below the category's base)."""
     reasons: list[Reason] = [Reason("category_base", facts.category_base, {"category": facts.category_code})]
-    text = facts.text or ""
+    text = reading.normalise(facts.text)
 
-    for kind, rule in (("violence", "threat_violence"), ("self_harm", "threat_self_harm"), ("weapon", "weapon")):
-        found = _matches(text, facts.keywords.get(kind, ()))
-        if found:
-            reasons.append(Reason(rule, Colour.RED, {"words": found}))
+    signals = _read_signals(text, facts.keywords)
+    for _kind, rule, colour in TEXT_SIGNALS:
+        if rule in signals.counted:
+            reasons.append(Reason(rule, colour, {"words": signals.counted[rule]}))
 
     vulnerable = sorted(
         {
@@ -128,23 +334,56 @@ def triage(facts: TriageInput) -> TriageResult:
     if vulnerable:
         reasons.append(Reason("vulnerable_party", Colour.YELLOW, {"flags": vulnerable}))
 
-    people = max(len(facts.parties), facts.people_involved or 0)
-    if people >= GROUP_RED_AT:
-        reasons.append(Reason("group_dispute", Colour.RED, {"people": people}))
-    elif people >= GROUP_YELLOW_AT:
-        reasons.append(Reason("group_dispute", Colour.YELLOW, {"people": people}))
+    people, amounts = _people_and_amount(facts, text)
+    # The figure the resident or staff gave is never replaced: each source is judged, the more urgent counts.
+    group = _most_urgent(
+        (Colour.RED if n >= GROUP_RED_AT else Colour.YELLOW if n >= GROUP_YELLOW_AT else None, n, w) for n, w in people
+    )
+    if group:
+        reasons.append(Reason("group_dispute", group[0], _figure_params("people", group[1], group[2])))
 
-    if facts.amount is not None:
-        if facts.amount >= AMOUNT_RED_AT:
-            reasons.append(Reason("large_amount", Colour.RED, {"amount": str(facts.amount)}))
-        elif facts.amount >= AMOUNT_YELLOW_AT:
-            reasons.append(Reason("large_amount", Colour.YELLOW, {"amount": str(facts.amount)}))
+    money = _most_urgent(
+        (Colour.RED if a >= AMOUNT_RED_AT else Colour.YELLOW if a >= AMOUNT_YELLOW_AT else None, a, w)
+        for a, w in amounts
+    )
+    if money:
+        reasons.append(Reason("large_amount", money[0], _figure_params("amount", money[1], money[2])))
 
-    if facts.category_code in LABOUR_CATEGORIES and facts.people_involved:
-        if facts.people_involved >= WAGE_WORKERS_RED_AT:
-            reasons.append(Reason("wage_arrears_many", Colour.RED, {"workers": facts.people_involved}))
-        elif facts.people_involved >= WAGE_WORKERS_YELLOW_AT:
-            reasons.append(Reason("wage_arrears_many", Colour.YELLOW, {"workers": facts.people_involved}))
+    if facts.category_code in LABOUR_CATEGORIES:
+        workers = [(facts.people_involved, "")] if facts.people_involved else []
+        workers += [(n, w) for n, w in people if w]
+        wage = _most_urgent(
+            (
+                Colour.RED if n >= WAGE_WORKERS_RED_AT else Colour.YELLOW if n >= WAGE_WORKERS_YELLOW_AT else None,
+                n,
+                w,
+            )
+            for n, w in workers
+        )
+        if wage:
+            reasons.append(Reason("wage_arrears_many", wage[0], _figure_params("workers", wage[1], wage[2])))
+
+    read = {
+        key: figure
+        for key, figure in (
+            ("people", reading.largest(reading.read_head_counts(text))),
+            ("amount", reading.largest(reading.read_amounts(text))),
+        )
+        if figure is not None
+    }
+    if read:
+        # Shown to staff as read from the text; never written over what the resident or staff entered.
+        reasons.append(
+            Reason(
+                "figures_read",
+                Colour.WHITE,
+                {key: {"value": str(f.value), "words": f.words} for key, f in read.items()},
+            )
+        )
+
+    if signals.discounted:
+        # Shown, not counted: the words the rules read and set aside, so a reader can disagree.
+        reasons.append(Reason("discounted_mentions", Colour.WHITE, {"mentions": signals.discounted[:20]}))
 
     if facts.earlier_cases_same_pair:
         reasons.append(
@@ -171,6 +410,17 @@ def triage(facts: TriageInput) -> TriageResult:
     return TriageResult(colour=colour, reasons=tuple(reasons))
 
 
+def _most_urgent(judged) -> tuple | None:
+    """(colour, value, words) of the most urgent judged figure; a figure the form gave wins a tie."""
+    best = None
+    for colour, value, words in judged:
+        if colour is None:
+            continue
+        if best is None or colour < best[0] or (colour == best[0] and not words and best[2]):
+            best = (colour, value, words)
+    return best
+
+
 def combine(current: int, proposed: int) -> int:
     """New information may raise the colour but never silently lowers it.
 
@@ -188,19 +438,39 @@ def reason_text(reason: Mapping) -> str:
     """The sentence for a stored reason, in the active language."""
     rule = reason.get("rule", "")
     params = reason.get("params", {}) or {}
-    words = "、".join(params.get("words", []))
+    words = "、".join(str(w) for w in params.get("words", []))
     count = params.get("count", 0)
     texts = {
         "category_base": lambda: _("The usual colour for this kind of dispute."),
         "threat_violence": lambda: _("The description threatens violence (%(words)s).") % {"words": words},
         "threat_self_harm": lambda: _("The description mentions self-harm (%(words)s).") % {"words": words},
         "weapon": lambda: _("The description mentions a weapon or dangerous means (%(words)s).") % {"words": words},
-        "vulnerable_party": lambda: _("A minor, elderly, disabled or pregnant person is involved."),
-        "group_dispute": lambda: (
-            _("Many people are involved (%(people)s): risk of a group incident.") % {"people": params.get("people")}
+        "domestic_violence": lambda: (
+            _("The description tells of domestic violence, abuse or abandonment (%(words)s).") % {"words": words}
         ),
-        "large_amount": lambda: _("A large amount is at stake (%(amount)s yuan).") % {"amount": params.get("amount")},
-        "wage_arrears_many": lambda: _("Wages are owed to %(workers)s workers.") % {"workers": params.get("workers")},
+        "collective_action": lambda: (
+            _("The description announces bringing people or a collective action (%(words)s).") % {"words": words}
+        ),
+        "injury_caused": lambda: (
+            _("The description tells of hitting or an injury between the parties (%(words)s).") % {"words": words}
+        ),
+        "repeat_complaint": lambda: (
+            _("The resident has complained many times or to several offices without result (%(words)s).")
+            % {"words": words}
+        ),
+        "discounted_mentions": lambda: _discounted_text(params.get("mentions", [])),
+        "figures_read": lambda: _figures_text(params),
+        "vulnerable_party": lambda: _("A minor, elderly, disabled or pregnant person is involved."),
+        "group_dispute": lambda: _with_source(
+            params,
+            _("Many people are involved (%(people)s): risk of a group incident.") % {"people": params.get("people")},
+        ),
+        "large_amount": lambda: _with_source(
+            params, _("A large amount is at stake (%(amount)s yuan).") % {"amount": params.get("amount")}
+        ),
+        "wage_arrears_many": lambda: _with_source(
+            params, _("Wages are owed to %(workers)s workers.") % {"workers": params.get("workers")}
+        ),
         "prior_incident_same_parties": lambda: (
             ngettext(
                 "The same parties had %(count)d earlier case in the last 12 months.",
@@ -224,3 +494,41 @@ def reason_text(reason: Mapping) -> str:
     }
     make = texts.get(rule)
     return make() if make else rule
+
+
+def _with_source(params: Mapping, sentence: str) -> str:
+    """A figure read from the description says so, with the words, beside the figure's sentence."""
+    words = params.get("read_from_text")
+    if not words:
+        return sentence
+    return _("%(sentence)s Read from the description: “%(words)s”.") % {"sentence": sentence, "words": words}
+
+
+def _discounted_text(mentions) -> str:
+    why = {
+        "negated": _("negated"),
+        "joke": _("said as a joke"),
+        "story": _("about a film, the news or someone else"),
+        "past_settled": _("in the past and settled"),
+    }
+    listed = "、".join(
+        f"{m.get('word', '')}（{why.get(m.get('why', ''), m.get('why', ''))}）"
+        for m in mentions
+        if isinstance(m, Mapping)
+    )
+    return _("Words read but not counted: %(mentions)s.") % {"mentions": listed}
+
+
+def _figures_text(params: Mapping) -> str:
+    parts = []
+    people = params.get("people")
+    if isinstance(people, Mapping):
+        parts.append(
+            _("about %(value)s people (“%(words)s”)") % {"value": people.get("value"), "words": people.get("words")}
+        )
+    amount = params.get("amount")
+    if isinstance(amount, Mapping):
+        parts.append(
+            _("about %(value)s yuan (“%(words)s”)") % {"value": amount.get("value"), "words": amount.get("words")}
+        )
+    return _("Read from the description, not entered: %(figures)s.") % {"figures": "；".join(parts)}

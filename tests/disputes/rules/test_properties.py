@@ -17,6 +17,7 @@ from disputes.rules.enums import Colour, DeadlineKind, Status
 from disputes.rules.triage import (
     DEFAULT_KEYWORDS,
     LABOUR_CATEGORIES,
+    TEXT_SIGNALS,
     PartyFacts,
     TriageInput,
     combine,
@@ -105,19 +106,41 @@ def test_triage_is_deterministic(facts):
     assert triage(facts) == triage(facts)
 
 
+SIGNAL_RULES = {kind: (rule, colour) for kind, rule, colour in TEXT_SIGNALS}
+SIGNAL_WORDS = [(kind, word) for kind, word in ALL_KEYWORDS if kind in SIGNAL_RULES]
+
+
+def _said(kind: str, word: str) -> str:
+    """A clause that says the word plainly: a weapon is counted beside an act with it."""
+    return f"对方拿着{word}" if kind == "weapon" else word
+
+
 @PROPERTY
-@given(triage_inputs, st.sampled_from(ALL_KEYWORDS), st.integers(min_value=0, max_value=60))
-def test_a_danger_keyword_anywhere_makes_the_case_red(facts, keyword, position):
+@given(triage_inputs, st.sampled_from(SIGNAL_WORDS), st.integers(min_value=0, max_value=60))
+def test_a_danger_word_said_plainly_anywhere_raises_the_case(facts, keyword, position):
     kind, word = keyword
     text = facts.text
     at = min(position, len(text))
-    worse = _replace(facts, text=text[:at] + word + text[at:])
+    worse = _replace(facts, text=f"{text[:at]}。{_said(kind, word)}。{text[at:]}")
     before, after = triage(facts), triage(worse)
-    assert after.colour == Colour.RED
+    rule, colour = SIGNAL_RULES[kind]
+    assert after.colour <= colour
     assert after.colour <= before.colour
-    rule = {"violence": "threat_violence", "self_harm": "threat_self_harm", "weapon": "weapon"}[kind]
-    fired = [r for r in after.reasons if r.rule == rule]
-    assert fired and word in fired[0].params["words"]
+    fired = [r for r in after.reasons if r.rule == rule or (kind == "injury" and r.rule == "domestic_violence")]
+    assert fired and any(word in r.params["words"] for r in fired)
+
+
+NEGATABLE = [(kind, word) for kind, word in SIGNAL_WORDS if kind != "repeat_complaint" and word[0] not in "不没绝别未"]
+
+
+@PROPERTY
+@given(st.sampled_from(NEGATABLE), st.sampled_from(["我们不会", "我从来没有", "他并没有", "绝不"]))
+def test_a_danger_word_just_after_a_negation_is_read_but_not_counted(keyword, negation):
+    kind, word = keyword
+    result = triage(TriageInput(text=f"{negation}{_said(kind, word)}", category_code="neighbour", category_base=3))
+    assert result.colour == Colour.WHITE, result.reasons
+    set_aside = [r for r in result.reasons if r.rule == "discounted_mentions"]
+    assert set_aside and any(m["word"] == word and m["why"] == "negated" for m in set_aside[0].params["mentions"])
 
 
 @PROPERTY
