@@ -80,13 +80,17 @@ _NOT_NEGATIONS = (
     "不如",
 )
 # …or a condition or consequence separates them: 不给钱就砍死他 is a threat, not a negation.
-_CONNECTIVES = ("就", "才", "便", "再", "要", "否则", "那", "只能", "只好", "还", "得")
+_CONNECTIVES = ("就", "才", "便", "再", "否则", "不然", "只能", "只好")
 
 # A mention in a clause that tells a joke, a story or a settled past is not a signal.
 DISCOUNT_MARKERS: dict[str, tuple[str, ...]] = {
     "joke": ("开玩笑", "玩笑话", "说着玩", "气话"),
     "story": ("电视", "电影", "新闻", "小说", "游戏里", "短视频", "网上看到", "听说别的"),
 }
+# 吵得我想跳楼, 气得要死: a feeling told by its strength, not an intention.
+_FIGURE_OF_SPEECH = re.compile(r"(吵|烦|气|急|累|忙|热|冷|饿|闷|馋|笑|困|疼)得[^，。！？]{0,3}(想|要|快)")
+# The resident laughing at their own words (哈哈哈) marks the whole text as not meant.
+_LAUGHTER = ("哈哈", "hhh", "233", "😂", "🤣", "😄", "😆")
 _PAST_MARKERS = ("以前", "去年", "前年", "曾经", "小时候", "那时候", "当年", "几年前", "多年前", "早年")
 _SETTLED_MARKERS = (
     "和好",
@@ -175,6 +179,7 @@ def find_mentions(
     benign = tuple(b for b in benign if b)
     negations = tuple(negations)
     settled = any(m in text for m in _SETTLED_MARKERS)
+    laughing = any(m in text for m in _LAUGHTER)
     found: list[Mention] = []
     for clause in clauses(text):
         taken: list[tuple[int, int]] = []
@@ -185,7 +190,8 @@ def find_mentions(
                 inside_taken = any(a <= start and end <= b for a, b in taken)
                 if not inside_taken and not _inside_benign(clause, start, end, benign):
                     taken.append((start, end))
-                    found.append(Mention(word, clause, _discount(clause, start, negations, settled)))
+                    why = _discount(clause, start, negations, settled) or ("joke" if laughing else "")
+                    found.append(Mention(word, clause, why))
                 start = clause.find(word, start + 1)
     return found
 
@@ -203,6 +209,8 @@ def _inside_benign(clause: str, start: int, end: int, benign: tuple[str, ...]) -
 def _discount(clause: str, start: int, negations: tuple[str, ...], settled: bool) -> str:
     if _cue_before(clause, start, negations):
         return "negated"
+    if _FIGURE_OF_SPEECH.search(clause[:start]):
+        return "figure_of_speech"
     for reason, markers in DISCOUNT_MARKERS.items():
         if any(m in clause for m in markers):
             return reason
@@ -213,7 +221,7 @@ def _discount(clause: str, start: int, negations: tuple[str, ...], settled: bool
 
 # --- Numbers ---------------------------------------------------------------------------------
 
-_CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
+_CN_DIGITS = "零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟"
 _NUM = rf"(?:\d+(?:\.\d+)?|[{_CN_DIGITS}几数]+)"
 # Approximations and their lower bounds: 上百 100, 近百 90, 成百上千 100, 数十/几十 20, 十几 11.
 _APPROX_WHOLE = {
@@ -248,8 +256,10 @@ _PEOPLE_NOUN = (
 _PEOPLE = re.compile(rf"({_QUANTITY}){_PEOPLE_NOUN}")
 # Amounts: a quantity then 元, 块 or 万 (and 万 is not followed by a non-money unit).
 _MONEY = re.compile(
-    rf"(?:￥|¥|人民币)?({_QUANTITY})(多|余)?(万元|万块|万|元|块钱|块)(?![人户名位平亩斤吨米公里年个家])"
+    rf"(?:￥|¥|人民币)?({_QUANTITY})(多|余)?(万元|万块|万|[wW](?![a-zA-Z])|元|块钱|块)(?![人户名位平亩斤吨米公里年个家口])"
 )
+# 我们五个在同一家平台接单的: "we, N of us" is a head count whatever noun follows.
+_WE_COUNT = re.compile(rf"我们(?:这|那)?({_QUANTITY})(?:个|名|位|家|户|人)")
 _YEN_ONLY = re.compile(r"[￥¥]\s*(\d+(?:,\d{3})*(?:\.\d+)?)")
 
 # A figure counts only in a clause about the dispute; a clause that only describes (小区有三百户,
@@ -291,7 +301,12 @@ STAKE_WORDS = (
     "订金",
     "彩礼",
 )
-_DESCRIPTIVE = ("价值", "值", "房价", "市值", "年收入", "月收入", "工资是", "月薪", "年薪", "总价", "原价", "售价")
+# fmt: off
+_DESCRIPTIVE = (
+    "价值", "值", "一套", "一平", "买的", "买了", "量", "房价", "市值", "年收入", "月收入", "工资是", "月薪",
+    "年薪", "总价", "原价", "售价", "花了",
+)
+# fmt: on
 INVOLVEMENT_WORDS = (
     "我们",
     "大家",
@@ -319,12 +334,16 @@ INVOLVEMENT_WORDS = (
     "围",
     "堵",
     "聚",
+    "到我家",
+    "来我家",
+    "对峙",
 )
 
 
 _EXISTENTIAL = ("有", "住着", "住了", "约有", "共有")
+_PLACES = ("小区", "村", "单元", "楼", "厂", "公司", "社区", "镇", "全村", "栋")
 # Without an involvement word, a head count still counts in a clause that says something was done to them.
-_AFFECTED = re.compile(r"被|受|遭|损|占|淹|坏|污染|骗|欠|没拿|没领|讨|闹|告")
+_AFFECTED = re.compile(r"被|受|遭|损|占|淹|坏|污染|骗|欠|没拿|没领|没结|讨|闹|告|要钱|堵|围|对峙|到我家|来我家|去")
 
 
 @dataclass(frozen=True)
@@ -359,6 +378,8 @@ def _to_number(words: str) -> Decimal | None:
             if multiplier:
                 return Decimal(value * multiplier)
             break
+    # 五六户, 三四十人, 七八万: a range of two neighbouring digits counts as the smaller.
+    w = re.sub(r"([一二三四五六七八九])[一二三四五六七八九](?=[十百千万]|$)", r"\1", w)
     # 几/数 inside a number read as its smallest sense (二十几 → 二十二 is too much: 二十).
     w = re.sub(r"(?<=[十])[几数]", "", w)
     w = w.replace("几", "二").replace("数", "二")
@@ -375,32 +396,43 @@ def _to_number(words: str) -> Decimal | None:
 
 
 def read_head_counts(text: str) -> list[Figure]:
-    """Head counts in clauses about the people involved (我们三十来个工人, 上百户村民一起…)."""
+    """Head counts of the people involved (我们三十来个工人, 上百户村民的地被占了, 我们五个), not the
+    size of a place (小区有三百户, 我们村八百多人) unless something is said to happen to them."""
     found: list[Figure] = []
     for clause in clauses(text):
         involved = any(w in clause for w in INVOLVEMENT_WORDS)
         for match in _PEOPLE.finditer(clause):
             before = clause[max(0, match.start() - 3) : match.start()]
-            # 小区有三百户 describes the place; 几十户人家的地被占了 tells who is affected.
-            if not involved and (any(w in before for w in _EXISTENTIAL) or not _AFFECTED.search(clause)):
+            after = clause[match.end() :]
+            describes_place = before.endswith(_PLACES) or (
+                any(before.endswith(w) for w in _EXISTENTIAL) and not before.endswith("还有")
+            )
+            if describes_place and not _AFFECTED.search(after):
+                continue
+            if not involved and not describes_place and not _AFFECTED.search(clause):
                 continue
             value = to_number(match.group(1))
             if value is not None and 1 <= value <= 1_000_000:
+                found.append(Figure(value, match.group(0)))
+        for match in _WE_COUNT.finditer(clause):
+            value = to_number(match.group(1))
+            if value is not None and 2 <= value <= 1_000_000:
                 found.append(Figure(value, match.group(0)))
     return found
 
 
 def read_amounts(text: str) -> list[Figure]:
-    """Amounts at stake in clauses about what is owed, lost or claimed (欠了三万多元, 赔五十余万)."""
+    """Amounts in the text (欠了三万多元, 赔五十余万, 15w, ¥12,800), except in a clause that only
+    describes a value or an income (房子价值一百万, 我月薪五千元)."""
     found: list[Figure] = []
     for clause in clauses(text):
-        if not any(w in clause for w in STAKE_WORDS) or any(w in clause for w in _DESCRIPTIVE):
+        if any(w in clause for w in _DESCRIPTIVE):
             continue
         for match in _MONEY.finditer(clause):
             value = to_number(match.group(1))
             if value is None:
                 continue
-            if match.group(3).startswith("万"):
+            if match.group(3)[0] in "万wW":
                 value *= 10000
             if Decimal(0) < value < Decimal("1e12"):
                 found.append(Figure(value, match.group(0)))
