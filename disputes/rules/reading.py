@@ -39,6 +39,10 @@ DEFAULT_NEGATIONS: tuple[str, ...] = (
 )
 # …unless the cue is part of a word that does not negate (不停地打, 没少打, 别人, 未成年, 不得不),
 _NOT_NEGATIONS = (
+    "没了",
+    "不知道",
+    "不知",
+    "不想回",
     "不停",
     "不断",
     "不少",
@@ -84,26 +88,26 @@ _CONNECTIVES = ("就", "才", "便", "再", "否则", "不然", "只能", "只�
 
 # A mention in a clause that tells a joke, a story or a settled past is not a signal.
 DISCOUNT_MARKERS: dict[str, tuple[str, ...]] = {
-    "joke": ("开玩笑", "玩笑话", "说着玩", "气话"),
+    "joke": ("开玩笑", "玩笑话", "说着玩", "气话", "都笑了", "笑着说"),
     "story": ("电视", "电影", "新闻", "小说", "游戏里", "短视频", "网上看到", "听说别的"),
 }
 # 吵得我想跳楼, 气得要死: a feeling told by its strength, not an intention.
 _FIGURE_OF_SPEECH = re.compile(r"(吵|烦|气|急|累|忙|热|冷|饿|闷|馋|笑|困|疼)得[^，。！？]{0,3}(想|要|快)")
+# 开玩笑说“……”: what is inside the quotes is the joke, over however many clauses.
+_JOKED_QUOTE = re.compile(r"(?:开玩笑|笑着|说着玩)[^“\"]{0,6}[“\"]([^”\"]*)[”\"]")
 # The resident laughing at their own words (哈哈哈) marks the whole text as not meant.
 _LAUGHTER = ("哈哈", "hhh", "233", "😂", "🤣", "😄", "😆")
-_PAST_MARKERS = ("以前", "去年", "前年", "曾经", "小时候", "那时候", "当年", "几年前", "多年前", "早年")
-_SETTLED_MARKERS = (
-    "和好",
-    "已经和解",
-    "已和解",
-    "已经解决",
-    "早就解决",
-    "已调解",
-    "已经调解",
-    "化解了",
-    "没事了",
-    "不计较",
+# fmt: off
+_PAST_MARKERS = (
+    "以前", "去年", "前年", "年前", "曾经", "过一次", "小时候", "那时候", "当年", "几年前", "多年前", "早年",
 )
+# fmt: on
+# fmt: off
+_SETTLED_MARKERS = (
+    "再也没有", "再没有过", "调解结了", "调解好了", "和好", "已经和解", "已和解", "已经解决", "早就解决", "已调解",
+    "已经调解", "化解了", "没事了", "不计较",
+)
+# fmt: on
 
 
 def normalise(text: str | None) -> str:
@@ -179,9 +183,10 @@ def find_mentions(
     benign = tuple(b for b in benign if b)
     negations = tuple(negations)
     settled = any(m in text for m in _SETTLED_MARKERS)
+    joked = [q for q in _JOKED_QUOTE.findall(text) if q]
     laughing = any(m in text for m in _LAUGHTER)
     found: list[Mention] = []
-    for clause in clauses(text):
+    for sentence, clause in _clauses_with_sentences(text):
         taken: list[tuple[int, int]] = []
         for word in words:
             start = clause.find(word)
@@ -190,7 +195,9 @@ def find_mentions(
                 inside_taken = any(a <= start and end <= b for a, b in taken)
                 if not inside_taken and not _inside_benign(clause, start, end, benign):
                     taken.append((start, end))
-                    why = _discount(clause, start, negations, settled) or ("joke" if laughing else "")
+                    why = _discount(clause, start, negations, settled, sentence)
+                    if not why and (laughing or any(clause.strip("“”\"'「」 ") in q for q in joked)):
+                        why = "joke"
                     found.append(Mention(word, clause, why))
                 start = clause.find(word, start + 1)
     return found
@@ -206,7 +213,30 @@ def _inside_benign(clause: str, start: int, end: int, benign: tuple[str, ...]) -
     return False
 
 
-def _discount(clause: str, start: int, negations: tuple[str, ...], settled: bool) -> str:
+_SENTENCE_END = re.compile(r"[。！？!?；;\n\r]+")
+# A clause told as now (又, 这次, 今天) is not part of a settled past, whatever its sentence says.
+_NOW_MARKERS = (
+    "又",
+    "现在",
+    "这次",
+    "这回",
+    "这礼拜",
+    "这周",
+    "今天",
+    "昨天",
+    "最近",
+    "这几天",
+    "刚才",
+    "今早",
+    "今晚",
+)
+
+
+def _clauses_with_sentences(text: str) -> list[tuple[str, str]]:
+    return [(sentence, clause) for sentence in _SENTENCE_END.split(text) for clause in clauses(sentence)]
+
+
+def _discount(clause: str, start: int, negations: tuple[str, ...], settled: bool, sentence: str = "") -> str:
     if _cue_before(clause, start, negations):
         return "negated"
     if _FIGURE_OF_SPEECH.search(clause[:start]):
@@ -214,7 +244,8 @@ def _discount(clause: str, start: int, negations: tuple[str, ...], settled: bool
     for reason, markers in DISCOUNT_MARKERS.items():
         if any(m in clause for m in markers):
             return reason
-    if settled and any(m in clause for m in _PAST_MARKERS):
+    told_now = any(m in clause for m in _NOW_MARKERS)
+    if settled and not told_now and any(m in (sentence or clause) for m in _PAST_MARKERS):
         return "past_settled"
     return ""
 
@@ -303,7 +334,8 @@ STAKE_WORDS = (
 )
 # fmt: off
 _DESCRIPTIVE = (
-    "价值", "值", "一套", "一平", "买的", "买了", "量", "房价", "市值", "年收入", "月收入", "工资是", "月薪",
+    "价值", "值", "一套", "一平", "买的", "买了", "量", "流水", "营业额", "房价", "市值", "年收入", "月收入",
+    "工资是", "月薪",
     "年薪", "总价", "原价", "售价", "花了",
 )
 # fmt: on

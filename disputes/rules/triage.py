@@ -59,7 +59,8 @@ DEFAULT_KEYWORDS: dict[str, tuple[str, ...]] = {
         "家暴", "家庭暴力", "虐待", "遗弃", "赶出家门", "赶出门", "锁在家", "关在屋", "不给饭吃",
         "不给吃饭", "打老婆", "打媳妇", "打妻子", "打老公", "打孩子", "打小孩", "打老人", "打父亲",
         "打母亲", "打我妈", "打我爸", "打婆婆", "打儿媳", "扔到门外", "扔出门", "锁在门外", "不让进门", "不让进家",
-        "饿晕", "饿着", "不给吃", "住猪圈", "猪圈",
+        "饿晕", "饿着", "不给吃", "住猪圈", "猪圈", "丢在家", "丢在老房", "扔在老家", "没人照顾", "无人照料",
+        "没人送饭", "丢下不管",
         "关在杂物间", "关起来", "抽孩子", "青一块紫一块",
     ),
     # 聚众、静坐、集体上访、冲击单位: a collective action under way or announced; people being brought.
@@ -67,7 +68,7 @@ DEFAULT_KEYWORDS: dict[str, tuple[str, ...]] = {
         "聚众", "静坐", "集体上访", "越级上访", "进京上访", "去北京上访", "上访", "拉横幅", "拉条幅",
         "打横幅", "举牌", "堵门", "堵路", "堵大门", "堵公司", "堵工地", "围堵", "冲击", "闹事", "围攻",
         "集体去", "一起去政府", "去政府闹", "到政府门口", "政府门口", "找媒体", "找记者", "对峙", "去堵", "围住",
-        "堵在", "堵着", "不给说法不走", "不解决不走", "坐着不走",
+        "堵着", "不给说法不走", "不解决不走", "坐着不走",
         "不走了", "抬着人", "抬尸", "停尸", "一起送到", "联名", "上门闹", "来我家闹", "到我家要", "来我家要",
         "到我家闹",
     ),
@@ -139,10 +140,12 @@ WEAPON_ACTIONS = (
 )
 # Family members: hitting told about one of them is domestic violence.
 FAMILY_WORDS = (
+    "娘", "爹", "奶奶", "爷爷", "外婆", "姥姥",
     "老公", "丈夫", "老婆", "妻子", "媳妇", "男人", "前夫", "前妻", "对象", "男朋友", "女朋友", "公公",
     "婆婆", "儿子", "女儿", "儿媳", "女婿", "父亲", "母亲", "爸", "妈", "继父", "继母", "后妈", "哥",
     "弟", "姐", "妹", "家里人", "孩子", "小孩", "老人",
 )
+NEGLECT = ("就不管了", "没吃上", "没饭吃", "没人管她", "没人管他", "扔下不管", "没人照看")
 # Bringing people (叫上村里人一起去): a verb of gathering, then people, toward a door or an office.
 BRING_PEOPLE = re.compile(
     r"(叫上|喊上|带上|叫来|喊来|带着|召集|组织|发动|找来|拉上|约上|叫|喊|带)"
@@ -158,9 +161,12 @@ OFFICES = (
     "派出所", "公安", "交警", "信访局", "信访办", "劳动局", "人社局", "人社", "劳动监察", "法院", "司法所",
     "市场监管", "工商", "住建局", "住建", "城管", "消防", "12345", "12315", "110", "市长热线", "县政府", "区政府",
     "市政府", "综治中心", "物业", "妇联", "消协", "保险公司", "平台", "客服", "卫健委", "知识产权局",
-    "市场管理处", "环保局", "自然资源局", "国土所", "教育局", "学校",
+    "市场管理处", "路政", "环保局", "自然资源局", "国土所", "教育局", "学校",
 )
-SEVERAL_OFFICES_WORDS = ("好几家", "三家都", "几个部门", "多个部门", "好几个部门", "三方", "几方", "几家单位", "各部门")
+SEVERAL_OFFICES_WORDS = (
+    "各说各的", "各管各的", "好几家", "三家都", "几个部门", "多个部门", "好几个部门", "三方", "几方", "几家单位",
+    "各部门",
+)
 # 被村干部的儿子打了一耳光, 把护士打了: someone hit someone, with the people between.
 ASSAULT = re.compile(
     r"被[^，。！？]{1,8}?(打|砸|踹|推|抽|砍|捅|掐|揍)(了|伤|倒|得|成|破|断|进|一|$)"
@@ -180,6 +186,32 @@ FREQUENCY = re.compile(
 )
 DURATION = re.compile(
     r"(反映|投诉|找|吵|闹|拖|折腾|协商|调|上访|申诉|催)(了|过)?(快|近|将近|整整)?" + _N + r"?(个)?(年|半年|月)"
+)
+# Threats told without the listed words: to "you", to a limb, to the home, veiled (我记住了, 出门小心点).
+VEILED_THREAT = re.compile(
+    r"(让|叫|要)(你|他|她|你们|他们)[^，。！？]{0,8}(滚|好看|后悔|好过|出不去|躺着|站不起来|吃不了兜着走|见不到|付出代价|没好果子)"
+    r"|(弄|搞|整|打|砍|捅|咬|撞|掐|毒|烧)(死|残|废)(你|他|她|你们|他们|人)"
+    r"|(手|腿|胳膊|脚)[^，。！？]{0,3}(卸|废|剁|打断|打折)|(卸|剁)(了|掉)?(你|他|她)"
+    r"|(知道|记住|记得)[^，。！？]{0,3}(你|你家|你住|你们)[^，。！？]{0,8}(在哪|哪里|几栋|住哪|地址|学校|工作室|单位|门口)"
+    r"|我记住了|记住你了|(出门|走路|晚上|路上|以后)[^，。！？]{0,4}小心|小心(点|着点|你的)"
+    r"|找(我|你|他|她|我们|你们|他们)[^，。！？]{0,3}算账|别逼我|逼急了|(灌|倒|泼)[^，。！？]{0,4}(水泥|油漆|粪|硫酸)"
+    r"|放狗咬|没了[^，。！？]{0,4}(说不准|保不准|不好说)|把我围|围着我"
+)
+# Despair without the listed words: 活着还有什么意思, 不想再拖累家里人.
+DESPAIR = re.compile(
+    r"活着[^，。！？]{0,6}(意思|意义|没劲|干嘛|干什么|有什么用|有啥用|盼头)|拖累|一睡不醒|跟着(他|她)去|去陪(他|她)"
+    r"|活够了|没(有)?盼头|熬不下去|解脱|遗书|交代后事"
+)
+# Blows told by their count or fist: 给了我两拳, 挥拳, 掐住脖子.
+BLOWS = re.compile(
+    r"(给了|打了|挥了|挨了|捶了)[^，。！？]{0,4}(拳|巴掌|耳光|一脚|几脚|两脚)|挥拳|拳头|掐住|勒住|卡住(我|他|她)?的?脖子"
+)
+# People going together to a door or a site to press a demand, or stopping work together.
+GOING_TOGETHER = re.compile(
+    r"(都|全部|统统|一起|大家|我们|全族|族里|号人|全村|一帮|一伙)[^，。！？]{0,10}(去|到|来|过来|堵|围|坐)[^，。！？]{0,10}"
+    r"(门口|大门|总部|公司|厂|工地|政府|管委会|卫生院|医院|他家|沙场|现场|办公室|店)"
+    r"|(去|要|准备|把他|把他们|把老板)[^，。！？]{0,8}(门|大门|路)[^，。！？]{0,2}堵(了|住|上)"
+    r"|罢工|停工|不出车|集体停|棺材|花圈|统统过来|都叫过来|号人"
 )
 TIMES_FOR_REPEAT = 3
 MONTHS_FOR_REPEAT = 6
@@ -312,6 +344,13 @@ def _read_signals(text: str, keywords: Mapping[str, Iterable[str]], facts_catego
     ]
     # Hitting told about a family member is domestic violence.
     family_hits = [m for m in hits["injury"] if any(f in m.clause for f in FAMILY_WORDS)]
+    # Neglect told about a family member or an old person: left alone, not fed (送回老屋就不管了).
+    family_hits += [
+        reading.Mention(word, clause)
+        for clause in reading.clauses(text)
+        for word in NEGLECT
+        if word in clause and any(f in text for f in FAMILY_WORDS)
+    ]
     hits["domestic_violence"] = hits["domestic_violence"] + family_hits
     hits["injury"] = [m for m in hits["injury"] if m not in family_hits]
     for kind, rule, _colour in TEXT_SIGNALS:
@@ -326,9 +365,15 @@ def _read_signals(text: str, keywords: Mapping[str, Iterable[str]], facts_catego
         for pattern, rule in (
             (BRING_PEOPLE, "collective_action"),
             (GOVERNMENT_DOOR, "collective_action"),
+            (GOING_TOGETHER, "collective_action"),
             (ASSAULT, "injury_caused"),
+            (BLOWS, "injury_caused"),
+            (VEILED_THREAT, "threat_violence"),
+            (DESPAIR, "threat_self_harm"),
         ):
             match = pattern.search(clause)
+            if rule == "threat_violence" and match and match.group(0).startswith("小心") and "你" not in clause:
+                continue
             if not match or _followed_by(reading.Mention(match.group(0), clause), NOT_AFTER["injury"]):
                 continue
             judged = reading.find_mentions(clause, [match.group(0)], negations=negations)
@@ -541,7 +586,7 @@ def reason_text(reason: Mapping) -> str:
     texts = {
         "category_base": lambda: _("The usual colour for this kind of dispute."),
         "threat_violence": lambda: _("The description threatens violence (%(words)s).") % {"words": words},
-        "threat_self_harm": lambda: _("The description mentions self-harm (%(words)s).") % {"words": words},
+        "threat_self_harm": lambda: _("The description mentions self-harm or despair (%(words)s).") % {"words": words},
         "weapon": lambda: _("The description mentions a weapon or dangerous means (%(words)s).") % {"words": words},
         "domestic_violence": lambda: (
             _("The description tells of domestic violence, abuse or abandonment (%(words)s).") % {"words": words}

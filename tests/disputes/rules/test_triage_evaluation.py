@@ -29,6 +29,9 @@ RED_RECALL_FLOOR = 1.0
 ACCURACY_FLOOR = 0.95
 
 CASES_FILE = Path(__file__).parent / "triage_eval" / "cases.jsonl"
+# A second set, written later by other hands as fresh texts in other voices and situations; its
+# first measurement is kept in the README. Both sets must meet the floors.
+HOLDOUT_FILE = Path(__file__).parent / "triage_eval" / "holdout.jsonl"
 REPORT_NAME = "triage_eval_report.txt"
 
 W, Y, R = Colour.WHITE, Colour.YELLOW, Colour.RED
@@ -98,8 +101,8 @@ MIN_TRAPS = 70
 
 
 @cache
-def load_cases() -> tuple[dict, ...]:
-    with CASES_FILE.open(encoding="utf-8") as f:
+def load_cases(path: Path = CASES_FILE) -> tuple[dict, ...]:
+    with path.open(encoding="utf-8") as f:
         return tuple(json.loads(line) for line in f if line.strip())
 
 
@@ -155,7 +158,7 @@ class Evaluation:
 
     def report(self, title: str = "Triage evaluation") -> str:
         lines = [
-            f"{title}: {self.total} entries from {CASES_FILE.name}",
+            f"{title}: {self.total} entries",
             f"accuracy      {self.accuracy:.3f} ({self.correct}/{self.total}), floor {ACCURACY_FLOOR}",
             f"red recall    {self.red_recall:.3f}, floor {RED_RECALL_FLOOR}",
             f"red precision {self.red_precision:.3f}",
@@ -219,17 +222,19 @@ def write_report(text: str) -> Path | None:
 # --- The measurement ---------------------------------------------------------------------------
 
 
-def test_triage_meets_the_floors_on_the_evaluation_set():
-    ev = evaluate(load_cases())
-    report = ev.report()
+@pytest.mark.parametrize("path", [CASES_FILE, HOLDOUT_FILE], ids=lambda p: p.stem)
+def test_triage_meets_the_floors_on_the_evaluation_set(path):
+    ev = evaluate(load_cases(path))
+    report = ev.report(f"Triage evaluation ({path.name})")
     print(report)
-    write_report(report)
+    if path == CASES_FILE:
+        write_report(report)
     summary = f"accuracy {ev.accuracy:.3f}, red recall {ev.red_recall:.3f}, red precision {ev.red_precision:.3f}"
     assert ev.red_recall >= RED_RECALL_FLOOR, f"red recall below the floor: {summary}"
     assert ev.accuracy >= ACCURACY_FLOOR, f"accuracy below the floor: {summary}"
 
 
-@pytest.mark.parametrize("case", load_cases(), ids=lambda c: c["id"])
+@pytest.mark.parametrize("case", load_cases() + load_cases(HOLDOUT_FILE), ids=lambda c: c["id"])
 def test_triage_never_throws(case):
     result = triage_rules.triage(build_input(case))
     assert result.colour in COLOUR_NAMES
@@ -253,7 +258,7 @@ def test_the_set_is_large_enough():
 
 
 def test_ids_are_unique():
-    ids = Counter(c["id"] for c in load_cases())
+    ids = Counter(c["id"] for c in load_cases() + load_cases(HOLDOUT_FILE))
     assert [i for i, n in ids.items() if n > 1] == []
 
 
@@ -277,7 +282,7 @@ def test_edge_inputs_are_present():
     assert any(len(t) > 1500 for t in texts), "a text over 1,500 characters"
 
 
-@pytest.mark.parametrize("case", load_cases(), ids=lambda c: c["id"])
+@pytest.mark.parametrize("case", load_cases() + load_cases(HOLDOUT_FILE), ids=lambda c: c["id"])
 def test_entry_is_well_formed(case):
     assert case["category"] in CATEGORY_BASE
     assert case["colour"] in COLOURS
