@@ -157,6 +157,19 @@ def _cue_is_not_negation(clause: str, at: int) -> bool:
     return False
 
 
+def negated_within(span: str, negations: Iterable[str] = DEFAULT_NEGATIONS) -> bool:
+    """Whether a negation word stands inside the span (我们不会一起去): not one that does not negate."""
+    for cue in negations:
+        if not cue:
+            continue
+        at = span.find(cue)
+        while at != -1:
+            if not _cue_is_not_negation(span, at):
+                return True
+            at = span.find(cue, at + 1)
+    return False
+
+
 @dataclass(frozen=True)
 class Mention:
     """One listed word found in the text: the word, its clause, and why it does not count (or "")."""
