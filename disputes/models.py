@@ -371,8 +371,8 @@ class Deadline(BaseModel):
 
 class TriageKeyword(BaseModel):
     """A word or phrase a triage signal reads (threats, self-harm, weapons, domestic violence, bringing
-    people, injuries, repeated complaints) or a negation word; editable in the admin. A kind with no
-    active rows uses the default list in disputes/rules/triage.py."""
+    people, injuries, repeated complaints) or a negation word; editable in the admin. An active row adds
+    its word to the kind's built-in list (disputes/rules/signals.py); an inactive row switches it off."""
 
     class Kind(models.TextChoices):
         VIOLENCE = "violence", _("Threat of violence")

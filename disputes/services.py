@@ -625,11 +625,19 @@ _COLOUR_BY_CODE = {c.code: c for c in Colour}
 
 
 def triage_keywords() -> dict[str, tuple[str, ...]]:
-    """The admin's keyword lists; a kind with no active rows keeps the default list."""
-    lists: dict[str, list[str]] = {}
-    for kind, word in TriageKeyword.objects.filter(is_active=True).values_list("kind", "word"):
-        lists.setdefault(kind, []).append(word)
-    return {kind: tuple(lists.get(kind, default)) for kind, default in triage_rules.DEFAULT_KEYWORDS.items()}
+    """Each kind's words: the built-in list, plus the admin's active rows, minus the words an inactive
+    row switches off. (A centre adds its own synonyms without retyping the built-in list.)"""
+    added: dict[str, list[str]] = {}
+    removed: dict[str, set[str]] = {}
+    for kind, word, active in TriageKeyword.objects.values_list("kind", "word", "is_active"):
+        if active:
+            added.setdefault(kind, []).append(word)
+        else:
+            removed.setdefault(kind, set()).add(word)
+    return {
+        kind: tuple(w for w in (*default, *added.get(kind, ())) if w not in removed.get(kind, set()))
+        for kind, default in triage_rules.DEFAULT_KEYWORDS.items()
+    }
 
 
 def triage_facts(case: Dispute, *, now: datetime) -> triage_rules.TriageInput:

@@ -24,7 +24,7 @@ from tests.factories import DepartmentFactory, DisputeFactory, PartyFactory
 APPLICANT_PHONE = "13900139000"
 RESPONDENT_PHONE = "13700137000"
 QUIET = "楼上卫生间漏水，多次沟通无果。"
-THREAT = "对方扬言要砍死我全家。"
+THREAT = "对方说要砍死我全家。"
 
 
 def submit(tree, category, *, description=QUIET, parties=None, **kwargs) -> Dispute:
@@ -189,37 +189,46 @@ def test_the_category_base_colour_is_the_floor(tree, category):
 # --- Keywords (admin-editable) --------------------------------------------------------------------
 
 
-def test_an_admin_keyword_list_replaces_the_default_list_of_its_kind(tree, category):
+def test_an_admin_keyword_is_added_to_the_built_in_list_of_its_kind(tree, category):
     TriageKeyword.objects.create(kind=TriageKeyword.Kind.VIOLENCE, word="教训")
 
-    default_word = triaged(tree, category, description=THREAT)
-    new_word = triaged(
-        tree, category, description="他扬言要找人教训我。", parties=[{"role": "applicant", "name": "甲"}]
-    )
+    built_in = triaged(tree, category, description=THREAT)
+    new_word = triaged(tree, category, description="他说要找人教训我。", parties=[{"role": "applicant", "name": "甲"}])
     other_kind = triaged(
         tree, category, description="他拿着斧头站在门口。", parties=[{"role": "applicant", "name": "乙"}]
     )
 
-    assert default_word.colour == Colour.WHITE, "砍死 is only on the default violence list"
-    assert "threat_violence" not in rules(default_word)
+    assert built_in.colour == Colour.RED, "the built-in words still count beside the admin's"
     assert new_word.colour == Colour.RED
-    assert rules(new_word)["threat_violence"]["params"] == {"words": ["教训"]}
-    # The weapon list has no admin rows: its default still applies.
+    assert "教训" in rules(new_word)["threat_violence"]["params"]["words"]
     assert rules(other_kind)["weapon"]["params"] == {"words": ["斧头"]}
 
 
-def test_an_inactive_keyword_does_not_replace_the_defaults(tree, category):
-    TriageKeyword.objects.create(kind=TriageKeyword.Kind.VIOLENCE, word="教训", is_active=False)
+def test_an_inactive_keyword_switches_a_built_in_word_off(tree, category):
+    TriageKeyword.objects.create(kind=TriageKeyword.Kind.VIOLENCE, word="同归于尽", is_active=False)
 
-    case = triaged(tree, category, description="他扬言要砍死我，还要教训我。")
+    switched_off = triaged(tree, category, description="他说要跟我同归于尽。")
+    still_on = triaged(
+        tree, category, description="他说要弄死我。", parties=[{"role": "applicant", "name": "丙"}]
+    )
 
-    assert rules(case)["threat_violence"]["params"] == {"words": ["砍死"]}
+    assert "threat_violence" not in rules(switched_off)
+    assert switched_off.colour == Colour.WHITE
+    assert rules(still_on)["threat_violence"]["params"]["words"] == ["弄死我"]
+
+
+def test_a_negation_word_added_by_the_admin_sets_a_mention_aside(tree, category):
+    TriageKeyword.objects.create(kind=TriageKeyword.Kind.NEGATION, word="假装")
+
+    case = triaged(tree, category, description="他假装砍人吓唬小孩玩。")
+
+    assert "threat_violence" not in rules(case) or "砍人" not in rules(case)["threat_violence"]["params"]["words"]
 
 
 def test_the_place_is_searched_for_keywords_too(tree, category):
-    case = triaged(tree, category, occurred_place="农药店门口")
+    case = triaged(tree, category, occurred_place="村口，对方拿着刀守在那里")
 
-    assert rules(case)["weapon"]["params"] == {"words": ["农药"]}
+    assert rules(case)["weapon"]["params"] == {"words": ["刀"]}
 
 
 # --- Re-triage on new information -----------------------------------------------------------------
