@@ -39,6 +39,8 @@ DEFAULT_NEGATIONS: tuple[str, ...] = (
 )
 # …unless the cue is part of a word that does not negate (不停地打, 没少打, 别人, 未成年, 不得不),
 _NOT_NEGATIONS = (
+    "大不了",
+    "不下来",
     "没了",
     "不知道",
     "不知",

@@ -35,6 +35,8 @@ DEFAULT_KEYWORDS: dict[str, tuple[str, ...]] = {
         "焊死", "知道我孩子在哪", "知道你孩子在哪", "不怕再进去",
         "知道你家在哪", "知道我家在哪", "找人弄", "教训他", "教训教训", "招呼招呼", "让你好看", "不得好死",
         "要你命", "跟你拼了", "一起死", "大家一起死",
+        "别怪我", "做出什么事", "不保证我会", "怎么弄他", "怎么收拾他", "让我碰到", "命不要了", "这条命", "就干",
+        "干他", "干一架", "敢拦", "拼命",
     ),
     # Self-harm and despair, said or hinted (走投无路、没有活路).
     "self_harm": (
@@ -44,6 +46,7 @@ DEFAULT_KEYWORDS: dict[str, tuple[str, ...]] = {
         "死在他家", "死在你们", "撞死在", "结束生命", "了结自己", "逼死", "以死相逼", "活着没意思", "跳下去",
         "一了百了", "死的心", "活着没啥意思", "撑不下去", "去死",
         "寻短见", "想不开", "不活了", "死在这",
+        "怎么活", "爬上塔吊", "塔吊上",
     ),
     # Counted only in a clause that also handles, brings or threatens with it (WEAPON_ACTIONS).
     "weapon": (
@@ -60,6 +63,7 @@ DEFAULT_KEYWORDS: dict[str, tuple[str, ...]] = {
         "饿晕", "饿着", "不给吃", "住猪圈", "猪圈", "丢在家", "丢在老房", "扔在老家", "没人照顾", "无人照料",
         "没人送饭", "丢下不管",
         "关在杂物间", "关起来", "抽孩子", "青一块紫一块",
+        "不给她饭", "不给他饭", "不给老人饭", "猪栏", "牛棚", "锁在屋", "锁在房", "关在家", "青的紫的",
     ),
     # 聚众、静坐、集体上访、冲击单位: a collective action under way or announced; people being brought.
     "gathering": (
@@ -67,7 +71,7 @@ DEFAULT_KEYWORDS: dict[str, tuple[str, ...]] = {
         "打横幅", "举牌", "堵门", "堵路", "堵大门", "堵公司", "堵工地", "围堵", "冲击", "闹事", "围攻",
         "集体去", "一起去政府", "去政府闹", "到政府门口", "政府门口", "找媒体", "找记者", "对峙", "去堵", "围住",
         "堵着", "不给说法不走", "不解决不走", "坐着不走",
-        "不走了", "抬着人", "抬尸", "停尸", "一起送到", "联名", "上门闹", "来我家闹", "到我家要", "来我家要",
+        "不走了", "抬着人", "抬尸", "停尸", "一起送到", "上门闹", "来我家闹", "到我家要", "来我家要",
         "到我家闹",
     ),
     # Violence already done between the parties: hitting, fighting, an injury.
@@ -79,7 +83,7 @@ DEFAULT_KEYWORDS: dict[str, tuple[str, ...]] = {
         "一耳光", "踢了一脚", "踹了一脚",
         "扭打", "厮打", "打起来", "动起手", "按在地上", "推下", "推了她", "推了我", "推了他", "推了一把", "掐",
         "抽我", "抽他", "缝了", "缝针", "流血", "出血", "耳膜穿孔", "脑震荡", "淤青", "青紫",
-        "踹", "扣在", "被抢", "抢了我", "打掉", "打了一", "打成", "打的", "揍",
+        "踹", "扣在", "被抢", "抢了我", "牙打掉", "牙被打掉", "打了一", "打成", "打的", "揍",
     ),
     # The same complaint made many times, to several offices, without result (yellow).
     "repeat_complaint": (
@@ -107,7 +111,7 @@ BENIGN: dict[str, tuple[str, ...]] = {
     ),
     "self_harm": ("跳楼价", "跳楼甩卖", "跳楼大甩卖", "农药残留"),
     "weapon": (
-        "刀削面", "开刀", "刀口", "刀具店", "菜刀钱", "枪手", "水枪", "玩具枪", "农药残留", "打农药",
+        "刀削面", "刀郎", "开刀", "刀口", "刀具店", "菜刀钱", "枪手", "水枪", "玩具枪", "农药残留", "打农药",
         "喷农药", "买农药", "卖农药", "汽油费", "汽油钱", "加汽油", "砖头房", "锤子手机", "这家伙", "那家伙",
         "个家伙", "老家伙", "小家伙", "煤气费", "煤气罐钱", "皮带厂",
     ),
@@ -134,7 +138,7 @@ NOT_AFTER: dict[str, tuple[str, ...]] = {
 # A weapon counts only beside an act with it or a threat (拿着刀, 扬言要泼汽油).
 WEAPON_ACTIONS = (
     "拿", "提", "持", "举", "挥", "带", "掏", "扛", "拎", "抄起", "操起", "亮出", "威胁", "扬言",
-    "砍", "捅", "泼", "点", "喝", "砸", "追", "冲", "堵", "守在", "藏", "准备", "拿着", "吓",
+    "砍", "捅", "泼", "点火", "点燃", "喝", "砸", "追", "冲", "堵", "守在", "藏", "准备", "拿着", "吓",
 )
 # Family members: hitting told about one of them is domestic violence.
 FAMILY_WORDS = (
@@ -191,8 +195,9 @@ VEILED_THREAT = re.compile(
     r"|(弄|搞|整|打|砍|捅|咬|撞|掐|毒|烧)(死|残|废)(你|他|她|你们|他们|人)"
     r"|(手|腿|胳膊|脚)[^，。！？]{0,3}(卸|废|剁|打断|打折)|(卸|剁)(了|掉)?(你|他|她)"
     r"|(知道|记住|记得)[^，。！？]{0,3}(你|你家|你住|你们)[^，。！？]{0,8}(在哪|哪里|几栋|住哪|地址|学校|工作室|单位|门口)"
-    r"|我记住了|记住你了|(出门|走路|晚上|路上|以后)[^，。！？]{0,4}小心|小心(点|着点|你的)"
-    r"|找(我|你|他|她|我们|你们|他们)[^，。！？]{0,3}算账|别逼我|逼急了|(灌|倒|泼)[^，。！？]{0,4}(水泥|油漆|粪|硫酸)"
+    r"|(知道|记得)[^，。！？,]{0,3}(他|她)[^，。！？,]{0,4}(几点|哪条路|下班|上学|放学)|(路上|门口)等着(他|她|你)"
+    r"|小心你(家|的|们)|我记住了|记住你了|(出门|走路|晚上|路上|以后)[^，。！？]{0,4}小心|小心(点|着点|你的)"
+    r"|找(我|你|他|她|我们|你们|他们)[^，。！？]{0,3}(算账|拼命)|别逼我|逼急了|(灌|倒|泼)[^，。！？]{0,4}(水泥|油漆|粪|硫酸)"
     r"|放狗咬|没了[^，。！？]{0,4}(说不准|保不准|不好说)|把我围|围着我"
 )
 # Despair without the listed words: 活着还有什么意思, 不想再拖累家里人.
@@ -209,10 +214,19 @@ GOING_TOGETHER = re.compile(
     r"(都|全部|统统|一起|大家|我们|全族|族里|号人|全村|一帮|一伙)[^，。！？]{0,10}(去|到|来|过来|堵|围|坐)[^，。！？]{0,10}"
     r"(门口|大门|总部|公司|厂|工地|政府|管委会|卫生院|医院|他家|沙场|现场|办公室|店)"
     r"|(去|要|准备|把他|把他们|把老板)[^，。！？]{0,8}(门|大门|路)[^，。！？]{0,2}堵(了|住|上)"
-    r"|罢工|停工|不出车|集体停|棺材|花圈|统统过来|都叫过来|号人"
+    r"|天天去(他|她|他们)家|(去|到)(他|她|他们)家门口(坐|堵|闹|守)|罢工|停工|不出车|集体停|棺材|花圈|统统过来|都叫过来|号人"
 )
 # Patterns whose match starts with who acts, so that a negation may stand inside it.
 SUBJECT_FIRST = (BRING_PEOPLE, GOVERNMENT_DOOR, GOING_TOGETHER, ASSAULT)
+# A child, an old or disabled person told as harmed or left in need (咬了我孙子, 瘫在床上的老人没水).
+# A child merely mentioned (孩子上学经过这里) is not: the harm must be in the same sentence.
+VULNERABLE_PEOPLE = re.compile(
+    r"孩子|娃|孙子|孙女|外孙|小孩|儿童|婴儿|新生儿|宝宝|老人|老太|老头|瘫|残疾|脑瘫|智障|孕妇|怀孕|[七八九]十(多)?岁|[七八九]十[一二三四五六七八九]"
+)
+AT_STAKE = re.compile(
+    r"咬|伤|缝|病|咳嗽|住院|发烧|下不了(楼|床)|出不了门|没水|没电|停水|停电|瘫在床|吓得|不敢(去|出门|上学)|危险|差点|砸在|"
+    r"没人管|没人照顾|超标|中毒|过敏"
+)
 TIMES_FOR_REPEAT = 3
 MONTHS_FOR_REPEAT = 6
 # Injuries told without the act (缝了八针, 流血): from an accident or treatment in these categories,
@@ -233,7 +247,10 @@ TEXT_SIGNALS: tuple[tuple[str, str, int], ...] = (
     ("repeat_complaint", "repeat_complaint", Colour.YELLOW),
 )
 # Read by code patterns rather than a word list (OFFICES, SEVERAL_OFFICES_WORDS).
-PATTERN_SIGNALS: tuple[tuple[str, int], ...] = (("several_departments", Colour.YELLOW),)
+PATTERN_SIGNALS: tuple[tuple[str, int], ...] = (
+    ("several_departments", Colour.YELLOW),
+    ("vulnerable_at_stake", Colour.YELLOW),
+)
 OFFICES_FOR_REPEAT = 3
 
 
@@ -327,6 +344,10 @@ def read_signals(text: str, keywords: Mapping[str, Iterable[str]], facts_categor
             counted["injury_caused"] = counted["injury_caused"]
         else:
             del counted["injury_caused"]
+    for sentence in re.split(r"[。！？!?；;\n]+", text):
+        person, harm = VULNERABLE_PEOPLE.search(sentence), AT_STAKE.search(sentence)
+        if person and harm and not reading.negated_within(sentence[harm.start() - 2 : harm.end()], negations):
+            _count(counted, "vulnerable_at_stake", f"{person.group(0)}…{harm.group(0)}")
     offices = _offices_named(re.sub(r"小区|社区里|校区|园区|景区", "#", text))
     if len(offices) >= OFFICES_FOR_REPEAT or any(w in text for w in SEVERAL_OFFICES_WORDS):
         counted["several_departments"] = offices or [w for w in SEVERAL_OFFICES_WORDS if w in text]

@@ -270,6 +270,10 @@ def reason_text(reason: Mapping) -> str:
             _("The resident has complained many times or to several offices without result (%(words)s).")
             % {"words": words}
         ),
+        "vulnerable_at_stake": lambda: (
+            _("The description tells of a child, an old or a disabled person harmed or left in need (%(words)s).")
+            % {"words": words}
+        ),
         "several_departments": lambda: (
             _("Several offices or departments are involved or were asked (%(words)s).") % {"words": words}
         ),
