@@ -689,6 +689,8 @@ def triage_facts(case: Dispute, *, now: datetime) -> triage_rules.TriageInput:
         ),
         people_involved=case.people_involved,
         amount=case.amount,
+        people_band=case.people_band,
+        amount_band=case.amount_band,
         earlier_cases_same_phone=same_phone,
         earlier_cases_same_pair=same_pair,
         open_petitions=petitions,

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from disputes.rules import reading
-from disputes.rules.enums import Colour
+from disputes.rules.enums import AmountBand, Colour, PeopleBand
 from disputes.rules.signals import DEFAULT_KEYWORDS, PATTERN_SIGNALS, TEXT_SIGNALS, read_signals
 
 __all__ = ["DEFAULT_KEYWORDS", "TEXT_SIGNALS", "PartyFacts", "Reason", "TriageInput", "TriageResult", "triage"]
@@ -44,6 +44,9 @@ class TriageInput:
     parties: Sequence[PartyFacts] = ()
     people_involved: int | None = None
     amount: Decimal | None = None
+    # The ranges a resident chose (PeopleBand / AmountBand): the figures above are then their lower bounds.
+    people_band: str = ""
+    amount_band: str = ""
     # Facts the service looks up in the database:
     earlier_cases_same_phone: int = 0  # other cases within 12 months sharing a party's phone
     earlier_cases_same_pair: int = 0  # …sharing both an applicant's and a respondent's phone
@@ -118,6 +121,13 @@ def _people_and_amount(facts: TriageInput, text: str) -> tuple[list[tuple[int, s
     return people, amounts
 
 
+def _banded(band: str, params: dict) -> dict:
+    """A figure from the form that is a chosen range's lower bound says so (the reason names the range)."""
+    if band and "read_from_text" not in params:
+        return {**params, "band": band}
+    return params
+
+
 def _figure_params(key: str, value, words: str) -> dict:
     params = {key: str(value) if isinstance(value, Decimal) else value}
     if words:
@@ -152,14 +162,18 @@ def triage(facts: TriageInput) -> TriageResult:
         (Colour.RED if n >= GROUP_RED_AT else Colour.YELLOW if n >= GROUP_YELLOW_AT else None, n, w) for n, w in people
     )
     if group:
-        reasons.append(Reason("group_dispute", group[0], _figure_params("people", group[1], group[2])))
+        reasons.append(
+            Reason("group_dispute", group[0], _banded(facts.people_band, _figure_params("people", group[1], group[2])))
+        )
 
     money = _most_urgent(
         (Colour.RED if a >= AMOUNT_RED_AT else Colour.YELLOW if a >= AMOUNT_YELLOW_AT else None, a, w)
         for a, w in amounts
     )
     if money:
-        reasons.append(Reason("large_amount", money[0], _figure_params("amount", money[1], money[2])))
+        reasons.append(
+            Reason("large_amount", money[0], _banded(facts.amount_band, _figure_params("amount", money[1], money[2])))
+        )
 
     if facts.category_code in LABOUR_CATEGORIES:
         workers = [(facts.people_involved, "")] if facts.people_involved else []
@@ -173,7 +187,13 @@ def triage(facts: TriageInput) -> TriageResult:
             for n, w in workers
         )
         if wage:
-            reasons.append(Reason("wage_arrears_many", wage[0], _figure_params("workers", wage[1], wage[2])))
+            reasons.append(
+                Reason(
+                    "wage_arrears_many",
+                    wage[0],
+                    _banded(facts.people_band, _figure_params("workers", wage[1], wage[2])),
+                )
+            )
 
     read = {
         key: figure
@@ -316,7 +336,14 @@ def reason_text(reason: Mapping) -> str:
 
 
 def _with_source(params: Mapping, sentence: str) -> str:
-    """A figure read from the description says so, with the words, beside the figure's sentence."""
+    """A figure read from the description says so, with the words; one from a chosen range names it."""
+    band = params.get("band")
+    label = dict(PeopleBand.choices).get(band) or dict(AmountBand.choices).get(band)
+    if label:
+        return _("%(sentence)s The resident chose “%(range)s”; the rule reads its lower bound.") % {
+            "sentence": sentence,
+            "range": label,
+        }
     words = params.get("read_from_text")
     if not words:
         return sentence

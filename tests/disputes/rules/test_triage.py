@@ -158,3 +158,20 @@ def test_reason_text_follows_the_language():
         english = reason_text(reason)
     assert "threatens violence" in english
     assert "杀人" in english
+
+
+def test_a_figure_from_a_chosen_range_names_the_range_not_a_false_exact_number():
+    result = triage(facts(category_code="labour", category_base=Y, people_involved=10, people_band="10-29"))
+    group = next(r for r in result.reasons if r.rule == "group_dispute")
+    wage = next(r for r in result.reasons if r.rule == "wage_arrears_many")
+    assert group.params["band"] == wage.params["band"] == "10-29"
+    with translation.override("en"):
+        assert "The resident chose “10 to 29 people”" in reason_text(wage.as_dict())
+
+
+def test_a_figure_read_from_the_text_is_never_taken_for_the_chosen_range():
+    result = triage(facts(text="我们三十来个工人的工资被拖欠", people_involved=2, people_band="2-4"))
+    group = next(r for r in result.reasons if r.rule == "group_dispute")
+    assert group.params == {"people": 30, "read_from_text": "三十来个工人"}
+    read = next(r for r in result.reasons if r.rule == "figures_read")
+    assert read.params["people"] == {"value": "30", "words": "三十来个工人"}
