@@ -30,6 +30,8 @@ urlpatterns = [
     path("", include("disputes.api.queue")),
     path("", include("disputes.api.workbench")),
     path("", include("disputes.api.duplicates")),
+    path("", include("disputes.api.similar")),
+    path("", include("disputes.api.scale")),
     path("", include("disputes.api.callbacks")),
     # Petitions (信访): the staff API.
     path("", include("petitions.api")),

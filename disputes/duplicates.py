@@ -53,8 +53,8 @@ def duplicate_links(*, user, case: Dispute) -> DuplicateLinks:
     return DuplicateLinks(duplicate_of=duplicate_of, suspected_duplicates=duplicates)
 
 
-# The event data keys that name another case by its tracking number.
-LINK_KEYS = ("duplicate_of", "duplicate", "merged_into", "merged_from")
+# The event data keys that name another case by its tracking number ("drafted_from": disputes.similar).
+LINK_KEYS = ("duplicate_of", "duplicate", "merged_into", "merged_from", "drafted_from")
 
 
 def linked_numbers(links: DuplicateLinks) -> frozenset[str]:

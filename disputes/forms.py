@@ -18,9 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import ApplicationError
 from core.validators import normalise_phone, validate_id_number, validate_mobile
-from disputes import intake
+from disputes import intake, scale
 from disputes.models import Category, Satisfaction
-from disputes.rules.enums import PartyRole
+from disputes.rules.enums import AmountBand, PartyRole, PeopleBand
 from disputes.rules.tracking import ALPHABET, LENGTH, normalise_tracking_number
 from grids.models import Area, AreaLevel
 
@@ -127,6 +127,24 @@ class CaseForm(forms.Form):
         required=False,
         max_length=200,
     )
+    # 规模: what triage needs to know, in words a resident can answer (disputes.scale).
+    people_band = forms.ChoiceField(
+        label=_("About how many people are on your side?"),
+        help_text=_("If you are not sure, leave it unanswered."),
+        # "Not sure" first: a resident who tapped a range by mistake can take it back.
+        choices=[("", _("Not sure"))] + PeopleBand.choices,
+        initial="",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    amount_band = forms.ChoiceField(
+        label=_("About how much money is involved?"),
+        help_text=_("If you are not sure, leave it unanswered."),
+        choices=[("", _("Not sure"))] + AmountBand.choices,
+        initial="",
+        required=False,
+        widget=forms.RadioSelect,
+    )
     attachments = MultipleFileField(
         label=_("Photos or documents"),
         help_text=_("Up to 5 files: photos (JPEG, PNG, WebP, GIF) or PDF, 10 MB each at most."),
@@ -150,6 +168,26 @@ class CaseForm(forms.Form):
             {"data-max-files": intake.MAX_ATTACHMENTS, "data-too-many": _("Choose at most 5 files.")}
         )
         if staff:
+            self.fields["people_band"].label = _("About how many people are on the applicant's side?")
+            self.fields["amount_band"].label = _("About how much money is involved?")
+            # At the desk the figures are often known: an exact one replaces the range.
+            self.fields["people_involved"] = forms.IntegerField(
+                label=_("Exact number of people, if known"),
+                help_text=_("An exact number replaces the range chosen above."),
+                required=False,
+                min_value=1,
+                max_value=scale.MAX_PEOPLE,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+            )
+            self.fields["amount"] = forms.DecimalField(
+                label=_("Exact amount in yuan, if known"),
+                help_text=_("An exact amount replaces the range chosen above."),
+                required=False,
+                min_value=0,
+                max_digits=14,
+                decimal_places=2,
+                widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01"}),
+            )
             self.fields["consent"].label = _(
                 "The person was told how their information is used (privacy notice) and agreed."
             )
@@ -221,6 +259,7 @@ class CaseForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        self._clean_scale(cleaned)
         chosen = self.scope
         missing = None
         for level in self.area_levels:
@@ -240,6 +279,28 @@ class CaseForm(forms.Form):
         else:
             cleaned["grid"] = chosen
         return cleaned
+
+    def _clean_scale(self, cleaned: dict) -> None:
+        """The range, or on the walk-in form an exact figure, which wins over a range (disputes.scale)."""
+        values = self.scale_values(cleaned)
+        cleaned.update(values)
+        try:
+            scale.clean_scale(**values)
+        except ApplicationError as exc:
+            field = exc.extra.get("field")
+            self.add_error(field if field in self.fields else None, exc.message)
+
+    def scale_values(self, cleaned: dict | None = None) -> dict[str, Any]:
+        """dispute_intake's people_involved, people_band, amount, amount_band: what was given, an exact
+        figure instead of a range when both were (it maps a range to its lower bound itself)."""
+        values = {name: (self.cleaned_data if cleaned is None else cleaned).get(name) for name in scale.FIELDS}
+        values["people_band"] = values["people_band"] or ""
+        values["amount_band"] = values["amount_band"] or ""
+        if values["people_involved"] is not None:
+            values["people_band"] = ""
+        if values["amount"] is not None:
+            values["amount_band"] = ""
+        return values
 
     @property
     def occurred_at(self) -> datetime | None:

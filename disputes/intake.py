@@ -29,6 +29,7 @@ from core.notifications import notify_sms
 from disputes import services
 from disputes.models import Attachment, CaseEvent, Category, ChannelKey, Dispute, Party
 from disputes.rules.enums import OPEN_STATUSES, EventKind, PartyRole, Status
+from disputes.scale import clean_scale
 from grids.models import Area
 
 logger = logging.getLogger(__name__)
@@ -367,6 +368,8 @@ def dispute_intake(
     source_id: str = "",
     amount=None,
     people_involved: int | None = None,
+    people_band: str = "",
+    amount_band: str = "",
     actor: Actor | None = None,
     channel_key: ChannelKey | None = None,
 ) -> IntakeResult:
@@ -378,8 +381,15 @@ def dispute_intake(
     `channel_key`: the API key of a machine channel or an Open311 client; a source id
     is the key's own, and a key limited to an area files cases there only
     (see `services.dispute_submit`).
+
+    How many people and how much money: an exact figure or a range (`people_band`,
+    `amount_band`), never both for the same thing; a range is stored with its lower
+    bound, which triage reads (`disputes.scale.clean_scale`, the same at every door).
     """
     actor = actor or Actor.resident()
+    scale = clean_scale(
+        people_involved=people_involved, people_band=people_band, amount=amount, amount_band=amount_band
+    )
     services.check_channel_key_area(channel_key=channel_key, grid=grid)
     files = check_attachments(list(attachments or []))
     if source_id:
@@ -399,8 +409,7 @@ def dispute_intake(
                 occurred_place=occurred_place,
                 files=files,
                 source_id=source_id,
-                amount=amount,
-                people_involved=people_involved,
+                **scale,
                 actor=actor,
                 written=written,
                 channel_key=channel_key,

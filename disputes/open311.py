@@ -6,7 +6,8 @@ API exception handler must not rewrap.
 
 - GET  discovery.{json,xml}
 - GET  services.{json,xml}                one service per active category
-- GET  services/<service_code>.{json,xml} its definition: one optional attribute, `grid`
+- GET  services/<service_code>.{json,xml} its definition: optional attributes `grid`, and `people_band`
+                                          and `amount_band` (the web form's ranges, disputes.scale)
 - POST requests.{json,xml}                form-encoded; stored through disputes.intake (channel "open311")
 - GET  requests.{json,xml}                filters: service_request_id, service_code, start_date, end_date, status
 - GET  requests/<id>.{json,xml}
@@ -74,6 +75,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.csrf import csrf_exempt
 
 from core import dates, ratelimit, throttling
@@ -85,8 +87,9 @@ from disputes.api.channels import raw_key_from
 from disputes.api.keys import channel_key_find, channel_key_touch
 from disputes.intake import dispute_intake
 from disputes.models import Category, ChannelKey, Dispute
-from disputes.rules.enums import FINAL_STATUSES, Channel, PartyRole, Status
+from disputes.rules.enums import FINAL_STATUSES, AmountBand, Channel, PartyRole, PeopleBand, Status
 from disputes.rules.tracking import format_tracking_number, normalise_tracking_number
+from disputes.scale import clean_scale
 from grids.models import Area, AreaLevel
 
 logger = logging.getLogger(__name__)
@@ -240,7 +243,7 @@ def _service(category: Category) -> dict:
         "service_code": category.code,
         "service_name": category.name,
         "description": category.display_name,
-        # One attribute: the grid (see the definition).
+        # Attributes: the grid and the two ranges (see the definition).
         "metadata": True,
         "type": "realtime",
         "keywords": ",".join(k for k in (category.code, category.name, category.name_en) if k),
@@ -277,12 +280,48 @@ def service_definition(request, service_code: str, *, fmt: str) -> HttpResponse:
                 "order": 1,
                 "description": _("Village, community or grid"),
                 "values": [],
-            }
+            },
+            *_scale_attributes(),
         ],
     }
     response = render(definition, fmt, root="service_definition")
     patch_cache_control(response, public=True, max_age=SERVICES_MAX_AGE)
     return response
+
+
+# The resident's scale as ranges (disputes.scale): the attribute's code, its choices and its question.
+SCALE_ATTRIBUTES = (
+    ("people_band", PeopleBand, _lazy("About how many people are on your side?")),
+    ("amount_band", AmountBand, _lazy("About how much money is involved?")),
+)
+
+
+def _scale_attributes() -> list[dict]:
+    return [
+        {
+            "variable": True,
+            "code": code,
+            "datatype": "singlevaluelist",
+            "required": False,
+            "datatype_description": _("Optional: one of the values' keys."),
+            "order": order,
+            "description": str(question),
+            "values": [{"key": value, "name": str(label)} for value, label in choices.choices],
+        }
+        for order, (code, choices, question) in enumerate(SCALE_ATTRIBUTES, start=2)
+    ]
+
+
+def _scale_from(data) -> dict:
+    """attribute[people_band] and attribute[amount_band], checked and mapped like at every door."""
+    bands = {code: (data.get(f"attribute[{code}]") or "").strip() for code, _choices, _question in SCALE_ATTRIBUTES}
+    try:
+        clean_scale(**bands)  # dispute_intake checks them again and maps each to its lower bound
+    except ApplicationError as exc:
+        raise Open311Error(
+            400, _("attribute[%(code)s]: %(message)s") % {"code": exc.extra.get("field", ""), "message": exc.message}
+        ) from None
+    return bands
 
 
 # --- Requests -------------------------------------------------------------------------------------
@@ -590,6 +629,7 @@ def _create(request, fmt: str) -> HttpResponse:
     if category is None:
         raise Open311Error(404, _("service_code not found."))
     grid = _grid_from(data, root)
+    scale = _scale_from(data)
     if key is None:
         throttling.check(throttling.SUBMIT_PER_PHONE, phone)
 
@@ -602,6 +642,7 @@ def _create(request, fmt: str) -> HttpResponse:
             channel=Channel.OPEN311,
             parties=[{"role": PartyRole.APPLICANT, "name": name, "phone": phone}],
             occurred_place=(data.get("address_string") or "").strip()[:200],
+            **scale,
             actor=Actor(role=SYSTEM, label=key.name) if key is not None else Actor.resident(),
             channel_key=key,
         )

@@ -480,6 +480,8 @@ def dispute_submit(
     source_id: str = "",
     amount=None,
     people_involved: int | None = None,
+    people_band: str = "",
+    amount_band: str = "",
     actor: Actor | None = None,
     channel_key: ChannelKey | None = None,
 ) -> Dispute:
@@ -533,6 +535,9 @@ def dispute_submit(
                     source_id=source_id,
                     amount=amount,
                     people_involved=people_involved,
+                    # A range and its lower bound in the two fields above (disputes.scale.clean_scale).
+                    people_band=people_band,
+                    amount_band=amount_band,
                     colour=category.base_colour,
                     submitted_at=now,
                 )

@@ -158,10 +158,11 @@ def _try_intake(request, case_form, applicant, others, *, channel, actor, staff,
             channel=channel,
             parties=parties,
             attachments=case_form.cleaned_data.get("attachments") or [],
+            **case_form.scale_values(),
             actor=actor,
         )
     except ApplicationError as exc:
-        field = ERROR_FIELDS.get(exc.code)
+        field = ERROR_FIELDS.get(exc.code) or exc.extra.get("field")
         if exc.code == "grid_required":
             field = area_field_name(case_form.area_levels[0]) if case_form.area_levels else None
         if field is not None and field in case_form.fields:

@@ -263,7 +263,9 @@ def _agreement_values(values: dict[str, Any], *, today: date) -> dict[str, Any]:
     return cleaned
 
 
-def agreement_save(*, dispute: Dispute | int, actor: Actor, values: dict[str, Any]) -> Agreement:
+def agreement_save(
+    *, dispute: Dispute | int, actor: Actor, values: dict[str, Any], event_data: dict[str, Any] | None = None
+) -> Agreement:
     """调解协议书: draft the case's agreement, or update it while the case is still handled.
 
     `values` holds facts, points_in_dispute, terms, performance_method (all
@@ -272,7 +274,8 @@ def agreement_save(*, dispute: Dispute | int, actor: Actor, values: dict[str, An
     added later is on it. Editable while the case is accepted, in mediation or
     reopened; the report-back freezes it (the outcome rests on the signed
     text). Printing does not freeze it: a draft is often printed for the
-    parties to read before the copy they sign.
+    parties to read before the copy they sign. `event_data` adds to the
+    AGREEMENT event's data (e.g. the case it was drafted from, `disputes.similar`).
     """
     pk = dispute.pk if isinstance(dispute, Dispute) else dispute
     with transaction.atomic():
@@ -294,7 +297,7 @@ def agreement_save(*, dispute: Dispute | int, actor: Actor, values: dict[str, An
                 case,
                 actor,
                 EventKind.AGREEMENT,
-                data={"agreement": agreement.pk, "created": created, "changed": changed},
+                data={**(event_data or {}), "agreement": agreement.pk, "created": created, "changed": changed},
             )
     return agreement
 

@@ -131,6 +131,9 @@ DISPUTE_FIELDS = (
     "reopened_count",
     "referral_reference",
     "callback_result",
+    # The ranges a resident may choose instead of exact figures (migration 0014): the demo gives exact ones.
+    "people_band",
+    "amount_band",
 )
 PARTY_FIELDS = (
     "created_at",
@@ -499,6 +502,8 @@ class CaseGenerator:
                 walk.reopened,
                 walk.referral,
                 walk.callback_result,
+                "",
+                "",
             )
         )
 

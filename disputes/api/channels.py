@@ -199,8 +199,7 @@ class ChannelCaseCreateApi(APIView):
                     occurred_at=values["occurred_at"],
                     occurred_place=values["occurred_place"],
                     source_id=values["source_id"],
-                    amount=values.get("amount"),
-                    people_involved=values.get("people_involved"),
+                    **payload.scale(),
                     actor=Actor(role=SYSTEM, label=key.name),
                     channel_key=key,
                 )

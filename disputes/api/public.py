@@ -121,6 +121,7 @@ class PublicCaseCreateApi(PublicApiView):
                 occurred_at=values["occurred_at"],
                 occurred_place=values["occurred_place"],
                 attachments=values["attachments"],
+                **payload.scale(),
                 actor=Actor.resident(),
             )
         except ApplicationError as exc:

@@ -26,9 +26,12 @@ from rest_framework.utils import html
 
 from core import dates
 from core.api import ErrorBodySerializer, ErrorSerializer  # noqa: F401 (re-exported)
+from core.exceptions import ApplicationError
 from core.validators import normalise_phone, validate_id_number, validate_mobile
 from disputes.models import CaseEvent, Category, Dispute
-from disputes.rules.enums import EventKind, PartyRole, Status
+from disputes.rules.enums import AmountBand, EventKind, PartyRole, PeopleBand, Status
+from disputes.scale import FIELDS as SCALE_FIELDS
+from disputes.scale import MAX_PEOPLE, clean_scale
 from grids.models import Area, AreaLevel
 
 MAX_OTHER_PARTIES = 20
@@ -153,6 +156,18 @@ class GridCodeField(serializers.SlugRelatedField):
         return area
 
 
+class BandField(serializers.ChoiceField):
+    """A range (disputes.rules.enums.PeopleBand / AmountBand); optional, blank for none."""
+
+    default_error_messages = {"invalid_choice": _("Choose one of the ranges offered.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("default", "")
+        super().__init__(**kwargs)
+
+
 @extend_schema_field(OpenApiTypes.BINARY)
 class UploadField(serializers.FileField):
     """An uploaded file; its real type and size are checked by disputes.intake, not here."""
@@ -203,6 +218,51 @@ class CaseInputSerializer(StrictSerializer):
     grid = GridCodeField()
     applicant = ApplicantSerializer()
     other_parties = OtherPartiesField(required=False, default=list)
+    # 规模: an exact figure or a range for each, never both (disputes.scale); triage reads them.
+    people_involved = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_PEOPLE,
+        required=False,
+        allow_null=True,
+        help_text=_("How many people are on the applicant's side, if known exactly. Or give people_band."),
+    )
+    people_band = BandField(
+        choices=PeopleBand.choices,
+        help_text=_("Roughly how many people are on the applicant's side, as a range. Or give people_involved."),
+    )
+    amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text=_("The amount at stake in yuan, if known exactly. Or give amount_band."),
+    )
+    amount_band = BandField(
+        choices=AmountBand.choices,
+        help_text=_("Roughly how much money is at stake, as a range. Or give amount."),
+    )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        try:
+            # Checked here to name the field in the answer; dispute_intake maps a range to its lower bound.
+            clean_scale(
+                people_involved=attrs.get("people_involved"),
+                people_band=attrs.get("people_band", ""),
+                amount=attrs.get("amount"),
+                amount_band=attrs.get("amount_band", ""),
+            )
+        except ApplicationError as exc:
+            raise serializers.ValidationError(
+                {exc.extra.get("field", "people_band"): [exc.message]}, code=exc.code
+            ) from None
+        return attrs
+
+    def scale(self) -> dict:
+        """The four values `dispute_intake` takes for the scale, as given."""
+        values = {name: self.validated_data.get(name) for name in SCALE_FIELDS}
+        return {**values, "people_band": values["people_band"] or "", "amount_band": values["amount_band"] or ""}
 
     def validate_occurred_at(self, value):
         if value is not None and value > timezone.now() + FUTURE_TOLERANCE:
@@ -260,10 +320,9 @@ class ChannelCaseSerializer(CaseInputSerializer):
         default="",
         help_text=_("110 transfers: the police incident number (stored as the source id)."),
     )
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True)
-    people_involved = serializers.IntegerField(min_value=1, max_value=100_000, required=False, allow_null=True)
 
     def validate(self, attrs):
+        attrs = super().validate(attrs)
         incident = attrs.pop("police_incident_number", "").strip()
         source_id = attrs.get("source_id", "").strip()
         if incident and source_id and incident != source_id:

@@ -85,6 +85,11 @@ class CaseDetailSerializer(CaseListSerializer):
             "description",
             "occurred_at",
             "occurred_place",
+            # 规模 (disputes.scale): a range is stored with its lower bound in the exact field.
+            "people_involved",
+            "people_band",
+            "amount",
+            "amount_band",
             "triage_reasons",
             "reasons",
             "outcome",

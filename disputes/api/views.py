@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 from core.actors import Actor
 from core.api import CheckedCursorPagination
 from core.exceptions import ApplicationError, NotFoundError
-from disputes import duplicates, selectors, services, visibility
+from disputes import duplicates, selectors, services, similar, visibility
 from disputes.api.serializers import (
     AssistanceSerializer,
     CaseDetailSerializer,
@@ -50,7 +50,8 @@ def case_detail_data(case, request) -> dict:
     context = {
         "role": Actor.for_user(request.user).role,
         "lens": visibility.case_lens(request.user, case),
-        "linked": duplicates.linked_numbers(duplicates.duplicate_links(user=request.user, case=case)),
+        "linked": duplicates.linked_numbers(duplicates.duplicate_links(user=request.user, case=case))
+        | similar.drafted_from_numbers(user=request.user, case=case),
     }
     return CaseDetailSerializer(case, context=context).data
 

@@ -101,8 +101,13 @@ class Scored:
     recency: float = 0.0
 
 
+# Characters that carry no story (particles, pronouns, common verbs): left out of the single characters.
+_FUNCTION_CHARS = frozenset("的了是在我你他她们就也都和与及因对把被有没不这那个一要说其")
+
+
 def text_bigrams(text: str, names: Iterable[str] = ()) -> set[str]:
-    """The character bigrams of a description, without the parties' names, digits folded into one sign."""
+    """The character bigrams and story-bearing characters of a description, without the parties' names,
+    digits folded into one sign."""
     text = unicodedata.normalize("NFKC", text or "").upper()
     for name in sorted({n for n in names if n and len(n) >= 2}, key=len, reverse=True):
         text = text.replace(name.upper(), " ")
@@ -110,6 +115,9 @@ def text_bigrams(text: str, names: Iterable[str] = ()) -> set[str]:
     grams: set[str] = set()
     for segment in _SEGMENT.findall(text):
         grams.update(segment[i : i + 2] for i in range(len(segment) - 1))
+        # Single characters too: residents retell a story in other words that share its key
+        # characters (漏水 / 漏了, 工资 / 工钱) more often than its two-character pieces.
+        grams.update(ch for ch in segment if ch not in _FUNCTION_CHARS)
     return grams
 
 
@@ -191,11 +199,15 @@ def similarities(case: CaseFacts, candidates: Sequence[CaseFacts], *, steplen: i
     """Each candidate's similarity to `case` and its parts, in the candidates' order."""
     grams = [text_bigrams(c.description, c.names) for c in candidates]
     own = text_bigrams(case.description, case.names)
-    idf = idf_weights([own, *grams])
+    # Squared weights and the case's own norm once, not per pair (this loop is most of the selector's CPU).
+    squared = {g: w * w for g, w in idf_weights([own, *grams]).items()}
+    own_norm = math.sqrt(sum(squared[g] for g in own))
     scored = []
     for candidate, candidate_grams in zip(candidates, grams, strict=True):
+        dot = sum(squared[g] for g in own & candidate_grams)
+        text = dot / (own_norm * math.sqrt(sum(squared[g] for g in candidate_grams))) if dot else 0.0
         parts = {
-            "text": cosine(own, candidate_grams, idf),
+            "text": text,
             "area": area_closeness(case.area_path, candidate.area_path, steplen=steplen),
             "amount": amount_closeness(case.amount, candidate.amount),
             "parties": party_closeness(case, candidate),

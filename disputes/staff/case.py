@@ -35,7 +35,7 @@ from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedErr
 from core.masking import mask_address, mask_id_number, mask_phone
 from core.models import PersonalDataAccess
 from core.templatetags.form_fields import field_html
-from disputes import duplicates, intake, services, visibility, workbench
+from disputes import duplicates, intake, scale, services, similar, visibility, workbench
 from disputes.callbacks import callback_reason_text
 from disputes.models import Agreement, Attachment, CaseEvent, Dispute
 from disputes.rules import lifecycle
@@ -46,6 +46,8 @@ from disputes.rules.triage import reason_text
 from disputes.selectors import disputes_visible_to
 from disputes.staff import case_forms as f
 from disputes.staff import options
+from disputes.staff import scale as staff_scale
+from disputes.staff import similar as staff_similar
 
 # --- The actions -------------------------------------------------------------------------------------
 
@@ -590,6 +592,8 @@ DUPLICATE_DETAILS = (
     ("duplicate_of", gettext_lazy("The earlier case: %(number)s")),
     ("duplicate", gettext_lazy("The later case: %(number)s")),
     ("merged_from", gettext_lazy("Text and files of case %(number)s")),
+    # 参照起草 (disputes.similar): the similar case the agreement was drafted from.
+    ("drafted_from", gettext_lazy("Drafted from the agreement of case %(number)s")),
 )
 
 
@@ -623,6 +627,8 @@ def _event_details(event: CaseEvent, linked: frozenset[str] = frozenset()) -> li
         details.append(_("Place: %(place)s") % {"place": data["place"]})
     if event.kind == EventKind.PERFORMANCE and data.get("performance") in Agreement.Performance.values:
         details.append(str(Agreement.Performance(data["performance"]).label))
+    if event.kind == EventKind.SCALE_SET:
+        details.extend(scale.scale_event_details(data))
     return details
 
 
@@ -672,8 +678,8 @@ def case_context(request, case: Dispute, *, bound=None, revealed: dict | None = 
     lens.log_full_reads(user=request.user, sessions=sessions, agreement=agreement, page="case")
     # 疑似重复: only the linked cases this user may open are named.
     links = duplicates.duplicate_links(user=request.user, case=case)
-    linked = duplicates.linked_numbers(links)
-    return {
+    linked = duplicates.linked_numbers(links) | similar.drafted_from_numbers(user=request.user, case=case)
+    context = {
         "case": case,
         "duplicate_of": links.duplicate_of,
         "suspected_duplicates": links.suspected_duplicates,
@@ -682,6 +688,7 @@ def case_context(request, case: Dispute, *, bound=None, revealed: dict | None = 
         "reasons": [reason_text(r) for r in lens.triage_reasons()],
         "description": lens.text("description", case.description),
         "occurred_place": lens.text("occurred_place", case.occurred_place),
+        "scale": staff_scale.scale_panel(request.user, case, bound),
         "next_deadline": next_deadline,
         "deadlines": deadlines,
         "actions": page_actions(request.user, case, bound, all_deadlines, {a.department_id for a in assists}),
@@ -698,6 +705,16 @@ def case_context(request, case: Dispute, *, bound=None, revealed: dict | None = 
         ],
         "timeline": _timeline(case, lens, linked),
     }
+    # 类案参考 and 当事人历史 (disputes.staff.similar), read when the reader asks for them (?similar=1): they cost
+    # a search over the closed cases and a logged view of each case listed, which not every visit needs.
+    context["similar_shown"] = request.GET.get("similar") == "1"
+    if context["similar_shown"]:
+        context.update(
+            staff_similar.panels(
+                request, case, may_draft=agreement is None and any(a.key == "agreement" for a in context["actions"])
+            )
+        )
+    return context
 
 
 urlpatterns = [

@@ -1,5 +1,12 @@
 """The staff workbench pages, under the disputes namespace (e.g. `disputes:queue`)."""
 
-from disputes.staff import callbacks, case, dashboard, queue
+from disputes.staff import callbacks, case, dashboard, queue, scale, similar
 
-urlpatterns = [*queue.urlpatterns, *case.urlpatterns, *callbacks.urlpatterns, *dashboard.urlpatterns]
+urlpatterns = [
+    *queue.urlpatterns,
+    *case.urlpatterns,
+    *scale.urlpatterns,
+    *similar.urlpatterns,
+    *callbacks.urlpatterns,
+    *dashboard.urlpatterns,
+]

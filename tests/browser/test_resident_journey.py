@@ -54,6 +54,9 @@ def test_scan_submit_and_track(live_server, phone, tree, category):
     phone.fill("#id_applicant-phone", PHONE)
     phone.fill("#id_parties-0-name", "王五")
     phone.check("#id_applicant-is_elderly")
+    # The scale questions: a range, chosen by tapping its label (the whole row is the target).
+    phone.click("label[for=id_people_band_2]")
+    phone.click("label[for=id_amount_band_3]")
     phone.set_input_files(
         "#id_attachments", files=[{"name": "leak.png", "mimeType": "image/png", "buffer": tiny_png()}]
     )
@@ -68,6 +71,7 @@ def test_scan_submit_and_track(live_server, phone, tree, category):
     assert case.tracking_number == number
     assert case.channel == Channel.QR and case.grid == tree.village_a
     assert case.parties.get(role=PartyRole.APPLICANT).is_elderly
+    assert (case.people_band, case.people_involved, case.amount_band) == ("2-4", 2, "10k-100k")
     assert Attachment.objects.get(dispute=case).content_type == "image/png"
 
     phone.click(".actions a[href='/track/']")

@@ -129,6 +129,9 @@ DECISIONS: dict[str, Decision] = {
     "api/v1/cases/<str:tracking_number>/notes/": D("403 404 400/404 400/404 400/404 400/404 400/404 400 400", "POST"),
     "api/v1/cases/<str:tracking_number>/clock/": D("403 404 400/404 400/404 400/404 400/404 400/404 400 400", "POST"),
     "api/v1/cases/<str:tracking_number>/parties/": D("403 404 400/404 400/404 400/404 400/404 400/404 400 400", "POST"),
+    # 规模 (disputes.scale): an empty body changes nothing (400) for those who may change it; a callback
+    # caller may not (403), as for adding a party.
+    "api/v1/cases/<str:tracking_number>/scale/": D("403 404 400/404 400/404 400/404 403/404 400/404 400 400", "POST"),
     "api/v1/public/cases/": D("400 400 400 400 400 400 400 400 400", "POST"),
     "api/v1/public/track/": D("400 400 400 400 400 400 400 400 400", "POST"),
     "api/v1/public/categories/": D("200 200 200 200 200 200 200 200 200"),
@@ -138,6 +141,14 @@ DECISIONS: dict[str, Decision] = {
     "api/v1/queue/take-next/": D("403 403 200 200 403 403 403 403 403", "POST"),
     "api/v1/queue/bulk/": D("403 403 403 403 400 403 400 400 400", "POST"),
     "api/v1/cases/<str:tracking_number>/duplicates/": D("403 404 200/404 200/404 200/404 200/404 200/404 200 200"),
+    # 类案参考 / 当事人历史 (disputes.api.similar): read by whoever sees the case. Drafting from a similar case
+    # names a source that must be a closed case with an agreement: here the case itself (not closed), so 404 for
+    # everyone let past the door (who may draft is in test_authorization_writes.py).
+    "api/v1/cases/<str:tracking_number>/similar/": D("403 404 200/404 200/404 200/404 200/404 200/404 200 200"),
+    "api/v1/cases/<str:tracking_number>/party-history/": D("403 404 200/404 200/404 200/404 200/404 200/404 200 200"),
+    "api/v1/cases/<str:tracking_number>/similar/<str:source_number>/draft/": D(
+        "403 404 404 404 404 404 404 404 404", "POST"
+    ),
     "api/v1/cases/<str:tracking_number>/sessions/": D("403 404 200/404 200/404 200/404 200/404 200/404 200 200"),
     "api/v1/cases/<str:tracking_number>/agreement/": D("403 404 200/404 200/404 200/404 200/404 200/404 200 200"),
     "api/v1/cases/<str:tracking_number>/agreement/performance/": D(
@@ -183,11 +194,15 @@ DECISIONS: dict[str, Decision] = {
     "work/case/<str:tracking_number>/do/<slug:action>/": D(
         "302L 404 400/404 400/404 400/404 400/404 400/404 400 400", "POST"
     ),
+    "work/case/<str:tracking_number>/scale/": D("302L 404 400/404 400/404 400/404 403/404 400/404 400 400", "POST"),
     "work/case/<str:tracking_number>/parties/<int:party_id>/reveal/": D(
         "302L 404 200/404 200/404 200/404 200/404 200/404 200 200", "POST", extra=REVEAL
     ),
     "work/case/<str:tracking_number>/attachments/<int:pk>/": D(
         "302L 404 200/404 200/404 200/404 200/404 200/404 200 200"
+    ),
+    "work/case/<str:tracking_number>/similar/<str:source_number>/draft/": D(
+        "302L 404 404 404 404 404 404 404 404", "POST"
     ),
     "work/case/<str:tracking_number>/agreement/print/": D("302L 404 200/404 200/404 200/404 200/404 200/404 200 200"),
     "work/callbacks/": D("302L 403 403 403 403 200 200 200 200"),
@@ -342,6 +357,7 @@ def kwargs_for(name: str, route: str, world: World, where: str) -> dict:
         "fmt": "csv",
         "service_code": world.category.code,
         "request_id": case.tracking_number,
+        "source_number": case.tracking_number,
         "uidb64": "MQ",
         "pk": None,
     }

@@ -81,6 +81,8 @@ class Write:
     role_first: bool = False
     paused: bool = False  # the case's clock is paused before the request
     duplicate: bool = False  # the case is linked as a possible duplicate of an earlier case of the same place
+    # 参照起草: the URL names a closed case with an agreement in the same grid (disputes.similar).
+    similar_source: bool = False
 
     @property
     def is_api(self) -> bool:
@@ -233,6 +235,15 @@ WRITES: dict[str, Write] = dict(
             ),
         ),
         (
+            "api:scale",
+            Write(
+                "api/v1/cases/<str:tracking_number>/scale/",
+                Status.ACCEPTED,
+                frozenset(CASE_STAFF),
+                {"people_band": "10-29", "amount": "280000"},
+            ),
+        ),
+        (
             "api:sessions",
             Write(
                 "api/v1/cases/<str:tracking_number>/sessions/",
@@ -322,6 +333,38 @@ WRITES: dict[str, Write] = dict(
         _page("withdraw", Status.ACCEPTED, CASE_STAFF, {"withdraw-reason": REASON}),
         _page("merge_duplicate", Status.DISPATCHED, CASE_STAFF, {"merge_duplicate-reason": REASON}, duplicate=True),
         _page("dismiss_duplicate", Status.DISPATCHED, CASE_STAFF, {"dismiss_duplicate-reason": REASON}, duplicate=True),
+        # The case page's scale form (disputes/staff/scale.py), posted on its own.
+        (
+            "page:scale",
+            Write(
+                "work/case/<str:tracking_number>/scale/",
+                Status.ACCEPTED,
+                frozenset(CASE_STAFF),
+                {"scale-people_band": "10-29", "scale-amount": "280000"},
+                ok="303",
+            ),
+        ),
+        # 参照起草 (disputes.similar): draft the agreement from a similar closed case's, API and page.
+        (
+            "api:draft-from-similar",
+            Write(
+                "api/v1/cases/<str:tracking_number>/similar/<str:source_number>/draft/",
+                Status.IN_MEDIATION,
+                frozenset(HANDLERS),
+                ok="201",
+                similar_source=True,
+            ),
+        ),
+        (
+            "page:draft-from-similar",
+            Write(
+                "work/case/<str:tracking_number>/similar/<str:source_number>/draft/",
+                Status.IN_MEDIATION,
+                frozenset(HANDLERS),
+                ok="303",
+                similar_source=True,
+            ),
+        ),
         # --- The callers' page ---------------------------------------------------------------------------------
         (
             "page:callback",
@@ -411,6 +454,16 @@ def make_case(world: WriteWorld, write: Write, where: str) -> Dispute:
             mediator=case.assigned_mediator,
         )
         case.save(update_fields=["duplicate_of", "updated_at"])
+    if write.similar_source:
+        source = case_in(
+            Status.CLOSED,
+            grid=case.grid,
+            category=world.category,
+            department=case.lead_department,
+            mediator=case.assigned_mediator,
+        )
+        with_agreement(source)
+        case.similar_source = source
     if write.paused:
         Deadline.objects.filter(dispute=case, kind__in=[DeadlineKind.ACCEPT, DeadlineKind.RESOLVE]).update(
             paused_at=timezone.now() - timedelta(hours=2)
@@ -445,6 +498,8 @@ def request_write(client, world: WriteWorld, name: str, write: Write, case: Disp
     kwargs = {"tracking_number": case.tracking_number}
     if write.action:
         kwargs["action"] = write.action
+    if write.similar_source:
+        kwargs["source_number"] = case.similar_source.tracking_number
     url = reverse(name, kwargs=kwargs)
     body = write.body(world) if callable(write.body) else write.body
     if write.is_api:
@@ -502,4 +557,4 @@ def test_every_staff_write_has_a_row():
 def test_the_write_matrix_size():
     """The number of cells (users × places × writes): a figure to quote; it grows with every write."""
     cells = len(WRITES) * len(ROLES) * 2
-    assert cells == 44 * 9 * 2
+    assert cells == 48 * 9 * 2

@@ -117,13 +117,20 @@ def test_service_definition(client, category):
     assert response.status_code == 200
     body = response.json()
     assert body["service_code"] == "neighbour"
-    [attribute] = body["attributes"]
+    attribute, people, amount = body["attributes"]
     assert (attribute["code"], attribute["datatype"], attribute["required"], attribute["variable"]) == (
         "grid",
         "string",
         False,
         True,
     )
+    # The web form's ranges (disputes.scale), as optional single-value lists.
+    assert [(a["code"], a["datatype"], a["required"], a["order"]) for a in (people, amount)] == [
+        ("people_band", "singlevaluelist", False, 2),
+        ("amount_band", "singlevaluelist", False, 3),
+    ]
+    assert [v["key"] for v in people["values"]] == ["1", "2-4", "5-9", "10-29", "30+"]
+    assert [v["key"] for v in amount["values"]] == ["0", "<10k", "10k-100k", "100k-1m", "1m+"]
     xml = ET.fromstring(client.get(f"{BASE}/services/neighbour.xml").content)  # noqa: S314
     assert xml.tag == "service_definition"
     assert xml.find("attributes/attribute/code").text == "grid"
