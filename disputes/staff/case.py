@@ -243,7 +243,8 @@ def _place_error(forms: list, exc: ApplicationError) -> bool:
 PAGE_RELATIONS = ("category", "grid", "lead_department", "assigned_mediator__staff", "agreement")
 
 
-def _visible_case(request, tracking_number: str) -> Dispute:
+def visible_case(request, tracking_number: str) -> Dispute:
+    """The case a staff page works on, with what the page reads of it; 404 outside the reader's jurisdiction."""
     case = (
         disputes_visible_to(request.user)
         .select_related(*PAGE_RELATIONS)
@@ -264,7 +265,7 @@ def _case_url(case: Dispute) -> str:
 @never_cache
 @require_GET
 def case_page(request, tracking_number: str):
-    case = _visible_case(request, tracking_number)
+    case = visible_case(request, tracking_number)
     return render(request, "disputes/staff/case.html", case_context(request, case))
 
 
@@ -272,7 +273,7 @@ def case_page(request, tracking_number: str):
 @never_cache
 @require_POST
 def case_action(request, tracking_number: str, action: str):
-    case = _visible_case(request, tracking_number)
+    case = visible_case(request, tracking_number)
     if action not in ACTIONS:
         raise Http404
     actor = Actor.for_user(request.user)
@@ -287,7 +288,7 @@ def case_action(request, tracking_number: str, action: str):
             # Not the user's to do (a posted action the page does not offer them): a 403, as the API answers,
             # on the case page with the service's reason.
             messages.error(request, str(exc.message))
-            context = case_context(request, _visible_case(request, tracking_number))
+            context = case_context(request, visible_case(request, tracking_number))
             return render(request, "disputes/staff/case.html", context, status=403)
         except ApplicationError as exc:
             if not _place_error(forms, exc):
@@ -296,7 +297,7 @@ def case_action(request, tracking_number: str, action: str):
         else:
             messages.success(request, str(ACTIONS[action].done))
             return HttpResponseRedirect(_case_url(case), status=303)
-    context = case_context(request, _visible_case(request, tracking_number), bound=(action, forms))
+    context = case_context(request, visible_case(request, tracking_number), bound=(action, forms))
     return render(request, "disputes/staff/case.html", context, status=400)
 
 
@@ -305,7 +306,7 @@ def case_action(request, tracking_number: str, action: str):
 @require_POST
 def case_reveal(request, tracking_number: str, party_id: int):
     """Show one field of one party in clear on the page (logged); nothing is kept for the next request."""
-    case = _visible_case(request, tracking_number)
+    case = visible_case(request, tracking_number)
     field_name = request.POST.get("field", "")
     try:
         value = workbench.party_reveal(user=request.user, dispute=case, party_id=party_id, field=field_name)
@@ -326,7 +327,7 @@ def case_reveal(request, tracking_number: str, party_id: int):
 def case_attachment(request, tracking_number: str, pk: int):
     """附件: the private file, to those who work the case (disputes.visibility), always as a download and never
     sniffed; each download is logged. Photos of ID cards and contracts are personal data like the agreement."""
-    case = _visible_case(request, tracking_number)
+    case = visible_case(request, tracking_number)
     attachment = Attachment.objects.filter(dispute=case, pk=pk).first()
     if attachment is None:
         raise Http404
@@ -358,7 +359,7 @@ def case_attachment(request, tracking_number: str, pk: int):
 @require_GET
 def agreement_print(request, tracking_number: str):
     """调解协议书 on A4, in clear for those working the case; each print is logged."""
-    case = _visible_case(request, tracking_number)
+    case = visible_case(request, tracking_number)
     agreement = Agreement.objects.filter(dispute=case).first()
     if agreement is None:
         raise Http404
@@ -664,7 +665,7 @@ def _agreement_view(lens: visibility.CaseLens, agreement: Agreement | None) -> d
 
 
 def case_context(request, case: Dispute, *, bound=None, revealed: dict | None = None) -> dict:
-    """The page's context; `case` comes from `_visible_case` (its PAGE_RELATIONS read with it)."""
+    """The page's context; `case` comes from `visible_case` (its PAGE_RELATIONS read with it)."""
     now = timezone.now()
     all_deadlines = list(case.deadlines.order_by("due_at", "pk"))
     deadlines = _deadlines(all_deadlines, now)

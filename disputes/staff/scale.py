@@ -25,8 +25,6 @@ from core.templatetags.form_fields import field_html
 from disputes import scale
 from disputes.models import Dispute
 from disputes.rules.enums import AmountBand, PeopleBand
-from disputes.rules.tracking import normalise_tracking_number
-from disputes.selectors import disputes_visible_to
 
 PREFIX = "scale"
 REASON_MAX = 2000
@@ -120,27 +118,13 @@ def scale_panel(user, case: Dispute, bound=None) -> ScalePanel:
     return panel
 
 
-def _visible_case(request, tracking_number: str) -> Dispute:
-    from disputes.staff.case import PAGE_RELATIONS
-
-    case = (
-        disputes_visible_to(request.user)
-        .select_related(*PAGE_RELATIONS)
-        .filter(tracking_number=normalise_tracking_number(tracking_number))
-        .first()
-    )
-    if case is None:
-        raise Http404
-    return case
-
-
 @login_required
 @never_cache
 @require_POST
 def case_scale(request, tracking_number: str):
-    from disputes.staff.case import case_context
+    from disputes.staff.case import case_context, visible_case
 
-    case = _visible_case(request, tracking_number)
+    case = visible_case(request, tracking_number)
     back = reverse("disputes:case", kwargs={"tracking_number": case.tracking_number})
     form = ScaleForm(request.POST, prefix=PREFIX)
     if form.is_valid():
@@ -151,7 +135,7 @@ def case_scale(request, tracking_number: str):
             raise Http404 from None
         except PermissionDeniedError as exc:
             messages.error(request, str(exc.message))
-            context = case_context(request, _visible_case(request, tracking_number))
+            context = case_context(request, visible_case(request, tracking_number))
             return render(request, "disputes/staff/case.html", context, status=403)
         except ApplicationError as exc:
             name = exc.extra.get("field")
@@ -159,7 +143,7 @@ def case_scale(request, tracking_number: str):
         else:
             messages.success(request, _("The people involved and the amount at stake have been saved."))
             return HttpResponseRedirect(back, status=303)
-    context = case_context(request, _visible_case(request, tracking_number), bound=(PREFIX, [form]))
+    context = case_context(request, visible_case(request, tracking_number), bound=(PREFIX, [form]))
     return render(request, "disputes/staff/case.html", context, status=400)
 
 

@@ -20,8 +20,6 @@ from core.actors import Actor
 from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from disputes import similar
 from disputes.models import Dispute
-from disputes.rules.tracking import normalise_tracking_number
-from disputes.selectors import disputes_visible_to
 
 
 def panels(request, case: Dispute, *, may_draft: bool) -> dict:
@@ -43,16 +41,9 @@ def panels(request, case: Dispute, *, may_draft: bool) -> dict:
 @require_POST
 def draft_from_similar(request, tracking_number: str, source_number: str):
     """参照起草 from the page: the agreement's structure from a similar case, back to the case with a message."""
-    from disputes.staff.case import PAGE_RELATIONS, case_context
+    from disputes.staff.case import case_context, visible_case
 
-    case = (
-        disputes_visible_to(request.user)
-        .select_related(*PAGE_RELATIONS)
-        .filter(tracking_number=normalise_tracking_number(tracking_number))
-        .first()
-    )
-    if case is None:
-        raise Http404  # outside the user's jurisdiction looks like a number that does not exist
+    case = visible_case(request, tracking_number)
     case_url = reverse("disputes:case", kwargs={"tracking_number": case.tracking_number})
     try:
         similar.agreement_draft_from_similar(
