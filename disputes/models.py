@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from core.i18n import localized_name
 from core.models import BaseModel
 from disputes.rules.enums import (
+    AmountBand,
     Channel,
     Colour,
     DeadlineKind,
     EventKind,
-    AmountBand,
     Outcome,
     PartyRole,
     PeopleBand,

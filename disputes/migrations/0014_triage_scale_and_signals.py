@@ -4,30 +4,93 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('disputes', '0013_open_doors_hardening'),
+        ("disputes", "0013_open_doors_hardening"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='dispute',
-            name='amount_band',
-            field=models.CharField(blank=True, choices=[('0', 'No money involved'), ('<10k', 'Less than 10,000 yuan'), ('10k-100k', '10,000 to 100,000 yuan'), ('100k-1m', '100,000 to 1 million yuan'), ('1m+', '1 million yuan or more')], max_length=10, verbose_name='amount at stake (range)'),
+            model_name="dispute",
+            name="amount_band",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("0", "No money involved"),
+                    ("<10k", "Less than 10,000 yuan"),
+                    ("10k-100k", "10,000 to 100,000 yuan"),
+                    ("100k-1m", "100,000 to 1 million yuan"),
+                    ("1m+", "1 million yuan or more"),
+                ],
+                max_length=10,
+                verbose_name="amount at stake (range)",
+            ),
         ),
         migrations.AddField(
-            model_name='dispute',
-            name='people_band',
-            field=models.CharField(blank=True, choices=[('1', 'Only me'), ('2-4', '2 to 4 people'), ('5-9', '5 to 9 people'), ('10-29', '10 to 29 people'), ('30+', '30 people or more')], max_length=10, verbose_name='people involved (range)'),
+            model_name="dispute",
+            name="people_band",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("1", "Only me"),
+                    ("2-4", "2 to 4 people"),
+                    ("5-9", "5 to 9 people"),
+                    ("10-29", "10 to 29 people"),
+                    ("30+", "30 people or more"),
+                ],
+                max_length=10,
+                verbose_name="people involved (range)",
+            ),
         ),
         migrations.AlterField(
-            model_name='caseevent',
-            name='kind',
-            field=models.CharField(choices=[('transition', 'Status changed'), ('triage', 'Triaged'), ('colour_override', 'Colour changed by staff'), ('colour_raised', 'Colour raised'), ('note', 'Note'), ('party_added', 'Party added'), ('assigned', 'Mediator assigned'), ('assistance', 'Assisting department added'), ('session', 'Mediation session'), ('deadline_reminder', 'Deadline reminder'), ('escalated', 'Escalated'), ('callback', 'Callback'), ('notification', 'Notification sent'), ('description_edited', 'Description edited'), ('clock_paused', 'Clock paused: waiting on a party'), ('clock_resumed', 'Clock resumed'), ('supplemented', 'More information from the applicant'), ('attachment_added', 'Attachment added'), ('agreement', 'Mediation agreement drafted'), ('performance', 'Performance of the agreement recorded'), ('spot_check', 'Spot check'), ('bulk', 'Changed in a bulk action'), ('duplicate_suspected', 'Possibly the same dispute as another case'), ('duplicate_merged', 'Merged with another case by staff'), ('scale_set', 'People involved or amount at stake changed')], max_length=30),
+            model_name="caseevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("transition", "Status changed"),
+                    ("triage", "Triaged"),
+                    ("colour_override", "Colour changed by staff"),
+                    ("colour_raised", "Colour raised"),
+                    ("note", "Note"),
+                    ("party_added", "Party added"),
+                    ("assigned", "Mediator assigned"),
+                    ("assistance", "Assisting department added"),
+                    ("session", "Mediation session"),
+                    ("deadline_reminder", "Deadline reminder"),
+                    ("escalated", "Escalated"),
+                    ("callback", "Callback"),
+                    ("notification", "Notification sent"),
+                    ("description_edited", "Description edited"),
+                    ("clock_paused", "Clock paused: waiting on a party"),
+                    ("clock_resumed", "Clock resumed"),
+                    ("supplemented", "More information from the applicant"),
+                    ("attachment_added", "Attachment added"),
+                    ("agreement", "Mediation agreement drafted"),
+                    ("performance", "Performance of the agreement recorded"),
+                    ("spot_check", "Spot check"),
+                    ("bulk", "Changed in a bulk action"),
+                    ("duplicate_suspected", "Possibly the same dispute as another case"),
+                    ("duplicate_merged", "Merged with another case by staff"),
+                    ("scale_set", "People involved or amount at stake changed"),
+                ],
+                max_length=30,
+            ),
         ),
         migrations.AlterField(
-            model_name='triagekeyword',
-            name='kind',
-            field=models.CharField(choices=[('violence', 'Threat of violence'), ('self_harm', 'Self-harm'), ('weapon', 'Weapon or dangerous means'), ('domestic_violence', 'Domestic violence, abuse or abandonment'), ('gathering', 'Bringing people or a collective action'), ('injury', 'Injury already caused'), ('repeat_complaint', 'Complained many times without result'), ('negation', 'Negation (the word after it is not a signal)')], max_length=20, verbose_name='kind'),
+            model_name="triagekeyword",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("violence", "Threat of violence"),
+                    ("self_harm", "Self-harm"),
+                    ("weapon", "Weapon or dangerous means"),
+                    ("domestic_violence", "Domestic violence, abuse or abandonment"),
+                    ("gathering", "Bringing people or a collective action"),
+                    ("injury", "Injury already caused"),
+                    ("repeat_complaint", "Complained many times without result"),
+                    ("negation", "Negation (the word after it is not a signal)"),
+                ],
+                max_length=20,
+                verbose_name="kind",
+            ),
         ),
     ]

@@ -208,9 +208,7 @@ def test_an_inactive_keyword_switches_a_built_in_word_off(tree, category):
     TriageKeyword.objects.create(kind=TriageKeyword.Kind.VIOLENCE, word="同归于尽", is_active=False)
 
     switched_off = triaged(tree, category, description="他说要跟我同归于尽。")
-    still_on = triaged(
-        tree, category, description="他说要弄死我。", parties=[{"role": "applicant", "name": "丙"}]
-    )
+    still_on = triaged(tree, category, description="他说要弄死我。", parties=[{"role": "applicant", "name": "丙"}])
 
     assert "threat_violence" not in rules(switched_off)
     assert switched_off.colour == Colour.WHITE
