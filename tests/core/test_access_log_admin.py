@@ -132,3 +132,18 @@ def test_no_warning_when_nobody_passes_the_threshold(client, rows, superuser):
     page = client.get(reverse(CHANGELIST))
     assert not list(page.context["messages"])
     assert "heavy_revealer=" not in page.content.decode()
+
+
+def test_the_unusual_volume_alert_counts_reveals_in_clear_not_masked_views(staff_a, settings):
+    from core.admin import heavy_revealers
+
+    settings.PERSONAL_DATA_REVEALS_ALERT_DAY = 3
+    mediator, caller = staff_a[Role.MEDIATOR], staff_a[Role.CALLBACK_CALLER]
+    for n in range(5):
+        # Other cases listed beside a case (类案参考): traced, nothing shown in clear.
+        log_personal_data_access(
+            user=mediator, action="reveal", what="dispute.similar", case_ref=f"SIM{n}", detail={"masked": True}
+        )
+        log_personal_data_access(user=caller, action="reveal", what="party.phone", case_ref=f"PH{n}")
+    assert [(username, count) for _id, username, count in heavy_revealers()] == [(caller.username, 5)]
+    assert PersonalDataAccess.objects.filter(user=mediator).count() == 5

@@ -147,7 +147,7 @@ def test_each_case_shown_is_logged_without_the_hourly_pace(world, staff_a, setti
     rows = PersonalDataAccess.objects.filter(what="dispute.similar")
     assert sorted(r.case_ref for r in rows) == sorted(numbers(shown))
     assert {r.action for r in rows} == {"reveal"}
-    assert all(r.detail == {"page": "case", "for_case": world["current"].tracking_number} for r in rows)
+    assert all(r.detail == {"page": "case", "for_case": world["current"].tracking_number, "masked": True} for r in rows)
 
 
 def test_draft_from_a_similar_case(world, staff_a):

@@ -73,7 +73,7 @@ def test_similar_lists_masked_cases_and_logs_each(cases, staff_a):
         assert secret not in text
     logged = PersonalDataAccess.objects.filter(what="dispute.similar")
     assert {r.case_ref for r in logged} == got
-    assert all(r.detail == {"page": "api", "for_case": current.tracking_number} for r in logged)
+    assert all(r.detail == {"page": "api", "for_case": current.tracking_number, "masked": True} for r in logged)
 
 
 def test_party_history_for_those_who_work_the_case(cases, staff_a):

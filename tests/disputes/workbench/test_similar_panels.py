@@ -62,7 +62,7 @@ def test_the_page_shows_both_panels_with_links_and_logs_each_row(make_case, simi
     assert sorted((r.what, r.case_ref) for r in rows) == sorted(
         [("dispute.similar", similar_case.tracking_number), ("dispute.party_history", history_case.tracking_number)]
     )
-    assert all(r.detail == {"page": "case", "for_case": case.tracking_number} for r in rows)
+    assert all(r.detail == {"page": "case", "for_case": case.tracking_number, "masked": True} for r in rows)
     assert f'data-draft-from="{similar_case.tracking_number}"' in html
 
 
