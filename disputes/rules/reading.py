@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 import cn2an
 
@@ -247,8 +248,10 @@ _NOW_MARKERS = (
 )
 
 
-def _clauses_with_sentences(text: str) -> list[tuple[str, str]]:
-    return [(sentence, clause) for sentence in _SENTENCE_END.split(text) for clause in clauses(sentence)]
+@lru_cache(maxsize=32)
+def _clauses_with_sentences(text: str) -> tuple[tuple[str, str], ...]:
+    """Each clause with its sentence; cached, since every signal's word list reads the same text."""
+    return tuple((sentence, clause) for sentence in _SENTENCE_END.split(text) for clause in clauses(sentence))
 
 
 def _discount(clause: str, start: int, negations: tuple[str, ...], settled: bool, sentence: str = "") -> str:

@@ -103,21 +103,21 @@ class TriageResult:
 LABOUR_CATEGORIES = frozenset({"labour"})
 
 
-def _people_and_amount(facts: TriageInput, text: str) -> tuple[list[tuple[int, str]], list[tuple[Decimal, str]]]:
-    """The head counts and amounts to judge, each with where it came from ("form" or the words read)."""
+def _people_and_amount(
+    facts: TriageInput, read: Mapping[str, reading.Figure]
+) -> tuple[list[tuple[int, str]], list[tuple[Decimal, str]]]:
+    """The head counts and amounts to judge, each with where it came from ("" for the form, or the words read)."""
     people: list[tuple[int, str]] = []
     given = max(len(facts.parties), facts.people_involved or 0)
     if given:
         people.append((given, ""))
-    read = reading.largest(reading.read_head_counts(text))
-    if read is not None:
-        people.append((int(read.value), read.words))
+    if "people" in read:
+        people.append((int(read["people"].value), read["people"].words))
     amounts: list[tuple[Decimal, str]] = []
     if facts.amount is not None:
         amounts.append((facts.amount, ""))
-    money = reading.largest(reading.read_amounts(text))
-    if money is not None:
-        amounts.append((money.value, money.words))
+    if "amount" in read:
+        amounts.append((read["amount"].value, read["amount"].words))
     return people, amounts
 
 
@@ -156,7 +156,16 @@ def triage(facts: TriageInput) -> TriageResult:
     if vulnerable:
         reasons.append(Reason("vulnerable_party", Colour.YELLOW, {"flags": vulnerable}))
 
-    people, amounts = _people_and_amount(facts, text)
+    # The head count and amount read from the text, once: judged below and shown as read.
+    read = {
+        key: figure
+        for key, figure in (
+            ("people", reading.largest(reading.read_head_counts(text))),
+            ("amount", reading.largest(reading.read_amounts(text))),
+        )
+        if figure is not None
+    }
+    people, amounts = _people_and_amount(facts, read)
     # The figure the resident or staff gave is never replaced: each source is judged, the more urgent counts.
     group = _most_urgent(
         (Colour.RED if n >= GROUP_RED_AT else Colour.YELLOW if n >= GROUP_YELLOW_AT else None, n, w) for n, w in people
@@ -195,14 +204,6 @@ def triage(facts: TriageInput) -> TriageResult:
                 )
             )
 
-    read = {
-        key: figure
-        for key, figure in (
-            ("people", reading.largest(reading.read_head_counts(text))),
-            ("amount", reading.largest(reading.read_amounts(text))),
-        )
-        if figure is not None
-    }
     if read:
         # Shown to staff as read from the text; never written over what the resident or staff entered.
         reasons.append(
