@@ -117,6 +117,8 @@ CASES = [
         {"large_amount", "figures_read"},
     ),
     ("a count that only describes the place", {"text": "小区有三百户，楼上那户天天吵"}, W, {"category_base"}),
+    ("a threat told by the one threatened", {"text": "楼上说再敢去敲门就让我好看"}, R, {"threat_violence"}),
+    ("a regret is not a threat", {"text": "这房子买得让我很后悔"}, W, {"category_base"}),
     ("custom keyword list", {"text": "他扬言要教训我", "keywords": {"violence": ["扬言"]}}, R, {"threat_violence"}),
     ("default list replaced", {"text": "对方拿着刀", "keywords": {"violence": ["扬言"]}}, W, {"category_base"}),
 ]
