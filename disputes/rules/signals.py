@@ -324,7 +324,9 @@ def read_signals(text: str, keywords: Mapping[str, Iterable[str]], facts_categor
                 continue
             if rule == "injury_caused" and any(f in clause for f in FAMILY_WORDS):
                 rule = "domestic_violence"
-            _count(counted, rule, match.group(0))
+            # A pattern over words a list already counted (砍死我 over 砍死) says nothing more.
+            if not any(w in match.group(0) or match.group(0) in w for w in counted.get(rule, [])):
+                _count(counted, rule, match.group(0))
         for match in FREQUENCY.finditer(clause):
             said = match.group(3)
             times = 3 if said in ("好", "多", "无", "几", "数", "好几", "无数", "好多") else reading.to_number(said)
