@@ -33,9 +33,10 @@ from django.utils.translation import gettext_lazy
 
 from core import dates
 from core.actors import Actor
+from core.casework.callbacks import CallbackResult, Satisfaction
 from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from disputes import services
-from disputes.models import CallbackAttempt, CallbackResult, CaseEvent, Dispute, Party, Satisfaction, SpotCheck
+from disputes.models import CallbackAttempt, CaseEvent, Dispute, Party, SpotCheck
 from disputes.rules import lifecycle
 from disputes.rules.enums import OPEN_STATUSES, DeadlineKind, EventKind, PartyRole, Status
 from disputes.selectors import disputes_visible_to

@@ -16,10 +16,11 @@ from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.casework.callbacks import Satisfaction
 from core.exceptions import ApplicationError
 from core.validators import normalise_phone, validate_id_number, validate_mobile
 from disputes import intake, scale
-from disputes.models import Category, Satisfaction
+from disputes.models import Category
 from disputes.rules.enums import AmountBand, PartyRole, PeopleBand
 from disputes.rules.tracking import ALPHABET, LENGTH, normalise_tracking_number
 from grids.models import Area, AreaLevel

@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.casework.callbacks import CallbackResult
+from core.casework.models import CaseworkCallbackAttempt, CaseworkDeadline, CaseworkEvent
 from core.i18n import localized_name
 from core.models import BaseModel
 from disputes.rules.enums import (
@@ -86,19 +88,6 @@ class DiversionRule(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.area.name} · {self.category} → {self.lead_department}"
-
-
-class Satisfaction(models.TextChoices):
-    SATISFIED = "satisfied", _("Satisfied")
-    BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
-    DISSATISFIED = "dissatisfied", _("Dissatisfied")
-
-
-class CallbackResult(models.TextChoices):
-    SATISFIED = "satisfied", _("Satisfied")
-    BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
-    DISSATISFIED = "dissatisfied", _("Dissatisfied")
-    UNREACHABLE = "unreachable", _("Unreachable")
 
 
 def new_public_id() -> str:
@@ -264,46 +253,13 @@ class Party(BaseModel):
         return self.is_minor or self.is_elderly or self.is_disabled or self.is_pregnant
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("timeline events are append-only")
-
-    def delete(self):
-        raise TypeError("timeline events are append-only")
-
-
-class AppendOnlyModel(models.Model):
-    """A timeline entry (cases, petitions): written once, never changed or deleted, row by row or in bulk."""
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            raise TypeError("timeline events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("timeline events are append-only")
-
-
-class CaseEvent(AppendOnlyModel):
+class CaseEvent(CaseworkEvent):
     """时间线: one append-only entry on a case's timeline."""
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    actor_role = models.CharField(max_length=20)
     kind = models.CharField(max_length=30, choices=EventKind.choices)
-    action = models.CharField(max_length=30, blank=True)
     from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
-    reason = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
     # Shown on the resident's tracking page; internal notes are not.
     is_public = models.BooleanField(default=False)
 
@@ -315,27 +271,14 @@ class CaseEvent(AppendOnlyModel):
         return f"{self.dispute_id} {self.kind} {self.action}"
 
 
-class DeadlineQuerySet(models.QuerySet):
-    def open(self):
-        return self.filter(done_at__isnull=True, cancelled_at__isnull=True)
-
-
-class Deadline(BaseModel):
+class Deadline(CaseworkDeadline):
     """时限: a due date kept in the database and swept by beat (never a broker ETA)."""
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="deadlines")
     kind = models.CharField(_("kind"), max_length=30, choices=DeadlineKind.choices)
-    due_at = models.DateTimeField(_("due at"))
-    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
-    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
     paused_seconds = models.PositiveIntegerField(_("time paused (seconds)"), default=0)
-    # 0 nothing yet, 1 handler reminded, 2 supervisor told, 3 colour raised.
-    escalation_level = models.PositiveSmallIntegerField(default=0)
-    # When the sweeper must next act on this row (null: at due_at).
-    escalate_at = models.DateTimeField(null=True, blank=True)
-
-    objects = DeadlineQuerySet.as_manager()
+    # escalation_level: 0 nothing yet, 1 handler reminded, 2 supervisor told, 3 colour raised.
 
     class Meta:
         verbose_name = _("deadline")
@@ -363,10 +306,6 @@ class Deadline(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} @ {self.due_at:%Y-%m-%d %H:%M}"
-
-    @property
-    def is_open(self) -> bool:
-        return self.done_at is None and self.cancelled_at is None
 
 
 class TriageKeyword(BaseModel):
@@ -475,7 +414,7 @@ class IdempotencyRecord(models.Model):
         return self.key
 
 
-class CallbackAttempt(models.Model):
+class CallbackAttempt(CaseworkCallbackAttempt):
     """回访: one attempt to reach a party after the report-back, by a caller or a resident's own rating."""
 
     class Source(models.TextChoices):
@@ -483,14 +422,7 @@ class CallbackAttempt(models.Model):
         RESIDENT = "resident", _("Resident's own rating")
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="callback_attempts")
-    at = models.DateTimeField(default=timezone.now)
-    caller = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.CALLER)
-    reached = models.BooleanField(_("reached"))
-    satisfaction = models.CharField(_("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True)
-    remarks = models.TextField(_("remarks"), blank=True)
 
     class Meta:
         verbose_name = _("callback attempt")

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 
 from core import ratelimit, throttling
 from core.actors import Actor
+from core.casework.callbacks import Satisfaction
 from core.exceptions import ApplicationError
 from disputes import callbacks
 from disputes.forms import (
@@ -35,7 +36,7 @@ from disputes.forms import (
     quiet,
 )
 from disputes.intake import dispute_intake
-from disputes.models import Dispute, Satisfaction
+from disputes.models import Dispute
 from disputes.rules.enums import Channel, EventKind, Outcome, Status
 from disputes.rules.tracking import format_tracking_number
 from disputes.selectors import dispute_for_resident, dispute_get_visible, resident_timeline, staff_profile

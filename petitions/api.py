@@ -24,11 +24,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.actors import Actor
+from core.casework.callbacks import Satisfaction
 from core.exceptions import NotFoundError, PermissionDeniedError
 from core.masking import mask_address, mask_id_number, mask_name, mask_phone
 from core.validators import validate_id_number, validate_mobile
 from disputes.callbacks import CALLBACK_ROLES
-from disputes.models import Category, Satisfaction
+from disputes.models import Category
 from disputes.rules.tracking import format_tracking_number, normalise_tracking_number
 from grids.models import Area, Department
 from petitions import rules, services

@@ -4,8 +4,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.casework.callbacks import CallbackResult
+from core.casework.models import CaseworkCallbackAttempt, CaseworkDeadline, CaseworkEvent
 from core.models import BaseModel
-from disputes.models import AppendOnlyModel, CallbackResult, DeadlineQuerySet, Satisfaction
 from disputes.rules.tracking import format_tracking_number
 from petitions.rules import DeadlineKind, EventKind, Form, LetterKind, Status
 
@@ -126,21 +127,13 @@ class Petitioner(BaseModel):
         return _("Petitioner #%(id)s") % {"id": self.pk}
 
 
-class PetitionEvent(AppendOnlyModel):
+class PetitionEvent(CaseworkEvent):
     """时间线: one append-only entry on a petition's timeline."""
 
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    actor_role = models.CharField(max_length=20)
     kind = models.CharField(max_length=30, choices=EventKind.choices)
-    action = models.CharField(max_length=30, blank=True)
     from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
-    reason = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
@@ -150,17 +143,12 @@ class PetitionEvent(AppendOnlyModel):
         return f"{self.petition_id} {self.kind} {self.action}"
 
 
-class PetitionDeadline(BaseModel):
+class PetitionDeadline(CaseworkDeadline):
     """法定时限: a statutory period kept in the database and swept by beat."""
 
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="deadlines")
     kind = models.CharField(_("kind"), max_length=30, choices=DeadlineKind.choices)
-    due_at = models.DateTimeField(_("due at"))
-    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
-    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
-    # 0 nothing yet, 1 handling department reminded, 2 escalated to the area's supervisors.
-    escalation_level = models.PositiveSmallIntegerField(default=0)
-    escalate_at = models.DateTimeField(null=True, blank=True)
+    # escalation_level: 0 nothing yet, 1 handling department reminded, 2 escalated to the area's supervisors.
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     extended_days = models.PositiveSmallIntegerField(_("extended by (days)"), default=0)
     extension_approved_by = models.ForeignKey(
@@ -172,8 +160,6 @@ class PetitionDeadline(BaseModel):
         related_name="+",
     )
     extension_reason = models.TextField(_("reason for the extension"), blank=True)
-
-    objects = DeadlineQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("petition deadline")
@@ -190,22 +176,11 @@ class PetitionDeadline(BaseModel):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} @ {self.due_at:%Y-%m-%d %H:%M}"
 
-    @property
-    def is_open(self) -> bool:
-        return self.done_at is None and self.cancelled_at is None
 
-
-class PetitionCallbackAttempt(models.Model):
+class PetitionCallbackAttempt(CaseworkCallbackAttempt):
     """回访: one phone call to the petitioner after the written reply (三函一回访's callback)."""
 
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="callback_attempts")
-    at = models.DateTimeField(default=timezone.now)
-    caller = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    reached = models.BooleanField(_("reached"))
-    satisfaction = models.CharField(_("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True)
-    remarks = models.TextField(_("remarks"), blank=True)
 
     class Meta:
         verbose_name = _("petition callback attempt")

@@ -613,7 +613,7 @@ def petition_callback_record_attempt(
     without the petitioner's word.
     """
     from disputes.callbacks import MAX_REMARKS, callback_attempt_check, callback_verdict
-    from disputes.models import CallbackResult
+    from core.casework.callbacks import CallbackResult
 
     satisfaction = callback_attempt_check(role=actor.role, reached=reached, satisfaction=satisfaction)
     remarks = (remarks or "").strip()[:MAX_REMARKS]

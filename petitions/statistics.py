@@ -29,8 +29,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import caching
+from core.casework.callbacks import CallbackResult
 from disputes.dashboard.periods import Period, add_months
-from disputes.models import CallbackResult
 from disputes.statistics import Rate
 from grids.models import Area
 from petitions.models import Petition

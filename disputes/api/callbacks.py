@@ -11,10 +11,11 @@ from rest_framework.views import APIView
 
 from core.actors import Actor
 from core.api import CheckedCursorPagination, ErrorSerializer
+from core.casework.callbacks import Satisfaction
 from core.exceptions import NotFoundError, PermissionDeniedError
 from core.masking import mask_name, mask_phone
 from disputes import callbacks
-from disputes.models import CallbackAttempt, Dispute, Satisfaction, SpotCheck
+from disputes.models import CallbackAttempt, Dispute, SpotCheck
 from disputes.rules.enums import Colour
 from disputes.rules.tracking import normalise_tracking_number
 from disputes.selectors import dispute_get_visible

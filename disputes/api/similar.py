@@ -14,11 +14,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.actors import Actor
+from core.casework.callbacks import CallbackResult
 from disputes import similar
 from disputes.api.public_serializers import ErrorSerializer
 from disputes.api.views import case_for_request
 from disputes.api.workbench import AgreementReadSerializer
-from disputes.models import Agreement, CallbackResult
+from disputes.models import Agreement
 from disputes.rules.enums import Outcome, Status
 from disputes.visibility import case_lens
 

@@ -5,47 +5,44 @@ names the states it may start from, the state it leads to, and who may take it.
 `disputes.services.dispute_transition` is the only code that applies it.
 """
 
-from dataclasses import dataclass
-
 from django.utils.translation import gettext_lazy as _
 
+from core.casework.transitions import Transition, TransitionTable
+from core.casework.transitions import transition as _t
 from disputes.rules.enums import Status
+from grids.roles import (
+    ADMIN,
+    ALL_ROLES,
+    CALLBACK_CALLER,
+    DEPARTMENT_STAFF,
+    DISPATCHER,
+    HANDLERS,
+    MEDIATOR,
+    RESIDENT,
+    SUPERVISOR,
+    SYSTEM,
+)
 
-# Who acts. Staff roles mirror grids.models.Role; "system" is the platform itself
-# (Celery tasks, the sweeper) and "resident" a party proven by tracking number + phone.
-SYSTEM = "system"
-RESIDENT = "resident"
-MEDIATOR = "mediator"
-DEPARTMENT_STAFF = "department_staff"
-DISPATCHER = "dispatcher"
-CALLBACK_CALLER = "callback_caller"
-SUPERVISOR = "supervisor"
-ADMIN = "admin"
-
-ALL_ROLES = (SYSTEM, RESIDENT, MEDIATOR, DEPARTMENT_STAFF, DISPATCHER, CALLBACK_CALLER, SUPERVISOR, ADMIN)
-HANDLERS = frozenset({MEDIATOR, DEPARTMENT_STAFF})
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: frozenset[str]
-    target: str
-    roles: frozenset[str]
-    label: str
-    needs_reason: bool = False
-    # Shown on the resident's tracking page.
-    public: bool = True
-
-
-def _t(action, sources, target, roles, label, **kw) -> Transition:
-    return Transition(action, frozenset(sources), target, frozenset(roles) | {ADMIN}, label, **kw)
-
+__all__ = [
+    "ADMIN",
+    "ALL_ROLES",
+    "CALLBACK_CALLER",
+    "DEPARTMENT_STAFF",
+    "DISPATCHER",
+    "HANDLERS",
+    "MEDIATOR",
+    "RESIDENT",
+    "SUPERVISOR",
+    "SYSTEM",
+    "TRANSITIONS",
+    "Transition",
+    "allowed_actions",
+    "check_transition",
+]
 
 S = Status
-TRANSITIONS: dict[str, Transition] = {
-    t.action: t
-    for t in (
+TRANSITIONS = TransitionTable(
+    (
         _t("triage", {S.SUBMITTED}, S.TRIAGED, {SYSTEM, DISPATCHER, SUPERVISOR}, _("Triage")),
         _t("dispatch", {S.TRIAGED, S.RETURNED}, S.DISPATCHED, {SYSTEM, DISPATCHER, SUPERVISOR}, _("Dispatch")),
         _t("accept", {S.DISPATCHED}, S.ACCEPTED, HANDLERS, _("Accept")),
@@ -102,24 +99,16 @@ TRANSITIONS: dict[str, Transition] = {
             _("Merge into the earlier case"),
             needs_reason=True,
         ),
-    )
-}
+    ),
+    always={ADMIN},
+)
 
 
 def allowed_actions(status: str, role: str) -> list[str]:
     """The actions `role` may take on a case in `status`, in table order."""
-    return [t.action for t in TRANSITIONS.values() if status in t.sources and role in t.roles]
+    return TRANSITIONS.allowed_actions(status, role)
 
 
 def check_transition(*, status: str, action: str, role: str, reason: str = "") -> Transition | str:
     """The transition if allowed, else a refusal code: unknown_action, wrong_state, wrong_role, reason_required."""
-    transition = TRANSITIONS.get(action)
-    if transition is None:
-        return "unknown_action"
-    if status not in transition.sources:
-        return "wrong_state"
-    if role not in transition.roles:
-        return "wrong_role"
-    if transition.needs_reason and not reason.strip():
-        return "reason_required"
-    return transition
+    return TRANSITIONS.check(status=status, action=action, role=role, reason=reason)

@@ -24,10 +24,11 @@ from django.views.decorators.http import require_http_methods
 
 from core.actors import Actor
 from core.audit import phones_for_callback
+from core.casework.callbacks import Satisfaction
 from core.exceptions import ApplicationError
 from core.masking import mask_name, mask_phone
 from disputes import callbacks, visibility
-from disputes.models import Agreement, Dispute, Satisfaction, SpotCheck
+from disputes.models import Agreement, Dispute, SpotCheck
 from disputes.rules.enums import DeadlineKind, PartyRole, Status
 from disputes.rules.tracking import normalise_tracking_number
 from disputes.selectors import dispute_get_visible

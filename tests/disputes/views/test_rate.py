@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from core.actors import Actor
+from core.casework.callbacks import Satisfaction
 from core.exceptions import ApplicationError
 from core.models import Notification
 from disputes import services
@@ -14,7 +15,7 @@ from disputes.callbacks import (
     dispute_from_rating_token,
     rating_token,
 )
-from disputes.models import CallbackAttempt, CaseEvent, Satisfaction
+from disputes.models import CallbackAttempt, CaseEvent
 from disputes.rules.enums import EventKind, Outcome, PartyRole, Status
 from grids.models import Role
 from tests.disputes.cases import case_in, with_agreement

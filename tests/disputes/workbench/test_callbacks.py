@@ -8,11 +8,12 @@ import time_machine
 from django.utils import timezone, translation
 
 from core.actors import Actor
+from core.casework.callbacks import Satisfaction
 from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from core.models import Notification
 from disputes import callbacks, services
 from disputes.callbacks import callback_reason_text, callback_record_attempt, callback_record_resident_rating
-from disputes.models import CallbackAttempt, CaseEvent, Deadline, Satisfaction
+from disputes.models import CallbackAttempt, CaseEvent, Deadline
 from disputes.rules.enums import DeadlineKind, EventKind, Outcome, PartyRole, Status
 from grids.models import Role
 from tests.disputes.cases import case_in
