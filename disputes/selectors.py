@@ -2,10 +2,13 @@
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
+from core.exceptions import NotFoundError
 from core.validators import normalise_phone
 from disputes.models import CaseEvent, ChannelKey, Dispute, DisputeAssist
 from disputes.rules.enums import PartyRole, Status
+from disputes.rules.tracking import normalise_tracking_number
 from grids.models import Role
 
 
@@ -36,6 +39,33 @@ def disputes_visible_to(user) -> QuerySet[Dispute]:
         visible |= Q(lead_department_id=profile.department_id)
         visible |= Q(pk__in=DisputeAssist.objects.filter(department_id=profile.department_id).values("dispute_id"))
     return Dispute.objects.filter(visible)
+
+
+def dispute_get_for(user, ref, *, lock: bool = False, related: tuple[str, ...] = ()) -> Dispute:
+    """访问: the one permission-aware getter for a case (in the spirit of Zulip's `access_*`).
+
+    `ref` is a tracking number (any spelling a resident or clerk types), a primary
+    key or a Dispute. `user` is a staff user; None stands for the platform itself
+    (tasks, the sweeper) and for a resident already proven by number and phone,
+    who may read the case they proved. A case outside the reader's jurisdiction
+    raises the same NotFoundError as a number that does not exist: the answer
+    never confirms that a case exists. `lock` takes the row with SELECT … FOR
+    UPDATE (call inside a transaction).
+    """
+    rows = Dispute.objects.all() if user is None else disputes_visible_to(user)
+    if related:
+        rows = rows.select_related(*related)
+    if lock:
+        rows = rows.select_for_update(of=("self",)) if related else rows.select_for_update()
+    if isinstance(ref, Dispute):
+        found = rows.filter(pk=ref.pk).first()
+    elif isinstance(ref, int):
+        found = rows.filter(pk=ref).first()
+    else:
+        found = rows.filter(tracking_number=normalise_tracking_number(str(ref))).first()
+    if found is None:
+        raise NotFoundError(_("Case not found."))
+    return found
 
 
 def dispute_get_visible(*, user, tracking_number: str) -> Dispute | None:
