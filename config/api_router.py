@@ -34,5 +34,5 @@ urlpatterns = [
     path("", include("disputes.api.scale")),
     path("", include("disputes.api.callbacks")),
     # Petitions (信访): the staff API.
-    path("", include("petitions.api")),
+    path("", include("petitions.api.urls")),
 ]

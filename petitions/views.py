@@ -1,18 +1,21 @@
 """Staff pages for petitions (信访): the list, the petition page, the A4 print view
 of a letter, revealing a petitioner's data, and the satisfaction callback (回访).
 
-Read-only: every change goes through `petitions.services`. Jurisdiction comes
-from `petitions_visible_to`; a petition outside it answers 404, like one that
-does not exist. Petitioners' names, phones, ID numbers and addresses are masked
+Read-only: every change goes through `petitions.services`. A petition is found
+through `petition_get_for`; one outside the user's jurisdiction answers 404,
+like one that does not exist. Petitioners' names, phones, ID numbers and addresses are masked
 for those who do not work the petition (`user_works_petition`); those who do
 may reveal one field at a time, and each reveal is logged (core.audit).
 """
+
+from datetime import datetime
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,41 +25,38 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.actors import Actor
 from core.audit import REVEAL_HELD_BACK_CODES, phones_for_callback
-from core.exceptions import ApplicationError, as_page_errors
-from core.masking import mask_address, mask_id_number, mask_name, mask_phone
-from disputes.callbacks import CALLBACK_ROLES, MAX_UNANSWERED
-from disputes.rules.tracking import normalise_tracking_number
-from disputes.staff.callbacks import CallbackAttemptForm
+from core.casework.callbacks import MAX_UNANSWERED
+from core.casework.people import REVEALABLE_FIELDS, present_person
+from core.exceptions import ApplicationError, NotFoundError, as_page_errors
+from core.types import RequestUser
 from petitions import services
+from petitions.forms import CallbackAttemptForm
 from petitions.models import Petition
-from petitions.rules import OPEN_STATUSES, Status
+from petitions.rules import CALLBACK_ROLES, OPEN_STATUSES, Status
 from petitions.selectors import (
+    PAGE_RELATED,
     petition_callback_due,
     petition_callback_queue,
+    petition_get_for,
     petition_list_for,
-    petitions_visible_to,
     user_works_petition,
 )
 
 PAGE_SIZE = 50
 
 
-def _visible(request, tracking_number: str) -> Petition:
-    petition = (
-        petitions_visible_to(request.user)
-        .select_related("area", "category", "receiving_office", "handling_department", "repeat_of", "dispute")
-        .filter(tracking_number=normalise_tracking_number(tracking_number))
-        .first()
-    )
-    if petition is None:
-        raise Http404
-    return petition
+def _visible(request: HttpRequest, tracking_number: str) -> Petition:
+    """The petition if this user may see it; 404 otherwise, as for a number that does not exist."""
+    try:
+        return petition_get_for(request.user, tracking_number, related=PAGE_RELATED)
+    except NotFoundError:
+        raise Http404 from None
 
 
 @login_required
 @never_cache
 @require_GET
-def petition_list(request):
+def petition_list(request: HttpRequest) -> HttpResponse:
     if getattr(request.user, "staff", None) is None and not request.user.is_superuser:
         # An account without a staff profile works no petitions (as the dispute queue answers).
         raise PermissionDenied
@@ -71,12 +71,11 @@ def petition_list(request):
 @login_required
 @never_cache
 @require_GET
-def petition_page(request, tracking_number: str):
+def petition_page(request: HttpRequest, tracking_number: str) -> HttpResponse:
     petition = _visible(request, tracking_number)
     return render(request, "petitions/petition.html", _petition_context(request, petition, revealed={}))
 
 
-MASKS = {"phone": mask_phone, "id_number": mask_id_number, "address": mask_address}
 FIELD_LABELS = {"phone": _("Phone"), "id_number": _("ID-card number"), "address": _("Address")}
 REVEAL_LABELS = {
     "phone": _("Show the full phone number"),
@@ -85,32 +84,34 @@ REVEAL_LABELS = {
 }
 
 
-def petitioner_rows(user, petition: Petition, revealed: dict) -> tuple[bool, list[dict]]:
+def petitioner_rows(
+    user: RequestUser, petition: Petition, revealed: dict[tuple[int, str], str]
+) -> tuple[bool, list[dict[str, Any]]]:
     """The petitioners as this user may see them: names and fields masked unless they work the petition."""
     works = user_works_petition(user, petition)
     rows = []
     for person in petition.petitioners.all():
-        fields = []
-        for name in services.REVEALABLE_FIELDS:
-            value = getattr(person, name)
-            if not value:
-                continue
-            clear = (person.pk, name) in revealed
-            fields.append(
-                {
-                    "name": name,
-                    "label": FIELD_LABELS[name],
-                    "shown": revealed[(person.pk, name)] if clear else MASKS[name](value),
-                    "clear": clear,
-                    "can_reveal": works and not clear,
-                    "reveal_label": REVEAL_LABELS[name],
-                }
-            )
-        rows.append({"pk": person.pk, "name": person.name if works else mask_name(person.name), "fields": fields})
+        clear = {name for (pk, name) in revealed if pk == person.pk}
+        shown = present_person(person, works=works, clear=clear)
+        fields = [
+            {
+                "name": name,
+                "label": FIELD_LABELS[name],
+                "shown": shown[name],
+                "clear": name in clear,
+                "can_reveal": works and name not in clear,
+                "reveal_label": REVEAL_LABELS[name],
+            }
+            for name in REVEALABLE_FIELDS
+            if getattr(person, name)
+        ]
+        rows.append({"pk": person.pk, "name": shown["name"], "fields": fields})
     return works, rows
 
 
-def _petition_context(request, petition: Petition, *, revealed: dict) -> dict:
+def _petition_context(
+    request: HttpRequest, petition: Petition, *, revealed: dict[tuple[int, str], str]
+) -> dict[str, Any]:
     works, petitioners = petitioner_rows(request.user, petition, revealed)
     return {
         "petition": petition,
@@ -127,7 +128,7 @@ def _petition_context(request, petition: Petition, *, revealed: dict) -> dict:
 @login_required
 @never_cache
 @require_POST
-def petitioner_reveal(request, tracking_number: str, pk: int):
+def petitioner_reveal(request: HttpRequest, tracking_number: str, pk: int) -> HttpResponse:
     """Show one field of one petitioner in clear on the page (logged); nothing is kept for the next request."""
     petition = _visible(request, tracking_number)
     field_name = request.POST.get("field", "")
@@ -149,7 +150,7 @@ def petitioner_reveal(request, tracking_number: str, pk: int):
 @login_required
 @never_cache
 @require_GET
-def letter_print(request, tracking_number: str, pk: int):
+def letter_print(request: HttpRequest, tracking_number: str, pk: int) -> HttpResponse:
     """交办函 / 提醒函 / 督办函 on A4, numbered 〔2026〕第12号."""
     petition = _visible(request, tracking_number)
     letter = petition.letters.select_related("office").filter(pk=pk).first()
@@ -163,30 +164,33 @@ def letter_print(request, tracking_number: str, pk: int):
 CALLBACK_PAGE_SIZE = 50
 
 
-def _caller(request) -> Actor:
+def _caller(request: HttpRequest) -> Actor:
     actor = Actor.for_user(request.user)
     if actor.role not in CALLBACK_ROLES:
         raise PermissionDenied
     return actor
 
 
+def _queue_item(p: Any, now: datetime) -> dict[str, Any]:
+    """One row of the callers' queue; `p` carries the queue's `callback_due` and `all_attempts`."""
+    people = p.petitioners.all()
+    return {
+        "petition": p,
+        "petitioner": present_person(people[0], works=False, fields=())["name"] if people else "",
+        "overdue": p.callback_due < now,
+        "unanswered": sum(1 for a in p.all_attempts if not a.reached and a.at >= (p.replied_at or a.at)),
+    }
+
+
 @login_required
 @never_cache
 @require_GET
-def callback_queue(request):
+def callback_queue(request: HttpRequest) -> HttpResponse:
     """Replied petitions awaiting their callback in the caller's area, the oldest due first."""
     _caller(request)
     page = Paginator(petition_callback_queue(request.user), CALLBACK_PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
-    items = [
-        {
-            "petition": p,
-            "petitioner": mask_name(p.petitioners.all()[0].name) if p.petitioners.all() else "",
-            "overdue": p.callback_due < now,
-            "unanswered": sum(1 for a in p.all_attempts if not a.reached and a.at >= (p.replied_at or a.at)),
-        }
-        for p in page.object_list
-    ]
+    items = [_queue_item(p, now) for p in page.object_list]
     return render(
         request,
         "petitions/callbacks.html",
@@ -197,7 +201,7 @@ def callback_queue(request):
 @login_required
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
-def callback_record(request, tracking_number: str):
+def callback_record(request: HttpRequest, tracking_number: str) -> HttpResponse:
     """One petition's callback: the reply, the petitioners' phones in clear (logged), earlier calls, the form."""
     actor = _caller(request)
     petition = _visible(request, tracking_number)
@@ -244,10 +248,7 @@ def callback_record(request, tracking_number: str):
             "held_back": held_back,
             "callback_due": due,
             "petitioners": [
-                {
-                    "name": p.name if awaiting else mask_name(p.name),
-                    "phone": p.phone if in_clear else mask_phone(p.phone),
-                }
+                present_person(p, works=awaiting, clear={"phone"} if in_clear else (), fields=("phone",))
                 for p in people
             ],
             "attempts": list(petition.callback_attempts.select_related("caller").order_by("at", "pk")),

@@ -18,7 +18,7 @@ from disputes.api.keys import channel_key_create
 from disputes.models import Dispute, Party
 from disputes.rules.enums import Channel, PartyRole
 from grids.models import Role
-from petitions.api import PetitionerInputSerializer
+from petitions.api.serializers import PetitionerInputSerializer
 
 CASES = "/api/v1/public/cases/"
 TRACK = "/api/v1/public/track/"

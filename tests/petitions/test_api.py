@@ -75,7 +75,7 @@ def test_the_list_shows_visible_petitions_open_first_by_nearest_deadline_with_na
 
 
 def test_the_list_pages_by_keyset_without_repeating_a_row(client, register, clerk, monkeypatch):
-    from petitions.api import DeadlineKeyset
+    from petitions.api.pagination import DeadlineKeyset
 
     monkeypatch.setattr(DeadlineKeyset, "page_size", 2)
     made = {register(petitioners=[{"name": f"人{i}"}]).tracking_number_display for i in range(5)}

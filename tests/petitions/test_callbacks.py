@@ -7,10 +7,10 @@ import time_machine
 from django.urls import reverse
 
 from core.actors import Actor
-from core.casework.callbacks import CallbackResult
+from core.casework.callbacks import MAX_UNANSWERED, CallbackResult
+from core.casework.callbacks import verdict as callback_verdict
 from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from core.models import Notification, PersonalDataAccess
-from disputes.callbacks import MAX_UNANSWERED, callback_verdict
 from grids.models import Role
 from petitions import services
 from petitions.models import PetitionCallbackAttempt, PetitionDeadline

@@ -10,10 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from petitions import rules
-from petitions.api import ExtensionSerializer
+from petitions.api.serializers import ExtensionSerializer
 from petitions.rules import TZ, DeadlineKind, Status
 
-PROPERTY = settings(max_examples=150, deadline=None, database=None)
+# How many examples: the hypothesis profile (tests/conftest.py), few locally and 200 in CI.
+PROPERTY = settings(deadline=None, database=None)
 
 
 def _naive(year: int) -> datetime:

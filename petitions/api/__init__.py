@@ -1,0 +1,1 @@
+"""The staff API for petitions: `serializers`, `pagination` and `filters` for the list, `views`, `urls`."""
