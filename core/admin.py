@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.actors import ADMIN
 from core.models import PersonalDataAccess
-from grids.models import Role
 
 admin.site.site_header = _("Dispute resolution portal: administration")
 admin.site.site_title = _("Dispute resolution portal")
@@ -114,8 +114,9 @@ def _is_superuser_or_admin(user) -> bool:
     """A superuser, or an is_staff account whose staff profile is the portal administrator's."""
     if user.is_superuser:
         return True
+    # The staff profile is grids' (core imports no app); grids.roles checks its admin role is core.actors.ADMIN.
     profile = getattr(user, "staff", None)
-    return bool(user.is_staff and profile is not None and profile.role == Role.ADMIN)
+    return bool(user.is_staff and profile is not None and profile.role == ADMIN)
 
 
 # --- Two-factor devices (core/two_factor.py) -------------------------------------------------

@@ -110,7 +110,7 @@ def personal_data_reveal(
     """揭示: hand one masked value to `user` in clear, and log it. Refused, and not logged, when not `allowed`.
 
     The caller decides `allowed` with its own rule (for a case: whether the user
-    works it, `disputes.workbench.user_works_case`) and passes the clear value;
+    works it, `disputes.selectors.access.user_works_case`) and passes the clear value;
     the log records who, when, which case and which field, never the value.
 
     Also refused, whatever the door (page, staff API):

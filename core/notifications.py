@@ -7,7 +7,7 @@ failing SMS gateway never fails the change that caused it.
 
 import logging
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import requests
 from django.conf import settings
@@ -61,10 +61,29 @@ def get_backend() -> Backend:
     return import_string(settings.NOTIFICATION_BACKEND)()
 
 
-def _queue(notification: Notification) -> None:
-    from core.tasks import deliver_notification
+class DeliveryTask(Protocol):
+    def delay(self, notification_id: int) -> Any: ...
 
-    transaction.on_commit(lambda: deliver_notification.delay(notification.pk), robust=True)
+
+# The Celery task that delivers one row (core.tasks.deliver_notification), handed over by
+# CoreConfig.ready: the tasks call this module, so this module does not import them.
+_delivery_task: DeliveryTask | None = None
+
+
+def use_delivery_task(task: DeliveryTask) -> None:
+    """Queue deliveries with `task.delay(notification_id)` (CoreConfig.ready)."""
+    global _delivery_task
+    _delivery_task = task
+
+
+def _deliver_later(notification_id: int) -> None:
+    if _delivery_task is None:
+        raise RuntimeError("No delivery task: CoreConfig.ready has not run.")
+    _delivery_task.delay(notification_id)
+
+
+def _queue(notification: Notification) -> None:
+    transaction.on_commit(lambda: _deliver_later(notification.pk), robust=True)
 
 
 def notify_sms(*, phone: str, kind: str, body: str, dispute_id: int | None = None) -> Notification | None:
@@ -101,12 +120,10 @@ def notify_staff_many(messages: list[Notification]) -> None:
 
 
 def _queue_many(ids: list[int]) -> None:
-    from core.tasks import deliver_notification
-
     # With the broker down the first publish fails and the rest are not tried (each would
     # wait for its own retries); the rows stay pending in the outbox.
     for pk in ids:
-        deliver_notification.delay(pk)
+        _deliver_later(pk)
 
 
 def deliver(notification_id: int) -> bool:
@@ -154,9 +171,7 @@ def notifications_unqueued(*, older_than: timedelta, limit: int = 1000) -> list[
 
 def notifications_requeue(*, older_than: timedelta) -> int:
     """Queue delivery again for `notifications_unqueued` rows (beat, every minute); the number queued."""
-    from core.tasks import deliver_notification
-
     ids = notifications_unqueued(older_than=older_than)
     for pk in ids:
-        deliver_notification.delay(pk)
+        _deliver_later(pk)
     return len(ids)

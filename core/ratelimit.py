@@ -32,7 +32,8 @@ logger = logging.getLogger(__name__)
 CACHE_ERRORS = (RedisError, OSError)
 
 
-def _key(scope: str, ident: str, window: int) -> str:
+def counter_key(scope: str, ident: str, window: int) -> str:
+    """The cache key of the counter of `ident` in `scope` for the current window (also core.throttling's)."""
     bucket = int(timezone.now().timestamp()) // window
     return f"rl:{scope}:{digest(ident)}:{bucket}"
 
@@ -52,7 +53,7 @@ def hit(scope: str, ident: str, *, limit: int, window: int) -> bool:
 
 
 def _hit(scope: str, ident: str, *, limit: int, window: int) -> bool:
-    key = _key(scope, ident, window)
+    key = counter_key(scope, ident, window)
     # add() creates the counter with its expiry only if absent; incr() is atomic on Redis.
     cache.add(key, 0, timeout=window + 5)
     try:
@@ -66,7 +67,7 @@ def _hit(scope: str, ident: str, *, limit: int, window: int) -> bool:
 def exceeded(scope: str, ident: str, *, limit: int, window: int) -> bool:
     """Whether the limit is already used up, without counting."""
     try:
-        return (cache.get(_key(scope, ident, window)) or 0) >= limit
+        return (cache.get(counter_key(scope, ident, window)) or 0) >= limit
     except CACHE_ERRORS as exc:
         logger.warning("Rate limit %s not read, the cache is unavailable: %r", scope, exc)
         return False

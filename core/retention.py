@@ -6,12 +6,14 @@ placeholder), phone, ID number and address. Everything the statistics read stays
 the case rows, their status, dates, colour, outcome, the party flags (minor,
 elderly...) and the dashboard rollups, so every figure is the same before and after.
 
-The apps prune the rest of a finished case's personal data through the functions named
-in settings.RETENTION_PRUNERS, called after the parties with the same cutoff (so core
-imports no further app): disputes.retention empties the case's SMS and staff messages in
-the outbox (phone and body; the delivery record stays for the figures) and deletes its
-uploaded files from disk, after the commit. Each returns its counts, reported with the
-parties' (RetentionResult.pruned).
+Core knows no app (config -> apps -> grids -> core): each app hands in its part as a
+`RetentionPolicy`, named in settings.RETENTION_POLICIES. A policy gives the person rows of
+its cases finished before the cutoff (anonymised here, in batches) and, optionally, a pruner
+for the rest of those cases' personal data, called after every app's people with the same
+cutoff: disputes.retention empties the case's SMS and staff messages in the outbox (phone
+and body; the delivery record stays for the figures) and deletes its uploaded files from
+disk, after the commit. Each returns its counts, reported with the people's
+(RetentionResult.anonymised and .pruned).
 
 Known limits, on purpose:
 - the free text (a dispute's description, a petition's matter, session notes,
@@ -27,34 +29,61 @@ Known limits, on purpose:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from disputes.models import Party
-from disputes.rules.enums import Status
-from petitions import rules as petition_rules
-from petitions.models import Petitioner
-
 # Not translated: it is stored data, read by staff of a Chinese centre, and must be
 # one fixed value so the idempotence test (name == placeholder) holds.
 PLACEHOLDER = "已匿名"
 BATCH_SIZE = 1000
-FINISHED_DISPUTE_STATUSES = (Status.CLOSED, Status.WITHDRAWN)
+
+
+@dataclass(frozen=True)
+class RetentionPolicy:
+    """One app's part of the retention run.
+
+    `due(cutoff)` is the person rows (fields name, phone, id_number, address) of the app's
+    cases finished before the cutoff, anonymised or not; `people` names their count
+    ("parties"). `prune(cutoff=, dry_run=, batch_size=)` removes (or, dry, counts) the rest
+    of those cases' personal data and returns its counts by name.
+    """
+
+    people: str
+    due: Callable[[datetime], models.QuerySet[Any]]
+    prune: Callable[..., dict[str, int]] | None = None
 
 
 @dataclass(frozen=True)
 class RetentionResult:
     cutoff: datetime
-    parties: int
-    petitioners: int
     dry_run: bool
+    # People anonymised (or to be), by policy in settings order: e.g. {"parties": 6, "petitioners": 1}.
+    anonymised: dict[str, int] = field(default_factory=dict)
     # What the apps' pruners did (or would do): e.g. {"notifications": 4, "attachments": 2}.
     pruned: dict[str, int] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> int:
+        """A policy's count by its name: `result.parties` is `result.anonymised["parties"]`."""
+        # Only called for names not found otherwise; never for dunders or `anonymised` itself
+        # (e.g. while unpickling, before the fields are set), which would recurse.
+        if name.startswith("_") or name == "anonymised":
+            raise AttributeError(name)
+        try:
+            return self.anonymised[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def retention_policies() -> list[RetentionPolicy]:
+    """The apps' policies named in settings.RETENTION_POLICIES, in that order."""
+    return [import_string(path) for path in settings.RETENTION_POLICIES]
 
 
 def retention_cutoff(*, years: int, now: datetime | None = None) -> datetime:
@@ -63,24 +92,13 @@ def retention_cutoff(*, years: int, now: datetime | None = None) -> datetime:
     return now - timedelta(days=round(365.25 * years))
 
 
-def _not_yet_anonymised(queryset: models.QuerySet) -> models.QuerySet:
-    # exclude() of several conditions = NOT (all of them): rows with anything left to clear.
+def not_yet_anonymised(queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
+    """The rows of `queryset` with anything left to clear."""
+    # exclude() of several conditions = NOT (all of them).
     return queryset.exclude(name=PLACEHOLDER, phone="", id_number="", address="")
 
 
-def parties_due(cutoff: datetime) -> models.QuerySet[Party]:
-    return _not_yet_anonymised(
-        Party.objects.filter(dispute__status__in=FINISHED_DISPUTE_STATUSES, dispute__closed_at__lt=cutoff)
-    )
-
-
-def petitioners_due(cutoff: datetime) -> models.QuerySet[Petitioner]:
-    return _not_yet_anonymised(
-        Petitioner.objects.filter(petition__status__in=petition_rules.FINAL_STATUSES, petition__closed_at__lt=cutoff)
-    )
-
-
-def _anonymise_in_batches(due: models.QuerySet, model: type[models.Model], batch_size: int) -> int:
+def _anonymise_in_batches(due: models.QuerySet[Any], batch_size: int) -> int:
     """UPDATE the due rows `batch_size` ids at a time, each batch its own short transaction (no long locks)."""
     changed = 0
     while True:
@@ -88,7 +106,7 @@ def _anonymise_in_batches(due: models.QuerySet, model: type[models.Model], batch
             ids = list(due.order_by("pk").values_list("pk", flat=True)[:batch_size])
             if not ids:
                 return changed
-            changed += model.objects.filter(pk__in=ids).update(
+            changed += due.model.objects.filter(pk__in=ids).update(
                 name=PLACEHOLDER, phone="", id_number="", address="", updated_at=timezone.now()
             )
 
@@ -100,8 +118,8 @@ def anonymise_closed_cases(
     dry_run: bool = False,
     batch_size: int = BATCH_SIZE,
 ) -> RetentionResult:
-    """Anonymise the parties and petitioners of cases finished more than `years` (default RETENTION_YEARS) ago,
-    then run the apps' pruners (RETENTION_PRUNERS) for the same cases.
+    """Anonymise the people of cases finished more than `years` (default RETENTION_YEARS) ago,
+    then run the apps' pruners for the same cases (settings.RETENTION_POLICIES).
 
     Idempotent: rows already anonymised are not touched again. With `dry_run`,
     only counts what would change.
@@ -110,12 +128,13 @@ def anonymise_closed_cases(
     if years < 1:
         raise ValueError("retention must be at least one year")
     cutoff = retention_cutoff(years=years, now=now)
-    if dry_run:
-        parties, petitioners = parties_due(cutoff).count(), petitioners_due(cutoff).count()
-    else:
-        parties = _anonymise_in_batches(parties_due(cutoff), Party, batch_size)
-        petitioners = _anonymise_in_batches(petitioners_due(cutoff), Petitioner, batch_size)
+    policies = retention_policies()
+    anonymised: dict[str, int] = {}
+    for policy in policies:
+        due = not_yet_anonymised(policy.due(cutoff))
+        anonymised[policy.people] = due.count() if dry_run else _anonymise_in_batches(due, batch_size)
     pruned: dict[str, int] = {}
-    for path in settings.RETENTION_PRUNERS:
-        pruned.update(import_string(path)(cutoff=cutoff, dry_run=dry_run, batch_size=batch_size))
-    return RetentionResult(cutoff=cutoff, parties=parties, petitioners=petitioners, dry_run=dry_run, pruned=pruned)
+    for policy in policies:
+        if policy.prune is not None:
+            pruned.update(policy.prune(cutoff=cutoff, dry_run=dry_run, batch_size=batch_size))
+    return RetentionResult(cutoff=cutoff, dry_run=dry_run, anonymised=anonymised, pruned=pruned)

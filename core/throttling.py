@@ -193,7 +193,7 @@ def _hit_redis(backend: RedisCache, scope: str, ident: str, *, limit: int, windo
     gives it the window's expiry only then, both inside MULTI/EXEC, so the count
     stays atomic across processes.
     """
-    key = backend.make_and_validate_key(ratelimit._key(scope, ident, window))
+    key = backend.make_and_validate_key(ratelimit.counter_key(scope, ident, window))
     client = backend._cache.get_client(key, write=True)
     pipe = client.pipeline(transaction=True)
     pipe.incr(key)

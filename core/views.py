@@ -3,6 +3,7 @@ import logging
 import threading
 import time
 
+from celery import current_app
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
@@ -35,8 +36,8 @@ def _broker_ok() -> bool:
     connection to Redis on each hit (2 s when it is down) let anyone who can reach
     /healthz keep web threads and broker connections busy.
     """
-    from config.celery_app import app
-
+    # The project's app (config.celery_app) is the current one; core imports no config.
+    app = current_app
     url = str(app.conf.broker_url)
     now = time.monotonic()
     with _broker_lock:

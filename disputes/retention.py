@@ -1,8 +1,8 @@
 """匿名化, the disputes side: what else of a finished case holds personal data once its parties are anonymised.
 
-core.retention anonymises the parties of disputes closed or withdrawn before the
-cutoff, then calls `prune_finished_cases` (named in settings.RETENTION_PRUNERS, so
-core imports no app for it). For the same cases it:
+core.retention runs `POLICY` (named in settings.RETENTION_POLICIES, so core imports no
+app): it anonymises the parties of disputes closed or withdrawn before the cutoff, then
+calls `prune_finished_cases`. For the same cases it:
 
 - empties the outbox rows (core.Notification) of the case: the recipient's phone and
   the message body of every SMS and staff message. Kept, for the delivery figures:
@@ -30,19 +30,26 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from core.models import Notification
-from core.retention import FINISHED_DISPUTE_STATUSES, PLACEHOLDER
+from core.retention import PLACEHOLDER, RetentionPolicy
 from disputes import intake
-from disputes.models import Attachment, Dispute
+from disputes.models import Attachment, Dispute, Party
+from disputes.rules.enums import Status
 
 logger = logging.getLogger(__name__)
 
 # Stored in Notification.last_error of a message that was never sent (not translated: a log value).
 NEVER_SENT = "anonymised before delivery"
+FINISHED_DISPUTE_STATUSES = (Status.CLOSED, Status.WITHDRAWN)
 
 
 def finished_disputes(cutoff: datetime) -> models.QuerySet[Dispute]:
     """The disputes whose parties core.retention anonymises for this cutoff."""
     return Dispute.objects.filter(status__in=FINISHED_DISPUTE_STATUSES, closed_at__lt=cutoff)
+
+
+def parties_due(cutoff: datetime) -> models.QuerySet[Party]:
+    """The parties core.retention anonymises (those not done yet among them) for this cutoff."""
+    return Party.objects.filter(dispute__status__in=FINISHED_DISPUTE_STATUSES, dispute__closed_at__lt=cutoff)
 
 
 def notifications_due(cutoff: datetime) -> models.QuerySet[Notification]:
@@ -116,3 +123,6 @@ def prune_finished_cases(*, cutoff: datetime, dry_run: bool, batch_size: int) ->
         "notifications": _empty_notifications(cutoff, batch_size),
         "attachments": _delete_attachments(cutoff, batch_size),
     }
+
+
+POLICY = RetentionPolicy(people="parties", due=parties_due, prune=prune_finished_cases)

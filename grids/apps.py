@@ -7,3 +7,5 @@ class GridsConfig(AppConfig):
 
     name = "grids"
     verbose_name = _("Areas and staff")
+    # Its entries in the site menu (core.navigation).
+    menu = "grids.navigation.MENU"

@@ -6,15 +6,19 @@ tracking number and phone as RESIDENT. Transition tables, services and
 navigation name roles from here only.
 """
 
+from django.core.exceptions import ImproperlyConfigured
+
 from core.actors import ADMIN, RESIDENT, SYSTEM
-from grids.models import Role
+from core.types import RequestUser
+from grids.models import Role, StaffProfile
 
 MEDIATOR = Role.MEDIATOR.value
 DEPARTMENT_STAFF = Role.DEPARTMENT_STAFF.value
 DISPATCHER = Role.DISPATCHER.value
 CALLBACK_CALLER = Role.CALLBACK_CALLER.value
 SUPERVISOR = Role.SUPERVISOR.value
-assert ADMIN == Role.ADMIN.value  # noqa: S101 - the actor's admin is the staff role's
+if ADMIN != Role.ADMIN.value:  # the actor's admin is the staff role's
+    raise ImproperlyConfigured(f"core.actors.ADMIN ({ADMIN!r}) must equal grids Role.ADMIN ({Role.ADMIN.value!r})")
 
 STAFF_ROLES = tuple(Role.values)
 ALL_ROLES = (SYSTEM, RESIDENT, MEDIATOR, DEPARTMENT_STAFF, DISPATCHER, CALLBACK_CALLER, SUPERVISOR, ADMIN)
@@ -39,14 +43,15 @@ __all__ = [
 ]
 
 
-def staff_profile(user):
+def staff_profile(user: RequestUser | None) -> StaffProfile | None:
     """The signed-in user's staff profile (area, department, role), or None."""
     if user is None or not user.is_authenticated:
         return None
-    return getattr(user, "staff", None)
+    profile: StaffProfile | None = getattr(user, "staff", None)
+    return profile
 
 
-def role_of(user) -> str:
+def role_of(user: RequestUser | None) -> str:
     """The user's role: their profile's, "admin" for a superuser without one, else ""."""
     profile = staff_profile(user)
     if profile is not None:

@@ -19,8 +19,8 @@ from django.utils import translation
 from django.views.decorators.cache import cache_control, cache_page
 from django.views.decorators.http import require_GET
 
-from disputes.selectors import staff_profile
 from grids.models import Area, AreaLevel, Department, Role
+from grids.roles import staff_profile
 
 PLACES_PER_PAGE = 50
 

@@ -15,5 +15,8 @@ class PetitionsConfig(AppConfig):
         # and its readers the two reads they need about petitions. Imported here, not at the top:
         # selectors import models, which cannot be imported before the app registry is ready.
         from petitions.selectors import open_petitions_for, petitions_visible_to
+        from petitions.statistics import petition_section
 
-        register_petitions(open_for=open_petitions_for, visible_to=petitions_visible_to)
+        register_petitions(
+            open_for=open_petitions_for, visible_to=petitions_visible_to, dashboard_section=petition_section
+        )

@@ -5,7 +5,7 @@ and by the demo generator (which walks cases through their lives and must leave
 the same rows a real case would). Writing it once keeps the two from drifting.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 ALL = "*"  # every open deadline of the case
@@ -54,7 +54,7 @@ class EffectsTable(Mapping[str, Effect]):
     def __getitem__(self, action: str) -> Effect:
         return self._rows.get(action, NOTHING)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._rows)
 
     def __len__(self) -> int:

@@ -5,6 +5,8 @@ Each kind of case subclasses them with its foreign key to the case, its own
 the sweeper, the timeline and the callback rules read both alike.
 """
 
+from typing import Any, NoReturn, Self
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -14,13 +16,13 @@ from core.casework.callbacks import Satisfaction
 from core.models import BaseModel
 
 
-class AppendOnlyQuerySet(models.QuerySet):
+class AppendOnlyQuerySet[M: models.Model](models.QuerySet[M]):
     """Refuses the bulk writes that would change or remove timeline entries."""
 
-    def update(self, **kwargs):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise TypeError("timeline events are append-only")
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise TypeError("timeline events are append-only")
 
 
@@ -32,12 +34,12 @@ class AppendOnlyModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not self._state.adding:
             raise TypeError("timeline events are append-only")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise TypeError("timeline events are append-only")
 
 
@@ -61,8 +63,8 @@ class CaseworkEvent(AppendOnlyModel):
         ordering = ["at", "id"]
 
 
-class DeadlineQuerySet(models.QuerySet):
-    def open(self):
+class DeadlineQuerySet[M: models.Model](models.QuerySet[M]):
+    def open(self) -> Self:
         return self.filter(done_at__isnull=True, cancelled_at__isnull=True)
 
 

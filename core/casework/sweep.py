@@ -54,7 +54,9 @@ def lock_due(
     return cases, {d.pk: d for d in deadlines.order_by("pk")}
 
 
-def save_rungs(model: type[Model], deadlines: Iterable[Any], *, now: datetime, extra: dict | None = None) -> None:
+def save_rungs(
+    model: type[Model], deadlines: Iterable[Any], *, now: datetime, extra: dict[int, dict[str, Any]] | None = None
+) -> None:
     """Store each deadline's new level and next rung with one UPDATE per (level, gap after the due date) group.
 
     The next rung is always the due date plus a whole gap, so a batch falls into
@@ -76,7 +78,7 @@ def save_rungs(model: type[Model], deadlines: Iterable[Any], *, now: datetime, e
 def sweep(
     *,
     due: Callable[[datetime, int], list[int]],
-    escalate: Callable[[list[int], datetime, dict], dict[int, str]],
+    escalate: Callable[[list[int], datetime, dict[Any, Any]], dict[int, str]],
     now: datetime,
     batch: int,
     max_rows: int,
@@ -89,7 +91,7 @@ def sweep(
     gets a shared dict to cache who is told across the batches of one sweep.
     """
     ids = due(now, max_rows)
-    cache: dict = {}
+    cache: dict[Any, Any] = {}
     done = 0
     for start in range(0, len(ids), batch):
         done += len(escalate(ids[start : start + batch], now, cache))

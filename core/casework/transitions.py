@@ -10,6 +10,8 @@ the API explain a refusal the same way.
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
+
 UNKNOWN_ACTION = "unknown_action"
 WRONG_STATE = "wrong_state"
 WRONG_ROLE = "wrong_role"
@@ -23,7 +25,8 @@ class Transition:
     sources: frozenset[str]
     target: str
     roles: frozenset[str]
-    label: str
+    # Usually a lazy translation (gettext_lazy), rendered in the reader's language.
+    label: str | Promise
     needs_reason: bool = False
     # Shown to the resident (the tracking page); petitions do not use it.
     public: bool = True
@@ -103,7 +106,7 @@ def transition(
     sources: Iterable[str],
     target: str,
     roles: Iterable[str],
-    label: str,
+    label: str | Promise,
     *,
     needs_reason: bool = False,
     public: bool = True,

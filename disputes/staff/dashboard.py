@@ -16,8 +16,9 @@ from django.utils.http import urlencode
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
-from config.db_router import reporting_reads
 from core import caching
+from core.replica import reporting_reads
+from disputes import links
 from disputes.dashboard import exports, rollups, selectors, tables
 from disputes.dashboard.periods import PeriodForm
 
@@ -127,9 +128,7 @@ def dashboard(request, code: str | None = None):
 
 def _petition_section(area, period) -> dict:
     """信访: the petition figures of the same area and period (petitions.statistics, cached SQL aggregates)."""
-    from petitions import statistics as petition_statistics
-
-    return petition_statistics.petition_section(area, period)
+    return links.petition_dashboard_section(area, period)
 
 
 @login_required

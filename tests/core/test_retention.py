@@ -285,3 +285,22 @@ def test_a_run_that_rolls_back_deletes_no_file(outbox_and_files, django_capture_
     assert all(path.exists() for path in outbox_and_files["files"]["old"])
     assert sorted(Attachment.objects.filter(dispute=old).values_list("original_name", flat=True)) == names
     assert f"old:{SMS_BODY}" in _outbox_text()
+
+
+def test_each_app_hands_in_its_part_through_the_setting(made, settings):
+    """core.retention knows no app: the policies named in RETENTION_POLICIES are all it runs, in that order."""
+    from core.retention import RetentionPolicy, retention_policies
+
+    assert [p.people for p in retention_policies()] == ["parties", "petitioners"]
+    assert all(isinstance(p, RetentionPolicy) for p in retention_policies())
+
+    settings.RETENTION_POLICIES = ["petitions.retention.POLICY"]
+    result = anonymise_closed_cases(years=5, dry_run=True)
+    assert result.anonymised == {"petitioners": 1} and result.pruned == {}
+    with pytest.raises(AttributeError):
+        _ = result.parties
+
+    settings.RETENTION_POLICIES = ["disputes.retention.POLICY"]
+    result = anonymise_closed_cases(years=5)
+    assert result.anonymised == {"parties": 6}
+    assert not Petitioner.objects.filter(name=PLACEHOLDER).exists()

@@ -1,4 +1,4 @@
-"""匿名化: anonymise the parties of cases finished more than N years ago (see core.retention).
+"""匿名化: anonymise the people of cases finished more than N years ago (see core.retention).
 
     manage.py anonymise_closed_cases [--years N] [--dry-run]
 
@@ -31,9 +31,10 @@ class Command(BaseCommand):
             raise CommandError("--years must be at least 1.")
         result = anonymise_closed_cases(years=years, dry_run=dry_run)
         verb = "would anonymise" if result.dry_run else "anonymised"
+        people = " and ".join(f"{count} {who}" for who, count in result.anonymised.items())
         pruned = ", ".join(f"{count} {what}" for what, count in result.pruned.items())
         self.stdout.write(
-            f"{verb} {result.parties} parties and {result.petitioners} petitioners "
+            f"{verb} {people} "
             f"of cases closed before {result.cutoff:%Y-%m-%d}"
             + (f"; {'would prune' if dry_run else 'pruned'} {pruned}" if pruned else "")
         )

@@ -160,7 +160,7 @@ class BulkLoader:
             if f.name not in fields and not f.primary_key and not f.null and f.db_default is NOT_PROVIDED
         ]
         if missing:
-            raise RuntimeError(f"The demo loader does not fill {opts.label}.{', '.join(missing)}: update core/demo.")
+            raise RuntimeError(f"The demo loader does not fill {opts.label}.{', '.join(missing)}: update demo/.")
         return columns
 
     def insert(self, model: type[Model], fields: Sequence[str], rows: "list[tuple] | CsvRows") -> int:

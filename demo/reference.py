@@ -14,8 +14,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from core.demo import places
-from core.demo.places import DepartmentSpec, RuleSpec
+from demo import places
+from demo.places import DepartmentSpec, RuleSpec
 from disputes.models import Category, DiversionRule, ServiceLevelSetting
 from disputes.rules.clocks import DEFAULT_SERVICE_LEVELS
 from grids.models import Area, AreaLevel, Department, DepartmentKind, Role, StaffProfile

@@ -10,7 +10,7 @@ N adds nothing, a larger N adds the difference. Cases are generated from --seed
 and the number of cases already there, batch by batch, so the same command on
 the same database makes the same cases whatever the number of --workers
 (tracking numbers excepted: they come from `new_tracking_number`, which must
-stay unguessable). How it is fast: see core/demo/loader.py and core/demo/worker.py;
+stay unguessable). How it is fast: see demo/loader.py and demo/worker.py;
 100,000 cases take well under a minute on SQLite and on PostgreSQL.
 """
 
@@ -30,8 +30,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core.demo import places, worker
-from core.demo.cases import (
+from demo import places, worker
+from demo.cases import (
     ASSIST_FIELDS,
     DEADLINE_FIELDS,
     DISPUTE_FIELDS,
@@ -44,9 +44,9 @@ from core.demo.cases import (
     generate_batch,
     load_context,
 )
-from core.demo.loader import BulkLoader
-from core.demo.rand import DemoRandom
-from core.demo.reference import Login, ReferenceSeeder, handler_username
+from demo.loader import BulkLoader
+from demo.rand import DemoRandom
+from demo.reference import Login, ReferenceSeeder, handler_username
 from disputes.models import CaseEvent, Deadline, Dispute, DisputeAssist, Party, RoutingReturn
 from disputes.rules.tracking import new_tracking_number
 

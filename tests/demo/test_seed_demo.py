@@ -12,8 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.actors import Actor
-from core.demo import places
-from core.demo.people import is_valid_id_number
+from demo import places
+from demo.people import is_valid_id_number
 from disputes.models import (
     CaseEvent,
     Category,
@@ -27,7 +27,8 @@ from disputes.models import (
 )
 from disputes.rules import lifecycle
 from disputes.rules.enums import FINAL_STATUSES, Colour, DeadlineKind, EventKind, Outcome, PartyRole, Status
-from disputes.services import dispute_transition, diversion_rule_for
+from disputes.selectors import diversion_rule_for
+from disputes.services import dispute_transition
 from grids.models import Area, AreaLevel, Department, DepartmentKind, Role, StaffProfile
 
 pytestmark = pytest.mark.django_db

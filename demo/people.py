@@ -6,7 +6,7 @@ Every function takes the caller's seeded `random.Random`, so a seed reproduces t
 import itertools
 from datetime import date
 
-from core.demo.rand import DemoRandom
+from demo.rand import DemoRandom
 
 # Common surnames, Jiangxi ones (熊, 万, 涂, 邹, 饶) weighted up; the weights are rough.
 _SURNAMES = (

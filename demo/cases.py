@@ -28,10 +28,12 @@ from operator import itemgetter
 
 from django.conf import settings
 
-from core.demo import people, places, stories
-from core.demo.rand import DemoRandom
+from core.casework.effects import ALL
+from demo import people, places, stories
+from demo.rand import DemoRandom
 from disputes.models import Category, DiversionRule, TriageKeyword, new_public_id
 from disputes.rules import clocks, lifecycle, triage
+from disputes.rules.effects import EFFECTS
 from disputes.rules.enums import Channel, Colour, DeadlineKind, EventKind, Outcome, PartyRole
 from disputes.rules.enums import Status as S
 from disputes.rules.tracking import new_tracking_number
@@ -752,6 +754,24 @@ class _Walk:
         )
         self.status = transition.target
 
+    def _deadlines(self, action: str) -> None:
+        """The action's row of the effects table (disputes.rules.effects), as dispute_transition applies it."""
+        row = EFFECTS[action]
+        if row.finishes:
+            self._finish(None if row.finishes == ALL else tuple(row.finishes))
+        if row.cancels:
+            self._finish(None if row.cancels == ALL else tuple(row.cancels), cancel=True)
+        for kind in row.opens:
+            self._open(kind, self._window(kind))
+
+    def _window(self, kind: str) -> int:
+        """How long a deadline the table opens runs, in seconds (the colour's service level, or the callback's)."""
+        if kind == DeadlineKind.ACCEPT:
+            return self.ctx.accept_within[self.colour]
+        if kind == DeadlineKind.RESOLVE:
+            return self.ctx.resolve_within[self.colour]
+        return self.ctx.callback_within
+
     def _open(self, kind: str, seconds: int) -> None:
         # escalate_at starts at due_at: the sweeper's first rung (as services.deadline_open does).
         self.deadlines.append([kind, self.t, self.t + seconds, None, None, self.t, 0, self.t + seconds])
@@ -814,14 +834,13 @@ class _Walk:
         self.lead = department
         self.rule = self.route.rule if by_rule else None
         self.mediator = None
-        self._finish((DeadlineKind.ACCEPT, DeadlineKind.RESOLVE), cancel=True)
-        self._open(DeadlineKind.ACCEPT, self.ctx.accept_within[self.colour])
-        self._emit("transfer" if transfer else "dispatch", role, actor, reason=reason, data=data)
+        action = "transfer" if transfer else "dispatch"
+        self._deadlines(action)
+        self._emit(action, role, actor, reason=reason, data=data)
 
     def _accept(self) -> None:
         actor, role = self.gen.handler(self.lead)
-        self._finish((DeadlineKind.ACCEPT,))
-        self._open(DeadlineKind.RESOLVE, self.ctx.resolve_within[self.colour])
+        self._deadlines("accept")
         data = None
         if self.mediator is None and actor is not None:
             self.mediator, self.mediator_role = actor, role
@@ -834,7 +853,7 @@ class _Walk:
         # 退回 is also counted per rule and department, for the misrouting figures.
         self.batch.returns.append((self.pk, self.lead, self.rule, reason, self.gen.fmt(self.t)))
         data = {"from_department": self.lead}
-        self._finish((DeadlineKind.ACCEPT, DeadlineKind.RESOLVE), cancel=True)
+        self._deadlines("return")
         self.lead = None
         self.rule = None
         self.mediator = None
@@ -848,7 +867,7 @@ class _Walk:
         self.outcome = outcome
         self.reported = self.t
         self.callback_result = ""
-        self._finish((DeadlineKind.RESOLVE,))
+        self._deadlines("report_back")
         data = {"outcome": outcome}
         year = datetime.fromtimestamp(self.t, UTC).year
         if outcome == Outcome.LITIGATION:
@@ -860,7 +879,7 @@ class _Walk:
         self._emit("report_back", role, actor, reason=rng.choice(stories.REPORT_TEXTS[outcome]), data=data)
         # dispute_report_back schedules the callback in the same transaction.
         if self._advance(rng.randrange(0, 2)):
-            self._open(DeadlineKind.CALLBACK, self.ctx.callback_within)
+            self._deadlines("await_callback")
             self._emit("await_callback", lifecycle.SYSTEM, None)
 
     def _withdraw(self) -> None:
@@ -871,26 +890,25 @@ class _Walk:
             actor, role = None, lifecycle.RESIDENT
         else:
             actor, role = self._person(lifecycle.DISPATCHER), lifecycle.DISPATCHER
-        self._finish(None, cancel=True)
+        self._deadlines("withdraw")
         self.closed = self.t
         self.outcome = Outcome.WITHDRAWN
         self._emit("withdraw", role, actor, reason=rng.choice(stories.WITHDRAW_REASONS))
 
     def _close(self, role: str, actor: int | None, how: str) -> None:
-        self._finish((DeadlineKind.CALLBACK,))
+        self._deadlines("close")
         self.closed = self.t
         data = {"satisfaction": how} if how in ("satisfied", "basically_satisfied") else {"callback": how}
         self.callback_result = how if how != "supervisor" else ""
         self._emit("close", role, actor, reason=stories.CLOSE_TEXTS[how], data=data)
 
     def _reopen(self, role: str, actor: int | None) -> None:
-        self._finish((DeadlineKind.CALLBACK,))
+        self._deadlines("reopen")
         self.reopened += 1
         self.closed = None
         self.outcome = ""
         self.referral = ""
         self.callback_result = "dissatisfied"
-        self._open(DeadlineKind.RESOLVE, self.ctx.resolve_within[self.colour])
         self._emit(
             "reopen", role, actor, reason=self.rng.choice(stories.REOPEN_REASONS), data={"satisfaction": "dissatisfied"}
         )

@@ -23,8 +23,8 @@ def init(payload: bytes, csv: bool) -> None:
 
     if not apps.ready:
         django.setup()
-    from core.demo.cases import CaseGenerator
-    from core.demo.rand import DemoRandom
+    from demo.cases import CaseGenerator
+    from demo.rand import DemoRandom
 
     global _generator, _csv
     _csv = csv
@@ -34,8 +34,8 @@ def init(payload: bytes, csv: bool) -> None:
 
 def generate(seed_key: str, ids: list[int]) -> Any:
     """A batch of cases; for PostgreSQL the child tables come as CSV text, ready for COPY."""
-    from core.demo.cases import generate_batch
-    from core.demo.loader import CsvRows
+    from demo.cases import generate_batch
+    from demo.loader import CsvRows
 
     batch = generate_batch(_generator, seed_key, ids)
     if _csv:
