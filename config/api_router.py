@@ -17,6 +17,11 @@ urlpatterns = [
     path("cases/<str:tracking_number>/colour/", dispute_views.CaseColourApi.as_view(), name="case-colour"),
     path("cases/<str:tracking_number>/assistance/", dispute_views.CaseAssistanceApi.as_view(), name="case-assistance"),
     path("cases/<str:tracking_number>/notes/", dispute_views.CaseNoteApi.as_view(), name="case-notes"),
+    path(
+        "cases/<str:tracking_number>/description/",
+        dispute_views.CaseDescriptionApi.as_view(),
+        name="case-description",
+    ),
     path("cases/<str:tracking_number>/clock/", dispute_views.CaseClockApi.as_view(), name="case-clock"),
     path("cases/<str:tracking_number>/parties/", dispute_views.CasePartyApi.as_view(), name="case-parties"),
     # Without a login: residents' apps and the web form's JavaScript.

@@ -7,3 +7,5 @@ class DisputesConfig(AppConfig):
 
     name = "disputes"
     verbose_name = _("Disputes")
+    # Its entries in the site menu (core.navigation).
+    menu = "disputes.navigation.MENU"

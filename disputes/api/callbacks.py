@@ -12,13 +12,12 @@ from rest_framework.views import APIView
 from core.actors import Actor
 from core.api import CheckedCursorPagination, ErrorSerializer
 from core.casework.callbacks import Satisfaction
-from core.exceptions import NotFoundError, PermissionDeniedError
+from core.exceptions import PermissionDeniedError
 from core.masking import mask_name, mask_phone
-from disputes import callbacks
+from disputes import callbacks, selectors, services
 from disputes.models import CallbackAttempt, Dispute, SpotCheck
 from disputes.rules.enums import Colour
-from disputes.rules.tracking import normalise_tracking_number
-from disputes.selectors import dispute_get_visible
+from disputes.selectors import dispute_get_for
 
 # --- Serializers -------------------------------------------------------------------------------------------
 
@@ -78,11 +77,11 @@ class CallbackQueueItemSerializer(serializers.ModelSerializer):
         return {"name": mask_name(first.name), "phone": mask_phone(first.phone)} if first else {"name": "", "phone": ""}
 
     def get_unanswered(self, obj) -> int:
-        return sum(1 for a in callbacks.attempts_this_round(obj) if not a.reached)
+        return sum(1 for a in selectors.attempts_this_round(obj) if not a.reached)
 
     @extend_schema_field(CallbackAttemptSerializer(many=True))
     def get_attempts(self, obj) -> list:
-        return CallbackAttemptSerializer(callbacks.attempts_this_round(obj), many=True).data
+        return CallbackAttemptSerializer(selectors.attempts_this_round(obj), many=True).data
 
 
 class CallbackAttemptInputSerializer(serializers.Serializer):
@@ -183,10 +182,8 @@ def _actor_in(request, roles) -> Actor:
 
 
 def _visible_case(request, tracking_number: str) -> Dispute:
-    case = dispute_get_visible(user=request.user, tracking_number=normalise_tracking_number(tracking_number))
-    if case is None:
-        raise NotFoundError(_("Case not found."))
-    return case
+    """The case if the user may see it; NotFoundError (404) otherwise (`dispute_get_for`)."""
+    return dispute_get_for(request.user, tracking_number)
 
 
 class CallbackQueueApi(generics.ListAPIView):
@@ -204,7 +201,7 @@ class CallbackQueueApi(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Dispute.objects.none()
         _actor_in(self.request, callbacks.CALLBACK_ROLES)
-        return callbacks.callback_queue(user=self.request.user)
+        return selectors.callback_queue(user=self.request.user)
 
 
 class CallbackAttemptApi(APIView):
@@ -217,7 +214,7 @@ class CallbackAttemptApi(APIView):
         payload = CallbackAttemptInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         values = payload.validated_data
-        attempt = callbacks.callback_record_attempt(
+        attempt = services.callback_record_attempt(
             dispute=case,
             actor=actor,
             reached=values["reached"],
@@ -246,7 +243,7 @@ class SpotCheckSampleApi(APIView):
         _actor_in(request, callbacks.SPOT_CHECK_ROLES)
         query = SpotCheckSampleQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        sample = callbacks.callback_spot_check_sample(user=request.user, **query.validated_data)
+        sample = selectors.callback_spot_check_sample(user=request.user, **query.validated_data)
         return Response(SpotCheckCaseSerializer(sample, many=True).data)
 
 
@@ -268,7 +265,7 @@ class SpotCheckCreateApi(APIView):
         payload.is_valid(raise_exception=True)
         values = payload.validated_data
         case = _visible_case(request, values["tracking_number"])
-        check = callbacks.spot_check_record(
+        check = services.spot_check_record(
             dispute=case, actor=actor, result=values["result"], remarks=values["remarks"]
         )
         return Response(SpotCheckResultSerializer(check).data, status=status.HTTP_201_CREATED)

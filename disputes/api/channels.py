@@ -26,14 +26,13 @@ A record is never merged into the same people's open case: like every door's
 submission, it is stored as its own case (its id in the sending system is
 kept, so a resend is still recognised), and one that looks like an open case
 of the same people is linked to it for staff to merge or dismiss
-(disputes.duplicates). The receipt says nothing about such a link.
+(disputes.services.duplicates). The receipt says nothing about such a link.
+
+The view reads the key and the header; the idempotency is the intake service's
+(`disputes.services.intake.channel_intake`).
 """
 
-import hashlib
-import json
-
 from django.contrib.auth.models import AnonymousUser
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -45,15 +44,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import throttling
-from core.actors import SYSTEM, Actor
-from core.exceptions import ApplicationError, ConflictError
 from disputes.api.keys import MACHINE_CHANNELS, channel_key_find, channel_key_touch
 from disputes.api.public_serializers import ChannelCaseSerializer, ChannelReceiptSerializer, ErrorSerializer
-from disputes.intake import dispute_intake
-from disputes.models import ChannelKey, Dispute, IdempotencyRecord
+from disputes.models import ChannelKey
+from disputes.services.intake import ChannelIntakeResult, Submission, channel_intake
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-MAX_IDEMPOTENCY_KEY = 100  # IdempotencyRecord.key
 
 
 def raw_key_from(request) -> str | None:
@@ -105,36 +101,20 @@ class HasChannelKey(BasePermission):
         return isinstance(request.auth, ChannelKey) and request.auth.channel in MACHINE_CHANNELS
 
 
-def request_hash(data) -> str:
-    """A hash of the body's content: key order and spacing do not matter, values do."""
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _receipt(case: Dispute, *, created: bool, replayed: bool = False) -> Response:
+def _receipt(result: ChannelIntakeResult) -> Response:
+    case = result.dispute
     body = {
         "tracking_number": case.tracking_number,
         "tracking_number_display": case.tracking_number_display,
         "status": case.status,
         "channel": case.channel,
         "source_id": case.source_id,
-        "created": created,
+        "created": result.created,
     }
-    response = Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
-    if replayed:
+    response = Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+    if result.replayed:
         response["Idempotent-Replayed"] = "true"
     return response
-
-
-def _replay(key: ChannelKey, idempotency_key: str, body_hash: str) -> Response | None:
-    record = IdempotencyRecord.objects.select_related("dispute").filter(channel_key=key, key=idempotency_key).first()
-    if record is None:
-        return None
-    if record.request_hash != body_hash:
-        raise ConflictError(
-            _("This Idempotency-Key was already used with a different request body."), code="idempotency_conflict"
-        )
-    return _receipt(record.dispute, created=False, replayed=True)
 
 
 class ChannelCaseCreateApi(APIView):
@@ -174,43 +154,27 @@ class ChannelCaseCreateApi(APIView):
     )
     def post(self, request):
         key: ChannelKey = request.auth
-        idempotency_key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
-        if len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
-            raise ApplicationError(
-                _("The Idempotency-Key header may be at most 100 characters long."), code="invalid_idempotency_key"
-            )
-        body_hash = request_hash(request.data)
-        if idempotency_key:
-            replay = _replay(key, idempotency_key, body_hash)
-            if replay is not None:
-                return replay
 
-        payload = ChannelCaseSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        values = payload.validated_data
-        try:
-            with transaction.atomic():
-                result = dispute_intake(
-                    category=values["category"],
-                    description=values["description"],
-                    grid=values["grid"],
-                    channel=key.channel,
-                    parties=payload.parties(),
-                    occurred_at=values["occurred_at"],
-                    occurred_place=values["occurred_place"],
-                    source_id=values["source_id"],
-                    **payload.scale(),
-                    actor=Actor(role=SYSTEM, label=key.name),
-                    channel_key=key,
-                )
-                if idempotency_key:
-                    IdempotencyRecord.objects.create(
-                        channel_key=key, key=idempotency_key, request_hash=body_hash, dispute=result.dispute
-                    )
-        except IntegrityError:
-            # A concurrent request with the same Idempotency-Key committed first; ours is rolled back whole.
-            replay = _replay(key, idempotency_key, body_hash) if idempotency_key else None
-            if replay is None:
-                raise
-            return replay
-        return _receipt(result.dispute, created=result.created)
+        def read() -> Submission:
+            # Checked only when the request is not a replay of an earlier one (channel_intake).
+            payload = ChannelCaseSerializer(data=request.data)
+            payload.is_valid(raise_exception=True)
+            values = payload.validated_data
+            return Submission(
+                category=values["category"],
+                description=values["description"],
+                grid=values["grid"],
+                parties=payload.parties(),
+                occurred_at=values["occurred_at"],
+                occurred_place=values["occurred_place"],
+                source_id=values["source_id"],
+                **payload.scale(),
+            )
+
+        result = channel_intake(
+            channel_key=key,
+            idempotency_key=request.headers.get(IDEMPOTENCY_HEADER, ""),
+            body=request.data,
+            read=read,
+        )
+        return _receipt(result)

@@ -1,4 +1,4 @@
-"""API: 疑似重复, a case's links to possible duplicates, and merging or dismissing one (disputes.duplicates).
+"""API: 疑似重复, a case's links to possible duplicates, and merging or dismissing one (disputes.services.duplicates).
 
 Thin, like the case page: the case is found through the jurisdiction selector
 (404 outside it), the links name only cases the user may open, and the services
@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.actors import Actor
-from disputes import duplicates
+from disputes import selectors, services
 from disputes.api.views import case_for_request
 
 
@@ -39,15 +39,15 @@ class DuplicateDecisionSerializer(serializers.Serializer):
         choices=["merge", "dismiss"],
         help_text=_("merge: close this case into the earlier one. dismiss: another dispute, remove the link."),
     )
-    reason = serializers.CharField(max_length=duplicates.MAX_REASON)
+    reason = serializers.CharField(max_length=services.MAX_REASON)
 
 
 def _links(request, case) -> dict:
-    links = duplicates.duplicate_links(user=request.user, case=case)
+    links = selectors.duplicate_links(user=request.user, case=case)
     return {
         "duplicate_of": links.duplicate_of,
         "suspected_duplicates": links.suspected_duplicates,
-        "allowed_actions": sorted(duplicates.duplicate_actions(user=request.user, case=case, links=links)),
+        "allowed_actions": sorted(services.duplicate_actions(user=request.user, case=case, links=links)),
     }
 
 
@@ -67,11 +67,11 @@ class CaseDuplicatesApi(APIView):
         values = payload.validated_data
         actor = Actor.for_user(request.user)
         if values["action"] == "merge":
-            case = duplicates.dispute_merge_duplicate(
+            case = services.dispute_merge_duplicate(
                 actor=actor, duplicate=case, into=case.duplicate_of_id or 0, reason=values["reason"]
             )
         else:
-            case = duplicates.dispute_dismiss_duplicate(actor=actor, duplicate=case, reason=values["reason"])
+            case = services.dispute_dismiss_duplicate(actor=actor, duplicate=case, reason=values["reason"])
         return Response(DuplicateLinksSerializer(_links(request, case)).data)
 
 

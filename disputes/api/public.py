@@ -35,10 +35,10 @@ from disputes.api.public_serializers import (
     TrackInputSerializer,
     TrackSerializer,
 )
-from disputes.intake import dispute_intake
 from disputes.models import Category
 from disputes.rules.enums import Channel
 from disputes.rules.tracking import normalise_tracking_number
+from disputes.services.intake import dispute_intake
 from grids.models import Area
 
 # Refusals of an upload by disputes.intake, reported against the `attachments` field.

@@ -1,4 +1,7 @@
-"""API: the workbench queue, "take next" and bulk actions. Thin: the work is in disputes/queue.py."""
+"""API: the workbench queue, "take next" and bulk actions.
+
+Thin: the reads are `disputes.selectors.queue`, the writes `disputes.services.queue`.
+"""
 
 from django.urls import path
 from django.utils import timezone
@@ -13,8 +16,9 @@ from rest_framework.views import APIView
 
 from core.actors import Actor
 from core.exceptions import ApplicationError, PermissionDeniedError
-from disputes import queue
 from disputes.rules.enums import Channel, Colour, Status
+from disputes.selectors import queue
+from disputes.services import queue as queue_writes
 
 
 class QueueRowSerializer(serializers.Serializer):
@@ -114,7 +118,7 @@ class TakeNextApi(APIView):
 
     @extend_schema(request=None, responses=TakeNextResultSerializer)
     def post(self, request):
-        case = queue.queue_take_next(actor=Actor.for_user(request.user))
+        case = queue_writes.queue_take_next(actor=Actor.for_user(request.user))
         if case is None:
             return Response({"case": None, "message": _("No case is waiting for your department right now.")})
         row = queue.queue_row_for(case)
@@ -127,11 +131,11 @@ class TakeNextApi(APIView):
 
 
 class BulkInputSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=queue.BulkAction.choices)
+    action = serializers.ChoiceField(choices=queue_writes.BulkAction.choices)
     cases = serializers.ListField(
         child=serializers.CharField(max_length=20),
         min_length=1,
-        max_length=queue.MAX_BULK,
+        max_length=queue_writes.MAX_BULK,
         help_text=gettext_lazy("Tracking numbers of the cases to change."),
     )
     mediator = serializers.IntegerField(required=False, help_text=gettext_lazy("assign: the mediator's user id."))
@@ -161,23 +165,23 @@ class BulkApi(APIView):
     @extend_schema(request=BulkInputSerializer, responses=BulkResultSerializer)
     def post(self, request):
         actor = Actor.for_user(request.user)
-        if actor.role not in queue.BULK_ROLES:
+        if actor.role not in queue_writes.BULK_ROLES:
             raise PermissionDeniedError(_("Your role may not take this action."), code="wrong_role")
         payload = BulkInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         values = payload.validated_data
         mediator = department = None
-        if values["action"] == queue.BulkAction.ASSIGN:
+        if values["action"] == queue_writes.BulkAction.ASSIGN:
             mediator = queue.bulk_mediators(request.user).filter(user_id=values.get("mediator")).first()
             if mediator is None:
                 raise ApplicationError(_("Choose the mediator."), code="mediator_required")
             mediator = mediator.user
-        elif values["action"] == queue.BulkAction.TRANSFER:
+        elif values["action"] == queue_writes.BulkAction.TRANSFER:
             department = queue.bulk_departments(request.user).filter(pk=values.get("department")).first()
             if department is None:
                 raise ApplicationError(_("Unknown department."), code="unknown_department")
         colour = Colour[values["colour"].upper()] if values.get("colour") else None
-        results = queue.queue_bulk(
+        results = queue_writes.queue_bulk(
             actor=actor,
             action=values["action"],
             tracking_numbers=values["cases"],

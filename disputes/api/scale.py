@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from core.actors import Actor
 from core.api import ErrorSerializer
 from core.exceptions import ApplicationError
-from disputes import scale
+from disputes import scale, services
 from disputes.api.serializers import CaseDetailSerializer
 from disputes.api.views import case_detail_data, case_for_request
 from disputes.rules.enums import AmountBand, PeopleBand
@@ -82,7 +82,7 @@ class CaseScaleApi(APIView):
         payload.is_valid(raise_exception=True)
         values = dict(payload.validated_data)
         reason = values.pop("reason", "")
-        scale.dispute_set_scale(dispute=case, actor=Actor.for_user(request.user), reason=reason, **values)
+        services.dispute_set_scale(dispute=case, actor=Actor.for_user(request.user), reason=reason, **values)
         case.refresh_from_db()
         return Response(case_detail_data(case, request))
 

@@ -3,7 +3,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.masking import mask_name, mask_phone
-from disputes import duplicates
+from disputes import selectors
+from disputes.forms import MAX_DESCRIPTION
 from disputes.models import CaseEvent, Dispute, Party
 from disputes.rules import lifecycle
 from disputes.rules.enums import Colour, Outcome, PartyRole
@@ -42,8 +43,8 @@ class CaseEventSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DictField())
     def get_data(self, obj) -> dict:
-        # A link to a possible duplicate names only a case the reader may open (disputes.duplicates).
-        data = duplicates.without_hidden_links(obj.data, self.context.get("linked", frozenset()))
+        # A link to a possible duplicate names only a case the reader may open (disputes.services.duplicates).
+        data = selectors.without_hidden_links(obj.data, self.context.get("linked", frozenset()))
         return self.context["lens"].data(data)
 
 
@@ -117,8 +118,8 @@ class CaseDetailSerializer(CaseListSerializer):
         ]
 
     def get_allowed_actions(self, obj) -> list[str]:
-        role = self.context.get("role", "")
-        return lifecycle.allowed_actions(obj.status, role)
+        # The view asks the action registry (disputes.staff.actions.allowed_transitions) for this user and case.
+        return list(self.context.get("allowed_actions", []))
 
 
 class TransitionInputSerializer(serializers.Serializer):
@@ -143,6 +144,10 @@ class ColourOverrideSerializer(serializers.Serializer):
 class AssistanceSerializer(serializers.Serializer):
     department = serializers.IntegerField(min_value=1)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class DescriptionSerializer(serializers.Serializer):
+    description = serializers.CharField(max_length=MAX_DESCRIPTION, help_text=_("The whole new text."))
 
 
 class NoteSerializer(serializers.Serializer):

@@ -1,7 +1,7 @@
 """API: 类案参考 (similar closed cases), 当事人历史 (the same people's other cases) and 参照起草.
 
 Thin, like the case page: the case is found through the jurisdiction selector (404 outside
-it), the lists come from `disputes.similar` (only cases the reader may see, the other cases'
+it), the lists come from `disputes.selectors.similar` (only cases the reader may see, the other cases'
 people never shown), each answer logs one access row per case it lists, and drafting goes
 through the agreement service, which refuses what the page refuses.
 """
@@ -15,12 +15,13 @@ from rest_framework.views import APIView
 
 from core.actors import Actor
 from core.casework.callbacks import CallbackResult
-from disputes import similar
+from disputes import services
 from disputes.api.public_serializers import ErrorSerializer
 from disputes.api.views import case_for_request
 from disputes.api.workbench import AgreementReadSerializer
 from disputes.models import Agreement
 from disputes.rules.enums import Outcome, Status
+from disputes.selectors import similar as similar_selectors
 from disputes.visibility import case_lens
 
 
@@ -98,8 +99,8 @@ class CaseSimilarApi(APIView):
     @extend_schema(responses=SimilarCasesSerializer)
     def get(self, request, tracking_number: str):
         case = case_for_request(request, tracking_number)
-        shown = similar.similar_cases_for(user=request.user, case=case)
-        similar.log_shown(user=request.user, shown=shown, what=similar.SIMILAR_WHAT, page="api", case=case)
+        shown = similar_selectors.similar_cases_for(user=request.user, case=case)
+        services.log_shown(user=request.user, shown=shown, what=similar_selectors.SIMILAR_WHAT, page="api", case=case)
         return Response(SimilarCasesSerializer({"cases": shown}).data)
 
 
@@ -112,8 +113,8 @@ class CasePartyHistoryApi(APIView):
     @extend_schema(responses=PartyHistorySerializer)
     def get(self, request, tracking_number: str):
         case = case_for_request(request, tracking_number)
-        shown = similar.party_history_for(user=request.user, case=case)
-        similar.log_shown(user=request.user, shown=shown, what=similar.HISTORY_WHAT, page="api", case=case)
+        shown = similar_selectors.party_history_for(user=request.user, case=case)
+        services.log_shown(user=request.user, shown=shown, what=similar_selectors.HISTORY_WHAT, page="api", case=case)
         return Response(PartyHistorySerializer({"available": shown is not None, "cases": shown or []}).data)
 
 
@@ -129,7 +130,7 @@ class CaseDraftFromSimilarApi(APIView):
     )
     def post(self, request, tracking_number: str, source_number: str):
         case = case_for_request(request, tracking_number)
-        agreement = similar.agreement_draft_from_similar(
+        agreement = services.agreement_draft_from_similar(
             dispute=case, actor=Actor.for_user(request.user), source_number=source_number
         )
         # The drafter works the case (the service checked it): the draft they just made, not a read to log.

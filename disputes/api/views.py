@@ -1,25 +1,29 @@
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.actors import Actor
-from core.api import CheckedCursorPagination
-from core.exceptions import ApplicationError, NotFoundError
-from disputes import duplicates, selectors, services, similar, visibility
+from core.api import CheckedCursorPagination, ErrorSerializer
+from core.exceptions import ApplicationError
+from disputes import selectors, services, visibility
 from disputes.api.serializers import (
     AssistanceSerializer,
     CaseDetailSerializer,
     CaseListSerializer,
     ClockSerializer,
     ColourOverrideSerializer,
+    DescriptionSerializer,
     NoteSerializer,
     PartyInputSerializer,
     TransitionInputSerializer,
 )
+from disputes.models import Dispute
 from disputes.rules.enums import Colour
-from disputes.rules.tracking import normalise_tracking_number
+from disputes.selectors import similar as similar_selectors
+from disputes.staff import actions
 from grids.models import Department
 
 
@@ -38,20 +42,19 @@ class CaseListApi(generics.ListAPIView):
         return selectors.disputes_visible_to(self.request.user).select_related("category", "lead_department")
 
 
-def case_for_request(request, tracking_number: str):
-    case = selectors.dispute_get_visible(user=request.user, tracking_number=normalise_tracking_number(tracking_number))
-    if case is None:
-        raise NotFoundError(_("Case not found."))
-    return case
+def case_for_request(request, tracking_number: str) -> Dispute:
+    """The case of the URL if the user may see it; NotFoundError (404) otherwise (`selectors.dispute_get_for`)."""
+    return selectors.dispute_get_for(request.user, tracking_number)
 
 
 def case_detail_data(case, request) -> dict:
     """The case as this user may see it: in clear if they work it, masked otherwise (disputes.visibility)."""
     context = {
-        "role": Actor.for_user(request.user).role,
+        # What the user may do now (disputes.staff.actions): the case's `allowed_actions`.
+        "allowed_actions": actions.allowed_transitions(request.user, case),
         "lens": visibility.case_lens(request.user, case),
-        "linked": duplicates.linked_numbers(duplicates.duplicate_links(user=request.user, case=case))
-        | similar.drafted_from_numbers(user=request.user, case=case),
+        "linked": selectors.linked_numbers(selectors.duplicate_links(user=request.user, case=case))
+        | similar_selectors.drafted_from_numbers(user=request.user, case=case),
     }
     return CaseDetailSerializer(case, context=context).data
 
@@ -168,6 +171,30 @@ class CaseClockApi(APIView):
             services.dispute_pause_clock(dispute=case, actor=actor, reason=values["reason"])
         else:
             services.dispute_resume_clock(dispute=case, actor=actor)
+        return _detail(case, request)
+
+
+class CaseDescriptionApi(APIView):
+    """Correct or complete the description: the old text stays on the timeline and triage runs again
+    (the colour can rise, never silently drop). For those who may correct the case's facts: its handlers,
+    the dispatchers and supervisors of its area, administrators."""
+
+    @extend_schema(
+        request=DescriptionSerializer,
+        responses={
+            200: CaseDetailSerializer,
+            400: OpenApiResponse(ErrorSerializer, description=gettext_lazy("No description, or the case is closed.")),
+            403: OpenApiResponse(ErrorSerializer, description=gettext_lazy("Your role may not change this case.")),
+            404: OpenApiResponse(ErrorSerializer, description=gettext_lazy("No such case in your jurisdiction.")),
+        },
+    )
+    def post(self, request, tracking_number: str):
+        case = case_for_request(request, tracking_number)
+        actions.check_door(request.user, case, "description")
+        values = _validated(DescriptionSerializer, request)
+        services.dispute_update_description(
+            dispute=case, actor=Actor.for_user(request.user), description=values["description"]
+        )
         return _detail(case, request)
 
 

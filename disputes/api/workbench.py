@@ -1,7 +1,7 @@
 """API: the mediator's work on a case: sessions, the agreement, its performance, revealing a party's data.
 
 Thin: each view finds the case through the jurisdiction selector (404 outside
-it) and calls a service of `disputes.workbench`; refusals come back as the
+it) and calls a service of `disputes.services`; refusals come back as the
 project's error envelope. Sessions and the agreement are read through
 `disputes.visibility`: masked or left out for those who do not work the case,
 and each read in clear is logged.
@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from core.actors import Actor
 from core.exceptions import NotFoundError
-from disputes import visibility, workbench
+from disputes import services, visibility
 from disputes.api.views import case_for_request
 from disputes.models import Agreement, MediationSession
 
@@ -26,7 +26,7 @@ class SessionSerializer(serializers.ModelSerializer):
         model = MediationSession
         fields = ["id", "held_at", "place", "attendees", "notes", "created_at"]
         read_only_fields = ["id", "created_at"]
-        extra_kwargs = {"notes": {"required": False, "allow_blank": True, "max_length": workbench.MAX_TEXT}}
+        extra_kwargs = {"notes": {"required": False, "allow_blank": True, "max_length": services.MAX_TEXT}}
 
 
 class SessionReadSerializer(serializers.Serializer):
@@ -57,7 +57,7 @@ class AgreementSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["performance", "performance_remarks", "performance_recorded_at", "created_at", "updated_at"]
-        extra_kwargs = {name: {"max_length": workbench.MAX_TEXT} for name in workbench.AGREEMENT_TEXT_FIELDS}
+        extra_kwargs = {name: {"max_length": services.MAX_TEXT} for name in services.AGREEMENT_TEXT_FIELDS}
 
 
 # Named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]: the performance input takes a subset of these.
@@ -92,11 +92,11 @@ class PerformanceSerializer(serializers.Serializer):
     performance = serializers.ChoiceField(
         choices=[(c.value, c.label) for c in Agreement.Performance if c != Agreement.Performance.PENDING]
     )
-    remarks = serializers.CharField(required=False, allow_blank=True, max_length=workbench.MAX_TEXT, default="")
+    remarks = serializers.CharField(required=False, allow_blank=True, max_length=services.MAX_TEXT, default="")
 
 
 class RevealInputSerializer(serializers.Serializer):
-    field = serializers.ChoiceField(choices=workbench.REVEALABLE_FIELDS)
+    field = serializers.ChoiceField(choices=services.REVEALABLE_FIELDS)
 
 
 class RevealSerializer(serializers.Serializer):
@@ -121,7 +121,7 @@ class CaseSessionsApi(APIView):
         case = case_for_request(request, tracking_number)
         payload = SessionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        session = workbench.session_record(dispute=case, actor=Actor.for_user(request.user), **payload.validated_data)
+        session = services.session_record(dispute=case, actor=Actor.for_user(request.user), **payload.validated_data)
         # The recorder works the case (the service checked it): what they just sent, not a read to log.
         lens = visibility.case_lens(request.user, case, parties=[])
         return Response(SessionReadSerializer(lens.session(session)).data, status=status.HTTP_201_CREATED)
@@ -144,7 +144,7 @@ class CaseAgreementApi(APIView):
         payload = AgreementSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         existed = Agreement.objects.filter(dispute=case).exists()
-        agreement = workbench.agreement_save(
+        agreement = services.agreement_save(
             dispute=case, actor=Actor.for_user(request.user), values=payload.validated_data
         )
         return Response(
@@ -161,7 +161,7 @@ class CaseAgreementPerformanceApi(APIView):
         case = case_for_request(request, tracking_number)
         payload = PerformanceSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        agreement = workbench.agreement_record_performance(
+        agreement = services.agreement_record_performance(
             dispute=case, actor=Actor.for_user(request.user), **payload.validated_data
         )
         return Response(_agreement_answer(request, case, agreement))
@@ -176,7 +176,7 @@ class CasePartyRevealApi(APIView):
         payload = RevealInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         field = payload.validated_data["field"]
-        value = workbench.party_reveal(user=request.user, dispute=case, party_id=party_id, field=field)
+        value = services.party_reveal(user=request.user, dispute=case, party_id=party_id, field=field)
         response = Response(RevealSerializer({"party": party_id, "field": field, "value": value}).data)
         response["Cache-Control"] = "no-store"
         return response

@@ -6,9 +6,11 @@ from django.utils.translation import gettext as _
 
 from core.exceptions import NotFoundError
 from core.validators import normalise_phone
+from disputes import links
 from disputes.models import CaseEvent, ChannelKey, Dispute, DisputeAssist
 from disputes.rules.enums import PartyRole, Status
 from disputes.rules.tracking import normalise_tracking_number
+from disputes.rules.triage import SOURCED_RULES
 from grids.models import Role
 
 
@@ -68,10 +70,6 @@ def dispute_get_for(user, ref, *, lock: bool = False, related: tuple[str, ...] =
     return found
 
 
-def dispute_get_visible(*, user, tracking_number: str) -> Dispute | None:
-    return disputes_visible_to(user).filter(tracking_number=tracking_number).first()
-
-
 DISPATCH_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})
 
 
@@ -101,7 +99,7 @@ class TriageReasonFilter:
     A reason drawn from other records (an open petition, earlier cases of the same
     people: `rules.triage.SOURCED_RULES`) names them in its "sources"; it is shown
     only when the reader may open at least one of them (`disputes_visible_to`,
-    `petitions.selectors.petitions_visible_to`), with its count cut to those. A
+    the petitions' `visible_to` registered in `disputes.links`), with its count cut to those. A
     district's mediator is not told that a party has a petition in another
     district. The stored colour and reasons stay as computed; only the answer is
     filtered. A sourced reason stored without its sources (before they were kept)
@@ -121,19 +119,16 @@ class TriageReasonFilter:
         if unknown:
             if kind == "disputes":
                 records = disputes_visible_to(self.user)
+                found = set(records.filter(pk__in=unknown).values_list("pk", flat=True))
             elif kind == "petitions":
-                from petitions.selectors import petitions_visible_to
-
-                records = petitions_visible_to(self.user)
+                # Petitions register their reads (disputes.links): disputes does not import them.
+                found = links.petition_ids_visible_to(self.user, unknown)
             else:
-                records = Dispute.objects.none()
-            found = set(records.filter(pk__in=unknown).values_list("pk", flat=True))
+                found = set()
             known.update({i: i in found for i in unknown})
         return [i for i in ids if known[i]]
 
     def shown(self, reasons) -> list[dict]:
-        from disputes.rules.triage import SOURCED_RULES
-
         shown = []
         for reason in reasons or []:
             if not isinstance(reason, dict):

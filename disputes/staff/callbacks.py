@@ -9,7 +9,7 @@ from datetime import timedelta
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -25,13 +25,12 @@ from django.views.decorators.http import require_http_methods
 from core.actors import Actor
 from core.audit import phones_for_callback
 from core.casework.callbacks import Satisfaction
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, NotFoundError, as_page_errors
 from core.masking import mask_name, mask_phone
-from disputes import callbacks, visibility
+from disputes import callbacks, selectors, services, visibility
 from disputes.models import Agreement, Dispute, SpotCheck
 from disputes.rules.enums import DeadlineKind, PartyRole, Status
-from disputes.rules.tracking import normalise_tracking_number
-from disputes.selectors import dispute_get_visible
+from disputes.selectors import dispute_get_for
 
 PAGE_SIZE = 25
 REACHED_CHOICES = [("yes", _("Yes, I spoke to the party")), ("no", _("No, nobody answered"))]
@@ -194,8 +193,8 @@ CALLBACK_ITEM_LABELS = {
 def callback_queue(request):
     """The cases awaiting a callback in the user's area, oldest due first, by keyset pages."""
     _require_role(request.user, callbacks.CALLBACK_ROLES)
-    queryset = callbacks.callback_queue(user=request.user)
-    rows = list(callbacks.callback_queue_after(queryset, request.GET.get("after"))[: PAGE_SIZE + 1])
+    queryset = selectors.callback_queue(user=request.user)
+    rows = list(selectors.callback_queue_after(queryset, request.GET.get("after"))[: PAGE_SIZE + 1])
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     now = timezone.now()
@@ -204,17 +203,20 @@ def callback_queue(request):
             "case": case,
             "applicant": _applicant_label(case),
             "overdue": case.callback_due < now,
-            "unanswered": sum(1 for a in callbacks.attempts_this_round(case) if not a.reached),
+            "unanswered": sum(1 for a in selectors.attempts_this_round(case) if not a.reached),
         }
         for case in rows
     ]
     recorded = None
     number = request.GET.get("recorded")
     if number:
-        recorded = dispute_get_visible(user=request.user, tracking_number=normalise_tracking_number(number))
+        try:
+            recorded = dispute_get_for(request.user, number)
+        except NotFoundError:
+            recorded = None  # not theirs to see: the page names no case
     next_url = None
     if more and rows:
-        next_url = f"{request.path}?{urlencode({'after': callbacks.queue_cursor(rows[-1])})}"
+        next_url = f"{request.path}?{urlencode({'after': selectors.queue_cursor(rows[-1])})}"
     return render(
         request,
         "disputes/staff/callbacks.html",
@@ -234,9 +236,8 @@ def callback_queue(request):
 def callback_record(request, tracking_number: str):
     """One case's callback: the summary, the applicant's phone in clear (logged), earlier attempts, the form."""
     actor = _require_role(request.user, callbacks.CALLBACK_ROLES)
-    case = dispute_get_visible(user=request.user, tracking_number=normalise_tracking_number(tracking_number))
-    if case is None:
-        raise Http404
+    with as_page_errors():
+        case = dispute_get_for(request.user, tracking_number)
     awaiting = case.status == Status.AWAITING_CALLBACK
     posted = request.method == "POST"
     form = (CallbackAttemptForm(request.POST) if posted else CallbackAttemptForm()) if awaiting else None
@@ -244,7 +245,7 @@ def callback_record(request, tracking_number: str):
     if posted and form is not None:
         if form.is_valid():
             try:
-                callbacks.callback_record_attempt(
+                services.callback_record_attempt(
                     dispute=case,
                     actor=actor,
                     reached=form.cleaned_data["reached"] == "yes",
@@ -296,7 +297,7 @@ def callback_record(request, tracking_number: str):
             ],
             "agreement": lens.agreement(agreement) if agreement is not None else None,
             "attempts": list(case.callback_attempts.select_related("caller").order_by("at", "pk")),
-            "unanswered": callbacks.unanswered_attempts(case) if awaiting else 0,
+            "unanswered": selectors.unanswered_attempts(case) if awaiting else 0,
             "max_unanswered": callbacks.MAX_UNANSWERED,
             "callback_due": case.deadlines.open()
             .filter(kind=DeadlineKind.CALLBACK)
@@ -322,7 +323,7 @@ def spot_checks(request):
     numbers = [n for n in request.GET.get("cases", "").split(",") if n][: callbacks.SPOT_CHECK_MAX_SIZE]
     if params is not None and period.is_valid() and not numbers:
         try:
-            sample = callbacks.callback_spot_check_sample(
+            sample = selectors.callback_spot_check_sample(
                 user=request.user,
                 since=period.cleaned_data["since"],
                 until=period.cleaned_data["until"],
@@ -350,13 +351,12 @@ def spot_checks(request):
     status = 200
     if request.method == "POST":
         posted = request.POST.get("case", "")
-        case = dispute_get_visible(user=request.user, tracking_number=normalise_tracking_number(posted))
-        if case is None:
-            raise Http404
+        with as_page_errors():
+            case = dispute_get_for(request.user, posted)
         bound = SpotCheckForm(request.POST, prefix=_row_prefix(case))
         if bound.is_valid():
             try:
-                callbacks.spot_check_record(
+                services.spot_check_record(
                     dispute=case,
                     actor=actor,
                     result=bound.cleaned_data["result"],
@@ -371,7 +371,7 @@ def spot_checks(request):
                 return HttpResponseRedirect(f"{back}#case-{case.tracking_number}")
         status = 400
 
-    cases = list(callbacks.spot_check_cases(user=request.user).filter(tracking_number__in=numbers)) if numbers else []
+    cases = list(selectors.spot_check_cases(user=request.user).filter(tracking_number__in=numbers)) if numbers else []
     rows = []
     for case in cases:
         if bound is not None and posted == case.tracking_number:

@@ -8,14 +8,15 @@ from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import ApplicationError
 from core.i18n import localized_name
-from disputes import services, workbench
+from disputes import selectors, services
+from disputes.forms import MAX_DESCRIPTION
 from disputes.models import Agreement, Dispute
 from disputes.rules.enums import Colour, Outcome
 from disputes.staff.options import QuickSelect, cached_options
 from grids.models import Department
 
 REASON_MAX = 2000
-TEXT_MAX = workbench.MAX_TEXT
+TEXT_MAX = services.MAX_TEXT
 
 
 def _textarea(rows: int = 3) -> forms.Textarea:
@@ -27,9 +28,9 @@ def department_choices(case: Dispute, *, exclude: set[int] | None = None):
 
     The county bound keeps the list short (tens, not the city's thousands) while
     leaving room for a neighbouring township's committee or a county bureau. The
-    rule is the services' (`services.departments_serving`), which refuse any other.
+    rule is the services' (`selectors.departments_serving`), which refuse any other.
     """
-    qs = services.departments_serving(case.area_path).select_related("area")
+    qs = selectors.departments_serving(case.area_path).select_related("area")
     if exclude:
         qs = qs.exclude(pk__in=exclude)
     return qs.order_by("area__depth", "area__path", "name")
@@ -56,10 +57,6 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=REASON_MAX, widget=_textarea(2))
 
 
-class OptionalReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=REASON_MAX, required=False, widget=_textarea(2))
-
-
 class DepartmentForm(forms.Form):
     """Dispatch, transfer (with a reason) and assistance: a department from the case's county."""
 
@@ -77,6 +74,16 @@ class DepartmentForm(forms.Form):
         field.widget.is_required = True
         self.has_choices = bool(options)
         self.fields["reason"].required = reason_required
+
+
+class DescriptionForm(forms.Form):
+    """The description corrected or completed: the old text stays on the timeline and triage runs again."""
+
+    description = forms.CharField(label=_("What happened"), max_length=MAX_DESCRIPTION, widget=_textarea(6))
+
+    @staticmethod
+    def initial_for(case: Dispute) -> dict:
+        return {"description": case.description}
 
 
 class NoteForm(forms.Form):
@@ -138,8 +145,8 @@ class AgreementForm(forms.Form):
         except Agreement.DoesNotExist:
             agreement = None
         if agreement is None:
-            return workbench.agreement_proposal(case)
-        return {name: getattr(agreement, name) for name in (*workbench.AGREEMENT_TEXT_FIELDS, "perform_by")}
+            return services.agreement_proposal(case)
+        return {name: getattr(agreement, name) for name in (*services.AGREEMENT_TEXT_FIELDS, "perform_by")}
 
 
 class ReportBackForm(forms.Form):
@@ -150,7 +157,7 @@ class ReportBackForm(forms.Form):
     )
     referral_reference = forms.CharField(
         label=_("Court case number or police reference"),
-        max_length=workbench.REFERRAL_MAX,
+        max_length=services.REFERRAL_MAX,
         required=False,
         help_text=_("Required when the case goes to litigation or to the police."),
     )
@@ -163,7 +170,7 @@ class ReportBackForm(forms.Form):
         outcome = cleaned.get("outcome")
         if outcome in (Outcome.LITIGATION, Outcome.POLICE):
             try:
-                cleaned["referral_reference"] = workbench.clean_referral_reference(
+                cleaned["referral_reference"] = services.clean_referral_reference(
                     cleaned.get("referral_reference"), outcome=outcome
                 )
             except ApplicationError as exc:

@@ -24,8 +24,9 @@ from django.views.decorators.http import require_GET, require_POST
 from core.actors import Actor
 from core.exceptions import ApplicationError
 from core.i18n import localized_name
-from disputes import queue
 from disputes.rules.enums import Colour
+from disputes.selectors import queue
+from disputes.services.queue import BULK_ROLES, MAX_BULK, BulkAction, queue_bulk, queue_take_next
 from disputes.staff.options import cached_options, quick_selects
 from grids.models import AreaLevel
 
@@ -174,9 +175,7 @@ def queue_view(request):
         following["cursor"] = page.next_cursor
         next_url = f"{reverse('disputes:queue')}?{following.urlencode()}"
     filtered = any(request.GET.get(name) for name in page.filters.form.fields)
-    bulk_form = (
-        BulkForm(user=request.user, initial={"next": request.get_full_path()}) if role in queue.BULK_ROLES else None
-    )
+    bulk_form = BulkForm(user=request.user, initial={"next": request.get_full_path()}) if role in BULK_ROLES else None
     context = {
         "page": page,
         "rows": page.rows,
@@ -206,7 +205,7 @@ def take_next_view(request):
     actor = Actor.for_user(request.user)
     if actor.role not in queue.HANDLER_ROLES:
         raise PermissionDenied
-    case = queue.queue_take_next(actor=actor)
+    case = queue_take_next(actor=actor)
     if case is None:
         messages.info(request, _("No case is waiting for your department right now."))
         return redirect("disputes:queue")
@@ -220,13 +219,13 @@ def take_next_view(request):
 class BulkForm(forms.Form):
     """批量操作 on the cases ticked in the queue."""
 
-    max_cases = queue.MAX_BULK
+    max_cases = MAX_BULK
     cases = forms.MultipleChoiceField(
         widget=forms.MultipleHiddenInput,
         label=gettext_lazy("Selected cases"),
         error_messages={"required": gettext_lazy("Select at least one case.")},
     )
-    action = forms.ChoiceField(label=gettext_lazy("Action"), choices=queue.BulkAction.choices)
+    action = forms.ChoiceField(label=gettext_lazy("Action"), choices=BulkAction.choices)
     mediator = forms.ModelChoiceField(
         label=gettext_lazy("Mediator (for an assignment)"),
         queryset=queue.bulk_mediators(None).none(),
@@ -273,22 +272,22 @@ class BulkForm(forms.Form):
 
     def clean_cases(self):
         cases = self.cleaned_data["cases"]
-        if len(cases) > queue.MAX_BULK:
+        if len(cases) > MAX_BULK:
             raise forms.ValidationError(
-                _("Select at most %(max)d cases at a time.") % {"max": queue.MAX_BULK}, code="too_many_selected"
+                _("Select at most %(max)d cases at a time.") % {"max": MAX_BULK}, code="too_many_selected"
             )
         return cases
 
     def clean(self):
         data = super().clean()
         action = data.get("action")
-        if action == queue.BulkAction.ASSIGN and not data.get("mediator"):
+        if action == BulkAction.ASSIGN and not data.get("mediator"):
             self.add_error("mediator", _("Choose the mediator."))
-        if action == queue.BulkAction.TRANSFER and not data.get("department"):
+        if action == BulkAction.TRANSFER and not data.get("department"):
             self.add_error("department", _("Choose the department that should handle the case."))
-        if action == queue.BulkAction.COLOUR and not data.get("colour"):
+        if action == BulkAction.COLOUR and not data.get("colour"):
             self.add_error("colour", _("Choose the new colour."))
-        if action in (queue.BulkAction.TRANSFER, queue.BulkAction.COLOUR) and not (data.get("reason") or "").strip():
+        if action in (BulkAction.TRANSFER, BulkAction.COLOUR) and not (data.get("reason") or "").strip():
             self.add_error("reason", _("Please give a reason for this action."))
         return data
 
@@ -304,14 +303,14 @@ def _safe_next(request, value: str | None) -> str:
 def bulk_view(request):
     _require_staff(request)
     actor = Actor.for_user(request.user)
-    if actor.role not in queue.BULK_ROLES:
+    if actor.role not in BULK_ROLES:
         raise PermissionDenied
     form = BulkForm(request.POST, user=request.user)
     back = _safe_next(request, request.POST.get("next"))
     if form.is_valid():
         data = form.cleaned_data
         try:
-            results = queue.queue_bulk(
+            results = queue_bulk(
                 actor=actor,
                 action=data["action"],
                 tracking_numbers=data["cases"],
@@ -324,7 +323,7 @@ def bulk_view(request):
             form.add_error(None, str(exc.message))
         else:
             context = {
-                "action_label": queue.BulkAction(data["action"]).label,
+                "action_label": BulkAction(data["action"]).label,
                 "succeeded": [(r, case_url(r.tracking_number)) for r in results if r.ok],
                 "refused": [(r, case_url(r.tracking_number)) for r in results if not r.ok],
                 "back": back,

@@ -1,30 +1,22 @@
 """The case page's scale form: correct how many people are involved and how much is at stake.
 
-Shown in "The case" beside the two figures, to those `disputes.scale.may_set_scale`
-lets change them; posted on its own (no JavaScript needed) to `case_scale`, which
-calls `dispute_set_scale` (the same checks as the staff API) and goes back to the case.
+Shown in "The case" beside the two figures, to those the action registry lets change
+them (`disputes.staff.actions`, "scale"); posted on its own (no JavaScript needed) to
+`disputes.staff.case.case_scale`, which calls `dispute_set_scale` (the same checks as
+the staff API) and goes back to the case.
 """
 
 from dataclasses import dataclass, field
 
 from django import forms
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.db import transaction
-from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import render
-from django.urls import path, reverse
-from django.utils.translation import gettext as _
+from django.urls import reverse
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 
-from core.actors import Actor
-from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from core.templatetags.form_fields import field_html
 from disputes import scale
 from disputes.models import Dispute
 from disputes.rules.enums import AmountBand, PeopleBand
+from disputes.staff import actions
 
 PREFIX = "scale"
 REASON_MAX = 2000
@@ -109,44 +101,10 @@ def scale_panel(user, case: Dispute, bound=None) -> ScalePanel:
         form = bound[1][0]
         panel.open = True
         panel.errors = list(form.non_field_errors())
-    elif scale.may_set_scale(user, case):
+    elif "scale" in actions.actions_for(user, case, keys=["scale"]):
         form = ScaleForm(prefix=PREFIX, initial=ScaleForm.initial_for(case))
     else:
         return panel
     panel.url = reverse("disputes:case_scale", kwargs={"tracking_number": case.tracking_number})
     panel.form_html = "".join(field_html(bound_field) for bound_field in form)
     return panel
-
-
-@login_required
-@never_cache
-@require_POST
-def case_scale(request, tracking_number: str):
-    from disputes.staff.case import case_context, visible_case
-
-    case = visible_case(request, tracking_number)
-    back = reverse("disputes:case", kwargs={"tracking_number": case.tracking_number})
-    form = ScaleForm(request.POST, prefix=PREFIX)
-    if form.is_valid():
-        try:
-            with transaction.atomic():
-                scale.dispute_set_scale(dispute=case, actor=Actor.for_user(request.user), **form.values())
-        except NotFoundError:
-            raise Http404 from None
-        except PermissionDeniedError as exc:
-            messages.error(request, str(exc.message))
-            context = case_context(request, visible_case(request, tracking_number))
-            return render(request, "disputes/staff/case.html", context, status=403)
-        except ApplicationError as exc:
-            name = exc.extra.get("field")
-            form.add_error(name if name in form.fields else None, str(exc.message))
-        else:
-            messages.success(request, _("The people involved and the amount at stake have been saved."))
-            return HttpResponseRedirect(back, status=303)
-    context = case_context(request, visible_case(request, tracking_number), bound=(PREFIX, [form]))
-    return render(request, "disputes/staff/case.html", context, status=400)
-
-
-urlpatterns = [
-    path("case/<str:tracking_number>/scale/", case_scale, name="case_scale"),
-]

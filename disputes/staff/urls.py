@@ -1,12 +1,10 @@
 """The staff workbench pages, under the disputes namespace (e.g. `disputes:queue`)."""
 
-from disputes.staff import callbacks, case, dashboard, queue, scale, similar
+from disputes.staff import callbacks, case, dashboard, queue
 
 urlpatterns = [
     *queue.urlpatterns,
     *case.urlpatterns,
-    *scale.urlpatterns,
-    *similar.urlpatterns,
     *callbacks.urlpatterns,
     *dashboard.urlpatterns,
 ]

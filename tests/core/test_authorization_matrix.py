@@ -132,6 +132,10 @@ DECISIONS: dict[str, Decision] = {
     # 规模 (disputes.scale): an empty body changes nothing (400) for those who may change it; a callback
     # caller may not (403), as for adding a party.
     "api/v1/cases/<str:tracking_number>/scale/": D("403 404 400/404 400/404 400/404 403/404 400/404 400 400", "POST"),
+    # The description (re-triaged): those who may correct the case's facts, as for its scale.
+    "api/v1/cases/<str:tracking_number>/description/": D(
+        "403 404 400/404 400/404 400/404 403/404 400/404 400 400", "POST"
+    ),
     "api/v1/public/cases/": D("400 400 400 400 400 400 400 400 400", "POST"),
     "api/v1/public/track/": D("400 400 400 400 400 400 400 400 400", "POST"),
     "api/v1/public/categories/": D("200 200 200 200 200 200 200 200 200"),

@@ -38,7 +38,7 @@ from disputes.models import (
     Party,
 )
 from disputes.rules.enums import DeadlineKind, PartyRole, Status
-from disputes.staff.case import ACTIONS
+from disputes.staff.actions import PAGE_ACTIONS as ACTIONS
 from grids.models import Role
 from tests.core.test_authorization_matrix import ANON, DECISIONS, RESIDENT, ROLES, SUPERUSER, status_class, url_patterns
 from tests.disputes.cases import case_in, with_agreement
@@ -189,6 +189,15 @@ WRITES: dict[str, Write] = dict(
             ),
         ),
         (
+            "api:description",
+            Write(
+                "api/v1/cases/<str:tracking_number>/description/",
+                Status.ACCEPTED,
+                frozenset(CASE_STAFF),
+                {"description": "对方说要砍死我全家。"},
+            ),
+        ),
+        (
             "api:notes",
             Write(
                 "api/v1/cases/<str:tracking_number>/notes/",
@@ -318,6 +327,7 @@ WRITES: dict[str, Write] = dict(
         ),
         _page("performance", Status.AWAITING_CALLBACK, HANDLERS, {"performance-performance": "performed"}),
         _page("note", Status.ACCEPTED, EVERY_STAFF, {"note-text": "已电话联系"}),
+        _page("description", Status.ACCEPTED, CASE_STAFF, {"description-description": "对方说要砍死我全家。"}),
         _page("assistance", Status.ACCEPTED, CASE_STAFF, lambda w: {"assistance-department": _county(w)}),
         _page("pause", Status.ACCEPTED, CASE_STAFF, {"pause-reason": "等待伤情鉴定"}),
         _page("resume_clock", Status.ACCEPTED, CASE_STAFF, paused=True),
@@ -557,4 +567,4 @@ def test_every_staff_write_has_a_row():
 def test_the_write_matrix_size():
     """The number of cells (users × places × writes): a figure to quote; it grows with every write."""
     cells = len(WRITES) * len(ROLES) * 2
-    assert cells == 48 * 9 * 2
+    assert cells == 50 * 9 * 2

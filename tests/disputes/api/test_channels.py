@@ -18,6 +18,7 @@ from disputes import services
 from disputes.api.keys import channel_key_create, channel_key_find, hash_key
 from disputes.models import CaseEvent, ChannelKey, Dispute, IdempotencyRecord, Party
 from disputes.rules.enums import Channel, PartyRole
+from disputes.services import intake as intake_services
 
 URL = "/api/v1/channels/cases/"
 
@@ -330,14 +331,14 @@ def test_the_same_source_id_in_another_channel_is_another_case(client_110, recor
 def _race(monkeypatch, send, *, parties: int = 2) -> list:
     """Run `send(client)` in two threads that both reach the INSERT of a new case before either commits."""
     barrier = threading.Barrier(parties, timeout=15)
-    real = services.new_tracking_number
+    real = intake_services.new_tracking_number
 
     def slow_tracking_number():
         # Both requests have passed every "already stored?" check by now.
         barrier.wait()
         return real()
 
-    monkeypatch.setattr(services, "new_tracking_number", slow_tracking_number)
+    monkeypatch.setattr(intake_services, "new_tracking_number", slow_tracking_number)
     results: list = [None] * parties
 
     def run(i: int) -> None:
@@ -503,7 +504,7 @@ def test_a_case_stored_without_a_key_is_not_answered_to_a_key(client_110, record
 
 def test_services_keep_source_ids_per_key(tree, category, key_110, second_110):
     def submit(key):
-        return services.dispute_submit(
+        return services.dispute_store(
             category=category,
             description="同一编号。",
             grid=tree.grid_a,
@@ -514,9 +515,9 @@ def test_services_keep_source_ids_per_key(tree, category, key_110, second_110):
         )
 
     a, b = submit(key_110[0]), submit(second_110[0])
-    assert a.pk != b.pk and not getattr(b, "already_stored", False)
+    assert a.dispute.pk != b.dispute.pk and b.created is True
     again = submit(key_110[0])
-    assert again.pk == a.pk and again.already_stored is True
+    assert again.dispute.pk == a.dispute.pk and again.created is False
 
 
 @pytest.fixture

@@ -4,9 +4,10 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from rest_framework.test import APIClient
 
+from core.exceptions import NotFoundError
 from disputes.models import CaseEvent, DisputeAssist
 from disputes.rules.enums import Outcome, Status
-from disputes.selectors import dispute_get_visible, disputes_visible_to
+from disputes.selectors import dispute_get_for, disputes_visible_to
 from grids.models import Role
 from tests.disputes.cases import case_in
 from tests.factories import UserFactory
@@ -275,8 +276,11 @@ def test_visible_to_lists_each_case_once(spread, make_staff, tree, departments):
     assert len(pks) == len(set(pks)) == len(spread)
 
 
-def test_dispute_get_visible(spread, make_staff, tree):
+def test_dispute_get_for(spread, make_staff, tree):
     user = make_staff(Role.DISPATCHER, area=tree.town_a)
-    assert dispute_get_visible(user=user, tracking_number=spread["a"].tracking_number) == spread["a"]
-    assert dispute_get_visible(user=user, tracking_number=spread["b"].tracking_number) is None
-    assert dispute_get_visible(user=user, tracking_number="NOSUCHNUMBER") is None
+    assert dispute_get_for(user, spread["a"].tracking_number) == spread["a"]
+    # Outside the jurisdiction answers as a number that does not exist.
+    with pytest.raises(NotFoundError):
+        dispute_get_for(user, spread["b"].tracking_number)
+    with pytest.raises(NotFoundError):
+        dispute_get_for(user, "NOSUCHNUMBER")

@@ -753,7 +753,7 @@ def test_on_redis_a_hit_is_one_atomic_round_trip_readable_by_core_ratelimit(monk
     assert [throttling.count(limit, "13900139000") for _ in range(4)] == [True, True, True, False]
     # core.ratelimit reads the same counter.
     assert ratelimit.exceeded(limit.scope, "13900139000", limit=3, window=limit.window)
-    key = caches["default"].make_and_validate_key(ratelimit._key(limit.scope, "13900139000", limit.window))
+    key = caches["default"].make_and_validate_key(ratelimit.counter_key(limit.scope, "13900139000", limit.window))
     client = caches["default"]._cache.get_client(key)
     assert 0 < client.ttl(key) <= limit.window + 5
     assert b"13900139000" not in b"".join(client.keys("*")), "identifiers are hashed in the keys"

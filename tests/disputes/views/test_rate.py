@@ -10,13 +10,12 @@ from core.casework.callbacks import Satisfaction
 from core.exceptions import ApplicationError
 from core.models import Notification
 from disputes import services
-from disputes.callbacks import (
-    callback_record_resident_rating,
-    dispute_from_rating_token,
-    rating_token,
-)
+from disputes.callbacks import rating_token
 from disputes.models import CallbackAttempt, CaseEvent
 from disputes.rules.enums import EventKind, Outcome, PartyRole, Status
+from disputes.selectors import dispute_from_rating_token
+from disputes.services import callbacks as callback_services
+from disputes.services.callbacks import callback_record_resident_rating
 from grids.models import Role
 from tests.disputes.cases import case_in, with_agreement
 from tests.factories import PartyFactory
@@ -196,7 +195,7 @@ def test_a_rolled_back_rating_leaves_nothing(awaiting, monkeypatch):
     def fail(**kwargs):
         raise ApplicationError("boom")
 
-    monkeypatch.setattr(services, "dispute_transition", fail)
+    monkeypatch.setattr(callback_services, "dispute_transition", fail)
     with pytest.raises(ApplicationError):
         callback_record_resident_rating(dispute=awaiting, satisfaction="satisfied")
     assert not CallbackAttempt.objects.exists()

@@ -7,8 +7,8 @@ from core.actors import Actor
 from core.exceptions import ApplicationError, PermissionDeniedError
 from core.models import Notification
 from disputes.models import CaseEvent, Dispute
-from disputes.queue import MAX_BULK, BulkAction, queue_bulk
 from disputes.rules.enums import Colour, EventKind, Status
+from disputes.services.queue import MAX_BULK, BulkAction, queue_bulk
 from grids.models import Role
 from tests.disputes.workbench.queue_helpers import queued
 

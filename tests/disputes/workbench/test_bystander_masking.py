@@ -21,9 +21,9 @@ from core.models import PersonalDataAccess
 from disputes import intake
 from disputes.models import Agreement, Attachment, CaseEvent, DisputeAssist, MediationSession
 from disputes.rules.enums import EventKind, Status
-from disputes.selectors import disputes_visible_to
-from disputes.visibility import BYSTANDER, Shown, case_lens, cases_worked_by, mask_numbers, mask_people
-from disputes.workbench import user_works_case
+from disputes.selectors import disputes_visible_to, user_works_case
+from disputes.selectors.access import cases_worked_by
+from disputes.visibility import BYSTANDER, Shown, case_lens, mask_numbers, mask_people
 from grids.models import Role
 from tests.disputes.workbench.casepage import (
     APPLICANT_ADDRESS,

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from core.actors import Actor
 from core.models import PersonalDataAccess
-from disputes import callbacks
+from disputes import selectors, services
 from disputes.models import Agreement, CallbackAttempt, Deadline
 from disputes.rules.enums import DeadlineKind, PartyRole, Status
 from disputes.staff import callbacks as pages
@@ -60,27 +60,27 @@ def api_for(user) -> APIClient:
 
 
 def test_the_queue_lists_the_oldest_due_first_and_only_in_the_callers_area(queue, staff_a):
-    rows = list(callbacks.callback_queue(user=staff_a[Role.CALLBACK_CALLER]))
+    rows = list(selectors.callback_queue(user=staff_a[Role.CALLBACK_CALLER]))
     assert [c.pk for c in rows] == [queue["overdue"].pk, queue["soon"].pk, queue["later"].pk]
 
 
 def test_the_county_supervisor_sees_both_townships(queue, make_staff, tree):
     supervisor = make_staff(Role.SUPERVISOR, area=tree.county)
-    rows = list(callbacks.callback_queue(user=supervisor))
+    rows = list(selectors.callback_queue(user=supervisor))
     assert [c.pk for c in rows] == [queue["elsewhere"].pk, queue["overdue"].pk, queue["soon"].pk, queue["later"].pk]
 
 
 @pytest.mark.parametrize("role", [Role.MEDIATOR, Role.DEPARTMENT_STAFF, Role.DISPATCHER])
 def test_the_queue_is_empty_for_other_roles(queue, staff_a, role):
-    assert not callbacks.callback_queue(user=staff_a[role]).exists()
+    assert not selectors.callback_queue(user=staff_a[role]).exists()
 
 
 def test_keyset_pages_follow_each_other_without_gaps(queue, staff_a):
-    base = callbacks.callback_queue(user=staff_a[Role.CALLBACK_CALLER])
+    base = selectors.callback_queue(user=staff_a[Role.CALLBACK_CALLER])
     first = list(base[:2])
-    rest = list(callbacks.callback_queue_after(base, callbacks.queue_cursor(first[-1])))
+    rest = list(selectors.callback_queue_after(base, selectors.queue_cursor(first[-1])))
     assert [c.pk for c in first + rest] == [queue["overdue"].pk, queue["soon"].pk, queue["later"].pk]
-    assert [c.pk for c in callbacks.callback_queue_after(base, "garbage")] == [c.pk for c in first + rest]
+    assert [c.pk for c in selectors.callback_queue_after(base, "garbage")] == [c.pk for c in first + rest]
 
 
 def test_the_queue_costs_the_same_number_of_queries_whatever_the_page(queue, staff_a, tree, category, departments):
@@ -88,8 +88,8 @@ def test_the_queue_costs_the_same_number_of_queries_whatever_the_page(queue, sta
 
     def count() -> int:
         with CaptureQueriesContext(connection) as ctx:
-            for case in callbacks.callback_queue(user=caller)[:25]:
-                callbacks.attempts_this_round(case)
+            for case in selectors.callback_queue(user=caller)[:25]:
+                selectors.attempts_this_round(case)
                 list(case.applicants)
         return len(ctx.captured_queries)
 
@@ -123,7 +123,7 @@ def test_the_queue_page_masks_the_applicant_and_says_what_is_overdue(client, que
 def test_each_item_says_who_how_many_calls_and_where_to_call(client, queue, staff_a, prefix, other, calls, none):
     caller = staff_a[Role.CALLBACK_CALLER]
     PartyFactory(dispute=queue["soon"], role=PartyRole.APPLICANT, name="李四", phone="13911112222")
-    callbacks.callback_record_attempt(dispute=queue["overdue"], actor=Actor.for_user(caller), reached=False)
+    services.callback_record_attempt(dispute=queue["overdue"], actor=Actor.for_user(caller), reached=False)
     html = logged_in(client, caller).get(prefix + "/work/callbacks/").content.decode()
     items = {
         key: html.split(queue[key].tracking_number_display, 1)[1].split("</li>", 1)[0]
@@ -137,7 +137,7 @@ def test_each_item_says_who_how_many_calls_and_where_to_call(client, queue, staf
         record = f'href="{prefix}/work/callbacks/{queue[key].tracking_number}/"'
         assert record in html.split(queue[key].tracking_number_display, 1)[0][-200:] + item, key
         assert (
-            timezone.localtime(callbacks.callback_queue(user=caller).get(pk=queue[key].pk).callback_due).strftime(
+            timezone.localtime(selectors.callback_queue(user=caller).get(pk=queue[key].pk).callback_due).strftime(
                 "%Y-%m-%d %H:%M"
             )
             in item
@@ -149,8 +149,8 @@ def test_the_queue_page_pages_by_keyset(client, queue, staff_a, monkeypatch):
     client = logged_in(client, staff_a[Role.CALLBACK_CALLER])
     first = client.get("/en/work/callbacks/").content.decode()
     assert queue["later"].tracking_number_display not in first
-    after = callbacks.queue_cursor(
-        callbacks.callback_queue(user=staff_a[Role.CALLBACK_CALLER]).get(pk=queue["soon"].pk)
+    after = selectors.queue_cursor(
+        selectors.callback_queue(user=staff_a[Role.CALLBACK_CALLER]).get(pk=queue["soon"].pk)
     )
     assert f"?after={after}" in first
     second = client.get(f"/en/work/callbacks/?after={after}").content.decode()

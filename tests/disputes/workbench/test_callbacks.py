@@ -11,10 +11,12 @@ from core.actors import Actor
 from core.casework.callbacks import Satisfaction
 from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from core.models import Notification
-from disputes import callbacks, services
-from disputes.callbacks import callback_reason_text, callback_record_attempt, callback_record_resident_rating
+from disputes import selectors, services
+from disputes.callbacks import callback_reason_text
 from disputes.models import CallbackAttempt, CaseEvent, Deadline
 from disputes.rules.enums import DeadlineKind, EventKind, Outcome, PartyRole, Status
+from disputes.services import callbacks as callback_services
+from disputes.services.callbacks import callback_record_attempt, callback_record_resident_rating
 from grids.models import Role
 from tests.disputes.cases import case_in
 from tests.factories import PartyFactory
@@ -160,7 +162,7 @@ def test_the_unanswered_count_starts_again_after_a_new_report_back(awaiting, cal
     callback_record_attempt(dispute=awaiting, actor=caller, reached=False)
     awaiting.refresh_from_db()
     assert awaiting.status == Status.AWAITING_CALLBACK
-    assert callbacks.unanswered_attempts(awaiting) == 1
+    assert selectors.unanswered_attempts(awaiting) == 1
 
 
 # --- The caller and the resident share the outcome logic ------------------------------------------
@@ -250,7 +252,7 @@ def test_a_failed_transition_leaves_no_attempt(awaiting, caller, monkeypatch):
     def fail(**kwargs):
         raise ApplicationError("boom")
 
-    monkeypatch.setattr(services, "dispute_transition", fail)
+    monkeypatch.setattr(callback_services, "dispute_transition", fail)
     with pytest.raises(ApplicationError):
         callback_record_attempt(dispute=awaiting, actor=caller, reached=True, satisfaction="satisfied")
     assert not CallbackAttempt.objects.exists()

@@ -15,11 +15,12 @@ from django.utils.translation import gettext
 
 from core.actors import Actor
 from core.exceptions import ApplicationError
-from disputes import duplicates, services, workbench
+from disputes import services
 from disputes.models import Agreement, CaseEvent, Deadline, DisputeAssist, MediationSession
 from disputes.rules import lifecycle
 from disputes.rules.enums import Colour, DeadlineKind, EventKind, Status
-from disputes.staff.case import ACTIONS
+from disputes.staff.actions import PAGE_ACTIONS as ACTIONS
+from disputes.staff.actions import actions_for, check_door
 from grids.models import Role
 from tests.disputes.workbench.casepage import (
     AGREEMENT_VALUES,
@@ -48,7 +49,7 @@ def perform(action: str, case, actor: Actor, department) -> None:
             dispute=case, action=action, actor=actor, reason=REASON, data={"department": department}
         )
     elif action == "report_back":
-        workbench.outcome_report(dispute=case, actor=actor, outcome="agreement", agreement=AGREEMENT_VALUES)
+        services.outcome_report(dispute=case, actor=actor, outcome="agreement", agreement=AGREEMENT_VALUES)
     elif action == "assistance":
         services.dispute_request_assistance(dispute=case, actor=actor, department=department)
     elif action == "note":
@@ -60,17 +61,21 @@ def perform(action: str, case, actor: Actor, department) -> None:
     elif action == "resume_clock":
         services.dispute_resume_clock(dispute=case, actor=actor)
     elif action == "session":
-        workbench.session_record(
+        services.session_record(
             dispute=case, actor=actor, held_at=timezone.now() - timedelta(hours=1), place="调解室", attendees="双方"
         )
     elif action == "agreement":
-        workbench.agreement_save(dispute=case, actor=actor, values=AGREEMENT_VALUES)
+        services.agreement_save(dispute=case, actor=actor, values=AGREEMENT_VALUES)
     elif action == "performance":
-        workbench.agreement_record_performance(dispute=case, actor=actor, performance="performed")
+        services.agreement_record_performance(dispute=case, actor=actor, performance="performed")
     elif action == "merge_duplicate":
-        duplicates.dispute_merge_duplicate(actor=actor, duplicate=case, into=case.duplicate_of_id or 0, reason=REASON)
+        services.dispute_merge_duplicate(actor=actor, duplicate=case, into=case.duplicate_of_id or 0, reason=REASON)
     elif action == "dismiss_duplicate":
-        duplicates.dispute_dismiss_duplicate(actor=actor, duplicate=case, reason=REASON)
+        services.dispute_dismiss_duplicate(actor=actor, duplicate=case, reason=REASON)
+    elif action == "description":
+        # Its service checks only that the case is seen and open: its doors check who may first.
+        check_door(actor.user, case, action)
+        services.dispute_update_description(dispute=case, actor=actor, description="补充：双方已协商一次。")
     else:  # pragma: no cover
         raise AssertionError(action)
 
@@ -99,7 +104,7 @@ def test_the_page_offers_exactly_what_the_services_accept(status, people, make_c
     case = make_case(status)
     for who, user in people.items():
         expected = {a for a in ACTIONS if accepted_by_service(a, case, user, county_department)}
-        assert workbench.case_actions(user=user, case=case) == expected, (status, who)
+        assert actions_for(user, case, keys=ACTIONS) == expected, (status, who)
         html = client_for(user).get(case_url(case)).content.decode()
         assert rendered_actions(html) == expected, (status, who)
         # Nothing was changed by the tries.
@@ -109,18 +114,18 @@ def test_the_page_offers_exactly_what_the_services_accept(status, people, make_c
 
 def test_the_matrix_covers_every_transition_of_the_page():
     # Each table action the page offers is reachable by some role from some state.
-    for action in workbench.PAGE_TRANSITIONS:
+    for action in [key for key, spec in ACTIONS.items() if spec.transition]:
         t = lifecycle.TRANSITIONS[action]
         assert t.sources and t.roles & set(STAFF_ROLES)
 
 
 def test_clock_buttons_follow_the_clock(make_case, mediator):
     case = make_case(Status.IN_MEDIATION)
-    assert {"pause"} <= workbench.case_actions(user=mediator, case=case)
-    assert "resume_clock" not in workbench.case_actions(user=mediator, case=case)
+    assert {"pause"} <= actions_for(mediator, case, keys=ACTIONS)
+    assert "resume_clock" not in actions_for(mediator, case, keys=ACTIONS)
     answer = client_for(mediator).post(action_url(case, "pause"), {"pause-reason": "等待伤情鉴定"})
     assert answer.status_code == 303
-    actions = workbench.case_actions(user=mediator, case=case)
+    actions = actions_for(mediator, case, keys=ACTIONS)
     assert "resume_clock" in actions and "pause" not in actions
     assert Deadline.objects.get(dispute=case, kind=DeadlineKind.RESOLVE).paused_at is not None
     assert client_for(mediator).post(action_url(case, "resume_clock")).status_code == 303

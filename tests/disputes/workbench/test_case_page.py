@@ -8,8 +8,8 @@ import time_machine
 from django.utils import timezone, translation
 
 from disputes.models import Attachment, CaseEvent, Deadline, DisputeAssist, MediationSession
+from disputes.rules.clocks import time_left_words
 from disputes.rules.enums import Colour, DeadlineKind, EventKind, Status
-from disputes.staff.case import time_left_words
 from grids.models import Role
 from tests.disputes.workbench.casepage import (
     APPLICANT_ID,

@@ -8,10 +8,10 @@ import time_machine
 
 from core.actors import Actor
 from core.models import Notification
-from disputes import services, tasks, workbench
-from disputes.callbacks import callback_record_attempt, callback_record_resident_rating
+from disputes import services, tasks
 from disputes.models import DiversionRule
 from disputes.rules.enums import Channel, DeadlineKind, EventKind, Outcome, PartyRole, Status
+from disputes.services.callbacks import callback_record_attempt, callback_record_resident_rating
 from grids.models import Role
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -73,7 +73,7 @@ def test_the_whole_loop_from_submission_to_closed(clock, tree, category, departm
     clock.shift(timedelta(days=1))
     services.dispute_transition(dispute=case, action="start_mediation", actor=mediator)
     clock.shift(timedelta(days=2))
-    workbench.agreement_draft(dispute=case, actor=mediator, values=AGREEMENT)
+    services.agreement_draft(dispute=case, actor=mediator, values=AGREEMENT)
     services.dispute_report_back(dispute=case, actor=mediator, outcome=Outcome.AGREEMENT)
     case.refresh_from_db()
     assert case.status == Status.AWAITING_CALLBACK

@@ -5,10 +5,11 @@ from django.utils.translation import gettext
 from rest_framework.test import APIClient
 
 from core.actors import Actor
-from disputes import workbench
-from disputes.intake import dispute_intake
 from disputes.models import CaseEvent, Dispute
 from disputes.rules.enums import Channel, EventKind, PartyRole, Status
+from disputes.services.intake import dispute_intake
+from disputes.staff.actions import PAGE_ACTIONS as ACTIONS
+from disputes.staff.actions import actions_for
 from grids.models import Role
 from tests.disputes.cases import case_in
 from tests.disputes.workbench.casepage import APPLICANT_PHONE, action_url, case_url, client_for
@@ -106,7 +107,7 @@ def test_merge_through_the_page(original, duplicate, mediator):
     older = client.get(case_url(original)).content.decode()
     assert ATTACKER_TEXT in older  # the internal note, for staff
     # Nothing more to decide on a merged duplicate.
-    assert workbench.case_actions(user=mediator, case=duplicate) & {"merge_duplicate", "dismiss_duplicate"} == set()
+    assert actions_for(mediator, duplicate, keys=ACTIONS) & {"merge_duplicate", "dismiss_duplicate"} == set()
 
 
 def test_merge_needs_a_reason_beside_the_field(original, duplicate, mediator):
@@ -156,12 +157,12 @@ def test_the_page_offers_the_duplicate_actions_exactly_when_the_services_accept(
             for a in ("merge_duplicate", "dismiss_duplicate")
             if accepted_by_service(a, duplicate, user, county_department)
         }
-        offered = workbench.case_actions(user=user, case=duplicate) & {"merge_duplicate", "dismiss_duplicate"}
+        offered = actions_for(user, duplicate, keys=ACTIONS) & {"merge_duplicate", "dismiss_duplicate"}
         assert offered == expected, (status, who)
         duplicate.refresh_from_db()
         assert (duplicate.status, duplicate.duplicate_of_id) == (status, original.pk)
     if status != Status.WITHDRAWN:
-        assert "merge_duplicate" in workbench.case_actions(user=people[Role.MEDIATOR], case=duplicate)
+        assert "merge_duplicate" in actions_for(people[Role.MEDIATOR], duplicate, keys=ACTIONS)
 
 
 # --- The staff API -----------------------------------------------------------------------------------

@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from core.actors import Actor
 from core.models import Notification
 from disputes import services
-from disputes.callbacks import callback_record_attempt
 from disputes.models import DiversionRule
 from disputes.rules.enums import Channel, Outcome, PartyRole, Status
+from disputes.services.callbacks import callback_record_attempt
 from grids.models import Role
 from tests.disputes.cases import case_in
 from tests.factories import DepartmentFactory, PartyFactory

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from core.actors import Actor
 from core.exceptions import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
-from disputes import services, workbench
+from disputes import services
 from disputes.models import Agreement, CaseEvent, Deadline, Dispute, MediationSession
 from disputes.rules.enums import DeadlineKind, EventKind, Outcome, Status
 from grids.models import Role
@@ -61,7 +61,7 @@ def test_reporting_an_agreement_without_one_is_refused_and_changes_nothing(clock
 def test_the_agreement_opens_the_30_day_judicial_window_and_the_performance_deadline(clock, make_case, handler):
     case = make_case(Status.IN_MEDIATION)
     perform_by = date(2026, 4, 20)
-    workbench.agreement_save(dispute=case, actor=handler, values={**AGREEMENT_VALUES, "perform_by": perform_by})
+    services.agreement_save(dispute=case, actor=handler, values={**AGREEMENT_VALUES, "perform_by": perform_by})
     case = services.dispute_report_back(dispute=case, actor=handler, outcome=Outcome.AGREEMENT)
 
     assert case.status == Status.AWAITING_CALLBACK
@@ -89,7 +89,7 @@ def test_the_agreement_opens_the_30_day_judicial_window_and_the_performance_dead
 def test_judicial_window_setting_is_used(clock, make_case, handler, settings):
     settings.JUDICIAL_CONFIRMATION_DAYS = 15
     case = make_case(Status.IN_MEDIATION)
-    workbench.agreement_save(dispute=case, actor=handler, values=AGREEMENT_VALUES)
+    services.agreement_save(dispute=case, actor=handler, values=AGREEMENT_VALUES)
     services.dispute_report_back(dispute=case, actor=handler, outcome=Outcome.AGREEMENT)
     judicial = Deadline.objects.get(dispute=case, kind=DeadlineKind.JUDICIAL_CONFIRMATION)
     assert judicial.due_at == NOW + timedelta(days=15)
@@ -127,38 +127,38 @@ def test_an_incomplete_agreement_in_the_form_saves_nothing(clock, make_case, med
 
 def test_agreement_rules(clock, make_case, handler, staff_a):
     case = make_case(Status.ACCEPTED)
-    assert workbench.agreement_proposal(case)["facts"] == case.description
+    assert services.agreement_proposal(case)["facts"] == case.description
     with pytest.raises(ApplicationError) as caught:
-        workbench.agreement_save(dispute=case, actor=handler, values={**AGREEMENT_VALUES, "terms": " "})
+        services.agreement_save(dispute=case, actor=handler, values={**AGREEMENT_VALUES, "terms": " "})
     assert caught.value.code == "agreement_incomplete" and caught.value.extra["fields"] == ["terms"]
     with pytest.raises(ApplicationError) as caught:
-        workbench.agreement_save(
+        services.agreement_save(
             dispute=case, actor=handler, values={**AGREEMENT_VALUES, "perform_by": date(2026, 3, 31)}
         )
     assert caught.value.code == "perform_by_past"
     with pytest.raises(PermissionDeniedError):
-        workbench.agreement_save(dispute=case, actor=Actor.for_user(staff_a[Role.DISPATCHER]), values=AGREEMENT_VALUES)
+        services.agreement_save(dispute=case, actor=Actor.for_user(staff_a[Role.DISPATCHER]), values=AGREEMENT_VALUES)
     with pytest.raises(NotFoundError):
-        workbench.agreement_update(dispute=case, actor=handler, values=AGREEMENT_VALUES)
+        services.agreement_update(dispute=case, actor=handler, values=AGREEMENT_VALUES)
 
-    agreement = workbench.agreement_draft(dispute=case, actor=handler, values=AGREEMENT_VALUES)
+    agreement = services.agreement_draft(dispute=case, actor=handler, values=AGREEMENT_VALUES)
     assert agreement.drafted_by == handler.user
     with pytest.raises(ConflictError):
-        workbench.agreement_draft(dispute=case, actor=handler, values=AGREEMENT_VALUES)
-    workbench.agreement_update(dispute=case, actor=handler, values={**AGREEMENT_VALUES, "terms": "改为三千元"})
+        services.agreement_draft(dispute=case, actor=handler, values=AGREEMENT_VALUES)
+    services.agreement_update(dispute=case, actor=handler, values={**AGREEMENT_VALUES, "terms": "改为三千元"})
     events = CaseEvent.objects.filter(dispute=case, kind=EventKind.AGREEMENT).order_by("pk")
     assert [(e.data["created"], e.data["changed"]) for e in events] == [
         (True, ["facts", "points_in_dispute", "terms", "performance_method"]),
         (False, ["terms"]),
     ]
     # Saving the same text again is not an event.
-    workbench.agreement_update(dispute=case, actor=handler, values={**AGREEMENT_VALUES, "terms": "改为三千元"})
+    services.agreement_update(dispute=case, actor=handler, values={**AGREEMENT_VALUES, "terms": "改为三千元"})
     assert events.count() == 2
 
     # The report-back freezes it.
     services.dispute_report_back(dispute=case, actor=handler, outcome=Outcome.AGREEMENT)
     with pytest.raises(ApplicationError) as caught:
-        workbench.agreement_update(dispute=case, actor=handler, values=AGREEMENT_VALUES)
+        services.agreement_update(dispute=case, actor=handler, values=AGREEMENT_VALUES)
     assert caught.value.code == "wrong_state"
     assert Agreement.objects.get(dispute=case).terms == "改为三千元"
 
@@ -168,14 +168,14 @@ def test_agreement_rules(clock, make_case, handler, staff_a):
 
 def test_recording_performance_closes_its_deadline(clock, make_case, handler):
     case = make_case(Status.IN_MEDIATION)
-    workbench.agreement_save(dispute=case, actor=handler, values={**AGREEMENT_VALUES, "perform_by": date(2026, 4, 20)})
+    services.agreement_save(dispute=case, actor=handler, values={**AGREEMENT_VALUES, "perform_by": date(2026, 4, 20)})
     with pytest.raises(ApplicationError) as caught:
-        workbench.agreement_record_performance(dispute=case, actor=handler, performance="performed")
+        services.agreement_record_performance(dispute=case, actor=handler, performance="performed")
     assert caught.value.code == "wrong_state", "not before the report-back"
     services.dispute_report_back(dispute=case, actor=handler, outcome=Outcome.AGREEMENT)
 
     clock.move_to(NOW + timedelta(days=12))
-    agreement = workbench.agreement_record_performance(
+    agreement = services.agreement_record_performance(
         dispute=case, actor=handler, performance="performed", remarks="已当面付清"
     )
     assert agreement.performance == Agreement.Performance.PERFORMED
@@ -191,15 +191,15 @@ def test_recording_performance_closes_its_deadline(clock, make_case, handler):
 def test_performance_refusals(clock, make_case, handler, staff_a):
     case = make_case(Status.AWAITING_CALLBACK)  # reported back with an agreement (casepage adds it)
     with pytest.raises(ApplicationError) as caught:
-        workbench.agreement_record_performance(dispute=case, actor=handler, performance="pending")
+        services.agreement_record_performance(dispute=case, actor=handler, performance="pending")
     assert caught.value.code == "performance_required"
     with pytest.raises(PermissionDeniedError):
-        workbench.agreement_record_performance(
+        services.agreement_record_performance(
             dispute=case, actor=Actor.for_user(staff_a[Role.CALLBACK_CALLER]), performance="performed"
         )
     other = make_case(Status.AWAITING_CALLBACK, outcome=Outcome.RESOLVED_OTHERWISE)
     with pytest.raises(ApplicationError) as caught:
-        workbench.agreement_record_performance(dispute=other, actor=handler, performance="performed")
+        services.agreement_record_performance(dispute=other, actor=handler, performance="performed")
     assert caught.value.code == "wrong_state"
     answer = client_for(handler.user).post(
         action_url(case, "performance"), {"performance-performance": "not_performed", "performance-remarks": "拒付"}
@@ -258,7 +258,7 @@ def test_the_transitions_api_takes_the_referral_number(clock, make_case, mediato
 
 def test_a_reopened_case_reported_again_replaces_the_agreement_deadlines(clock, make_case, handler, staff_a):
     case = make_case(Status.IN_MEDIATION)
-    workbench.agreement_save(dispute=case, actor=handler, values={**AGREEMENT_VALUES, "perform_by": date(2026, 4, 20)})
+    services.agreement_save(dispute=case, actor=handler, values={**AGREEMENT_VALUES, "perform_by": date(2026, 4, 20)})
     services.dispute_report_back(dispute=case, actor=handler, outcome=Outcome.AGREEMENT)
     services.dispute_transition(
         dispute=case, action="reopen", actor=Actor.for_user(staff_a[Role.SUPERVISOR]), reason="未履行"
@@ -277,7 +277,7 @@ def test_a_reopened_case_reported_again_replaces_the_agreement_deadlines(clock, 
 
 def test_a_session_on_an_accepted_case_starts_mediation(clock, make_case, handler):
     case = make_case(Status.ACCEPTED)
-    session = workbench.session_record(
+    session = services.session_record(
         dispute=case,
         actor=handler,
         held_at=NOW - timedelta(hours=1),
@@ -307,7 +307,7 @@ def test_a_session_on_an_accepted_case_starts_mediation(clock, make_case, handle
 def test_session_refusals(clock, make_case, staff_a, status, role, held, code):
     case = make_case(status)
     with pytest.raises(ApplicationError) as caught, transaction.atomic():
-        workbench.session_record(
+        services.session_record(
             dispute=case,
             actor=Actor.for_user(staff_a[role]),
             held_at=NOW + timedelta(hours=held),

@@ -7,8 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from disputes import queue
+from core.exceptions import ApplicationError
 from disputes.rules.enums import Channel, Colour, Status
+from disputes.selectors import queue
 from grids.models import Role
 from tests.disputes.workbench.queue_helpers import numbers, queued
 from tests.factories import CategoryFactory, PartyFactory
@@ -78,7 +79,7 @@ def test_ties_break_on_id_and_cursor_pages_cover_every_row_once(tree, category, 
 
 def test_a_tampered_cursor_is_refused(tree, category, departments, staff_a):
     queued(grid=tree.grid_a, category=category, department=departments["a"])
-    with pytest.raises(queue.ApplicationError) as refused:
+    with pytest.raises(ApplicationError) as refused:
         page_for(staff_a[Role.SUPERVISOR], cursor="WzEsbnVsbCwxXQ:forged")
     assert refused.value.code == "invalid_cursor"
 

@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from disputes.queue import QUEUE_ORDER, QueueFilter, queue_base
 from disputes.rules.enums import Colour, Status
+from disputes.selectors.queue import QUEUE_ORDER, QueueFilter, queue_base
 from grids.models import Role
 from tests.disputes.workbench.queue_helpers import queued
 from tests.factories import UserFactory

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from core.models import PersonalDataAccess
 from disputes.models import DisputeAssist
 from disputes.rules.enums import Status
-from disputes.workbench import user_works_case
+from disputes.selectors import user_works_case
 from grids.models import Role
 from tests.disputes.workbench.casepage import (
     APPLICANT_ADDRESS,
@@ -204,7 +204,7 @@ def test_the_reveal_service_itself_refuses_without_the_middleware(case, applican
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from core.exceptions import PermissionDeniedError
-    from disputes.workbench import party_reveal
+    from disputes.services import party_reveal
 
     two_factor_required.MIDDLEWARE = [m for m in two_factor_required.MIDDLEWARE if "TwoFactorRequired" not in m]
     dispatcher = staff_a[Role.DISPATCHER]

@@ -11,9 +11,10 @@ from rest_framework.test import APIClient
 
 from core.actors import Actor
 from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
-from disputes.callbacks import callback_spot_check_sample, spot_check_record
 from disputes.models import CaseEvent, SpotCheck
 from disputes.rules.enums import EventKind, Status
+from disputes.selectors import callback_spot_check_sample
+from disputes.services import spot_check_record
 from grids.models import Role
 from tests.disputes.cases import case_in
 

@@ -10,8 +10,8 @@ from rest_framework.test import APIClient
 from core.actors import Actor
 from core.exceptions import PermissionDeniedError
 from disputes.models import CaseEvent, Deadline, Dispute
-from disputes.queue import queue_take_next
 from disputes.rules.enums import Colour, DeadlineKind, EventKind, Status
+from disputes.services.queue import queue_take_next
 from grids.models import Role
 from tests.disputes.workbench.queue_helpers import queued
 
