@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "grids",
     "disputes",
     "petitions",
+    # The demo data generator (seed_demo): imports every app, imported by none.
+    "demo",
     "axes",
 ]
 
@@ -100,6 +102,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "core.navigation.menu",
             ],
         },
     },
@@ -168,7 +171,7 @@ AXES_LOCKOUT_CALLABLE = "core.security.lockout_response"
 # Two-factor sign-in (core/two_factor.py): on in production, off with DEBUG so the demo logins
 # work with a password alone. Required of superusers, of anyone who may open the Django admin
 # (is_staff), and of every role that may see personal data in clear beyond the cases its holder
-# personally handles (disputes.workbench.user_works_case, petitions.selectors.user_works_petition):
+# personally handles (disputes.selectors.access.user_works_case, petitions.selectors.user_works_petition):
 # dispatchers and supervisors (every case in their area), callback callers (every reported case in
 # their area) and administrators (every case). A mediator or department staff member reveals only
 # the cases assigned to them or led by their department. Those four roles are fixed here, not read
@@ -320,9 +323,10 @@ RED_CASES_NEED_HUMAN_DISPATCH = env.bool("RED_CASES_NEED_HUMAN_DISPATCH", defaul
 CALLBACK_DUE_DAYS = env.int("CALLBACK_DUE_DAYS", default=7)
 # Personal data of parties is anonymised this many years after the case closed (core/retention.py).
 RETENTION_YEARS = env.int("RETENTION_YEARS", default=5)
-# What else of a finished case the retention run removes, app by app (core.retention calls each with the
-# cutoff, so core imports no app): the outbox messages' phones and bodies, and the uploaded files.
-RETENTION_PRUNERS = ["disputes.retention.prune_finished_cases"]
+# Each app's part of the retention run (a core.retention.RetentionPolicy, named here so core imports no
+# app): the people it anonymises and what else of a finished case it removes (disputes: the outbox
+# messages' phones and bodies, and the uploaded files), run in this order.
+RETENTION_POLICIES = ["disputes.retention.POLICY", "petitions.retention.POLICY"]
 # Staff sign-ins and sign-outs (django-axes AccessLog) are kept this long; logs must be
 # kept at least six months, so a smaller value is raised to 183 days.
 SIGN_IN_LOG_DAYS = max(env.int("SIGN_IN_LOG_DAYS", default=365), 183)

@@ -3,6 +3,10 @@
 Tests that need PostgreSQL, Redis or a live worker call `require_service(...)`.
 Locally, without the service, they skip. With REQUIRE_SERVICES=1 (set by
 .ci/run) they fail instead, and any skip at all fails the run.
+
+Settings: config/settings_test.py (no .env; one VAR_DIR and Redis databases per
+xdist worker). Hypothesis: the "dev" profile (few examples) unless CI is set or
+HYPOTHESIS_PROFILE=ci.
 """
 
 import os
@@ -14,19 +18,34 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from io import StringIO
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 from django.utils import translation
+from hypothesis import settings as hypothesis_settings
 
 from grids.models import Role
 from tests.factories import CategoryFactory, DepartmentFactory, StaffFactory, UserFactory, area_child, area_root
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+# Property tests take their number of examples from the profile: a quick look on every local
+# run, the thorough search in CI (.ci/run sets HYPOTHESIS_PROFILE=ci; CI=true/1 does too).
+# database=None: no .hypothesis/ example store written into the working tree.
+hypothesis_settings.register_profile("ci", max_examples=200, deadline=None, database=None, print_blob=True)
+hypothesis_settings.register_profile("dev", max_examples=25, deadline=None, database=None)
+_CI = os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if _CI else "dev"))
+
+
+def is_xdist_worker(config) -> bool:
+    return hasattr(config, "workerinput")
 
 
 def require_service(available: bool, why: str) -> None:
@@ -44,8 +63,19 @@ def pytest_runtest_setup(item):
         require_service(bool(os.environ.get("REDIS_URL")), "this test needs Redis (set REDIS_URL)")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session):
+    """Compile the translation catalogues once, before any xdist worker starts: the workers read
+    the .mo files while tests/core/test_translations.py would otherwise write them (a no-op when
+    they are newer than the .po files, as after `make setup`)."""
+    if not is_xdist_worker(session.config):
+        call_command("compiletranslations", stdout=StringIO())
+
+
 def pytest_sessionfinish(session, exitstatus):
-    if not REQUIRE_SERVICES:
+    # Under xdist only the controller decides: it has every worker's reports (a worker's own
+    # exit status is not passed on), so it sees the skips of all of them.
+    if not REQUIRE_SERVICES or is_xdist_worker(session.config):
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
@@ -75,7 +105,7 @@ def empty_cache():
     forms (keyed by ids a rolled-back test may hand out again) must not leak between tests."""
     from django.core.cache import cache
 
-    from disputes.staff.case import clear_fields_cache
+    from disputes.staff.case_page import clear_fields_cache
     from disputes.staff.options import clear_option_cache
 
     cache.clear()

@@ -2,7 +2,8 @@
 
 register → dispatch → accept → handle → report back → evaluate. Each action
 names the states it may start from, the state it leads to, and who may take it.
-`disputes.services.dispute_transition` is the only code that applies it.
+`disputes.services.transitions.dispute_transition` is the only code that applies it; the deadlines
+each action opens and closes are `disputes.rules.effects`.
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -89,8 +90,8 @@ TRANSITIONS = TransitionTable(
             _("Withdraw"),
             needs_reason=True,
         ),
-        # 疑似重复: staff close a suspected duplicate into the earlier case it repeats (disputes.duplicates).
-        # Its handler check is made against that earlier case, not this one (services._handled_case).
+        # 疑似重复: staff close a suspected duplicate into the earlier case it repeats (services.duplicates).
+        # Its handler check is made against that earlier case, not this one (services.transitions.handled_case).
         _t(
             "merge_duplicate",
             {S.SUBMITTED, S.TRIAGED, S.DISPATCHED, S.RETURNED, S.ACCEPTED, S.IN_MEDIATION, S.REOPENED},

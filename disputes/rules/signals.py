@@ -10,6 +10,7 @@ Chinese says these things rather than a centre's choice of words.
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from disputes.rules import reading
 from disputes.rules.enums import Colour
@@ -261,13 +262,13 @@ class Reading:
     """What the text says: per rule, the words counted and the words discounted (with why)."""
 
     counted: dict[str, list[str]]
-    discounted: list[dict]
+    discounted: list[dict[str, Any]]
 
 
 def read_signals(text: str, keywords: Mapping[str, Iterable[str]], facts_category: str = "") -> Reading:
     negations = tuple(keywords.get("negation", reading.DEFAULT_NEGATIONS))
     counted: dict[str, list[str]] = {}
-    discounted: list[dict] = []
+    discounted: list[dict[str, Any]] = []
     hits: dict[str, list[reading.Mention]] = {}
     for kind, _rule, _colour in TEXT_SIGNALS:
         mentions = reading.find_mentions(text, keywords.get(kind, ()), negations=negations, benign=BENIGN.get(kind, ()))

@@ -1,6 +1,6 @@
 """类案参考: how alike two cases are, and how well a past case's way of ending worked. Pure functions.
 
-The selector (`disputes.similar`) reads a bounded set of closed candidate cases and hands
+The selector (`disputes.selectors.similar`) reads a bounded set of closed candidate cases and hands
 their plain facts here; nothing in this module touches the database.
 
 Similarity of a candidate to the case being worked, each part in [0, 1]:
@@ -155,7 +155,7 @@ def area_closeness(path: str, other: str, *, steplen: int = 4) -> float:
     return AREA_CLOSENESS[levels_up] if levels_up < len(AREA_CLOSENESS) else 0.0
 
 
-def amount_closeness(a, b) -> float:
+def amount_closeness(a: Decimal | float | None, b: Decimal | float | None) -> float:
     if a is None and b is None:
         return 1.0
     if a is None or b is None:

@@ -8,6 +8,7 @@ rule asks for; nothing is hidden, so a person can see why.
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -76,12 +77,12 @@ SOURCED_RULES: dict[str, str] = {
 class Reason:
     rule: str
     colour: int
-    params: dict
+    params: dict[str, Any]
     # {"disputes": ids} or {"petitions": ids}: the other records a reason was drawn from (SOURCED_RULES).
     sources: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
-    def as_dict(self) -> dict:
-        stored = {"rule": self.rule, "colour": Colour(self.colour).code, "params": self.params}
+    def as_dict(self) -> dict[str, Any]:
+        stored: dict[str, Any] = {"rule": self.rule, "colour": Colour(self.colour).code, "params": self.params}
         if self.sources:
             stored["sources"] = {kind: list(ids) for kind, ids in self.sources.items()}
         return stored
@@ -96,7 +97,7 @@ class TriageResult:
     colour: int
     reasons: tuple[Reason, ...]
 
-    def reasons_as_dicts(self) -> list[dict]:
+    def reasons_as_dicts(self) -> list[dict[str, Any]]:
         return [r.as_dict() for r in self.reasons]
 
 
@@ -121,15 +122,15 @@ def _people_and_amount(
     return people, amounts
 
 
-def _banded(band: str, params: dict) -> dict:
+def _banded(band: str, params: dict[str, Any]) -> dict[str, Any]:
     """A figure from the form that is a chosen range's lower bound says so (the reason names the range)."""
     if band and "read_from_text" not in params:
         return {**params, "band": band}
     return params
 
 
-def _figure_params(key: str, value, words: str) -> dict:
-    params = {key: str(value) if isinstance(value, Decimal) else value}
+def _figure_params(key: str, value: object, words: str) -> dict[str, Any]:
+    params: dict[str, Any] = {key: str(value) if isinstance(value, Decimal) else value}
     if words:
         params["read_from_text"] = words
     return params
@@ -243,9 +244,9 @@ def triage(facts: TriageInput) -> TriageResult:
     return TriageResult(colour=colour, reasons=tuple(reasons))
 
 
-def _most_urgent(judged) -> tuple | None:
+def _most_urgent(judged: Iterable[tuple[int | None, Any, str]]) -> tuple[int, Any, str] | None:
     """(colour, value, words) of the most urgent judged figure; a figure the form gave wins a tie."""
-    best = None
+    best: tuple[int, Any, str] | None = None
     for colour, value, words in judged:
         if colour is None:
             continue
@@ -267,7 +268,7 @@ def raise_one_step(colour: int) -> int:
     return max(Colour.RED, colour - 1)
 
 
-def reason_text(reason: Mapping) -> str:
+def reason_text(reason: Mapping[str, Any]) -> str:
     """The sentence for a stored reason, in the active language."""
     rule = reason.get("rule", "")
     params = reason.get("params", {}) or {}
@@ -336,9 +337,9 @@ def reason_text(reason: Mapping) -> str:
     return make() if make else rule
 
 
-def _with_source(params: Mapping, sentence: str) -> str:
+def _with_source(params: Mapping[str, Any], sentence: str) -> str:
     """A figure read from the description says so, with the words; one from a chosen range names it."""
-    band = params.get("band")
+    band = params.get("band") or ""
     label = dict(PeopleBand.choices).get(band) or dict(AmountBand.choices).get(band)
     if label:
         return _("%(sentence)s The resident chose “%(range)s”; the rule reads its lower bound.") % {
@@ -351,7 +352,7 @@ def _with_source(params: Mapping, sentence: str) -> str:
     return _("%(sentence)s Read from the description: “%(words)s”.") % {"sentence": sentence, "words": words}
 
 
-def _discounted_text(mentions) -> str:
+def _discounted_text(mentions: Iterable[object]) -> str:
     why = {
         "negated": _("negated"),
         "joke": _("said as a joke"),
@@ -367,7 +368,7 @@ def _discounted_text(mentions) -> str:
     return _("Words read but not counted: %(mentions)s.") % {"mentions": listed}
 
 
-def _figures_text(params: Mapping) -> str:
+def _figures_text(params: Mapping[str, Any]) -> str:
     parts = []
     people = params.get("people")
     if isinstance(people, Mapping):

@@ -11,6 +11,11 @@ default language are named `<name>.png`, others `<name>-<language>.png`.
 
 Accessibility: `check_accessible(page, label)` runs axe-core through
 tests/browser/a11y.py when that module is present, and does nothing otherwise.
+
+In parallel (pytest-xdist) each worker has its own Chromium, its own live server
+(pytest-django's `live_server` takes a free port from the system unless
+DJANGO_LIVE_TEST_SERVER_ADDRESS names one: leave it unset with -n) and its own
+test database, VAR_DIR and broker (config/settings_test.py).
 """
 
 import importlib.util

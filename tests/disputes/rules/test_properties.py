@@ -27,7 +27,8 @@ from disputes.rules.triage import (
 )
 
 # database=None: no .hypothesis/ example store written into the working tree.
-PROPERTY = settings(max_examples=150, deadline=None, database=None)
+# How many examples: the hypothesis profile (tests/conftest.py), few locally and 200 in CI.
+PROPERTY = settings(deadline=None, database=None)
 
 
 def _naive(year: int) -> datetime:

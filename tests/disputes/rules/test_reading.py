@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from disputes.rules import reading
 from disputes.rules.triage import DEFAULT_KEYWORDS, TriageInput, reason_text, triage
 
-PROPERTY = settings(max_examples=200, deadline=None, database=None)
+# How many examples: the hypothesis profile (tests/conftest.py), few locally and 200 in CI.
+PROPERTY = settings(deadline=None, database=None)
 
 
 @pytest.mark.parametrize(
