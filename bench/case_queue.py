@@ -59,7 +59,7 @@ from bench.submit import (  # noqa: E402
 )
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/bench_queue"
-PASSWORD = "demo-password-2026"  # noqa: S105 - the demo logins of core/demo/places.py (DEMO_PASSWORD)
+PASSWORD = "demo-password-2026"  # noqa: S105 - the demo logins of demo/places.py (DEMO_PASSWORD)
 SUPERVISOR = "zhuguan"
 MEDIATOR = "tiaojie"
 API = "/api/v1/queue/"

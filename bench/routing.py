@@ -65,14 +65,15 @@ def make_cases(n: int, *, rng: random.Random) -> tuple[list[int], list[float]]:
     from disputes import services
     from disputes.models import Category
     from disputes.rules.enums import Channel, PartyRole
+    from disputes.services import intake as intake_services
     from grids.models import Area, AreaLevel
 
     categories = list(Category.objects.filter(is_active=True))
     grids = list(Area.objects.filter(level__gte=AreaLevel.VILLAGE))
     if not categories or not grids:
         sys.exit("No categories or grids: seed_demo did not load the reference data.")
-    publish = services._enqueue_routing
-    services._enqueue_routing = lambda pk: None
+    publish = intake_services.routing_enqueue
+    intake_services.routing_enqueue = lambda pk: None
     ids, times = [], []
     try:
         for _ in range(n):
@@ -93,7 +94,7 @@ def make_cases(n: int, *, rng: random.Random) -> tuple[list[int], list[float]]:
             times.append(time.perf_counter() - started)
             ids.append(case.pk)
     finally:
-        services._enqueue_routing = publish
+        intake_services.routing_enqueue = publish
     return ids, times
 
 

@@ -11,7 +11,7 @@ Then, in-process (the selector itself, as the case page and the API call it):
 1. picks `--queries` cases (200 by default) spread over the categories and the city's
    grids, with a fixed seed;
 2. for each, as the reader who would open it (its assigned mediator, else a city
-   administrator), times `disputes.similar.similar_cases_for` after a warm-up: the ring
+   administrator), times `disputes.selectors.similar.similar_cases_for` after a warm-up: the ring
    queries, the candidates' parties, the scoring, the shortlist's agreements and places;
 3. times, for the same cases and readers, two references on the same stack: the case
    page's own main query (the case by its number through `disputes_visible_to`, with
@@ -123,10 +123,10 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection
 
-    from disputes import similar
     from disputes.models import Dispute
     from disputes.selectors import disputes_visible_to
-    from disputes.staff.case import PAGE_RELATIONS
+    from disputes.selectors import similar as similar_selectors
+    from disputes.staff.case_page import PAGE_RELATIONS
 
     top_up_agreements()
     stored = Dispute.objects.count()
@@ -143,19 +143,19 @@ def main() -> None:
 
     # Warm-up: a few cases, so that the first timings do not pay for imports and cold caches.
     for case, user in readers[:5]:
-        similar.similar_cases_for(user=user, case=case)
+        similar_selectors.similar_cases_for(user=user, case=case)
 
     timings, shown = [], []
     for case, user in readers:
         started = time.perf_counter()
-        rows = similar.similar_cases_for(user=user, case=case)
+        rows = similar_selectors.similar_cases_for(user=user, case=case)
         timings.append(time.perf_counter() - started)
         shown.append(len(rows))
 
     history = []
     for case, user in readers:
         started = time.perf_counter()
-        similar.party_history_for(user=user, case=case)
+        similar_selectors.party_history_for(user=user, case=case)
         history.append(time.perf_counter() - started)
 
     page_query = []

@@ -1,36 +1,24 @@
-"""登记: how a resident's or a channel's submission becomes a case.
+"""附件: the uploads a submission brings, checked before anything is stored.
 
-Shared by the public form, the public API, the staff walk-in page, the machine
-channels and Open311, so every door validates and stores the same way. The
-case and its attachments are stored in one transaction before anything else
-can fail; routing and the confirmation SMS follow on commit.
+Every door that takes files (the public form, the public API, the staff walk-in
+page) hands them to `check_attachments`: count, size, the real type sniffed from
+the content, and no active content. The intake service stores what passes
+(`disputes.services.intake`); `attachment_path` says where a stored file lives.
 """
 
-import hashlib
 import io
 import logging
 import re
-import secrets
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import filetype
 import pypdf
 from django.conf import settings
-from django.db import transaction
-from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from core.actors import Actor
 from core.exceptions import ApplicationError
-from core.notifications import notify_sms
-from disputes import services
-from disputes.models import Attachment, CaseEvent, Category, ChannelKey, Dispute, Party
-from disputes.rules.enums import OPEN_STATUSES, EventKind, PartyRole, Status
-from disputes.scale import clean_scale
-from grids.models import Area
 
 logger = logging.getLogger(__name__)
 
@@ -92,8 +80,6 @@ PDF_NAME = re.compile(rb"/([^\s/\[\]<>(){}%\x00]{6,127})")
 # scanned agreement has tens to a few thousand. More is refused rather than tying up a worker
 # (five such files must stay well inside gunicorn's 30 s timeout).
 MAX_PDF_OBJECTS = 5_000
-# Cases still being worked: a submission by the same people is linked to one of these for staff to review.
-DUPLICATE_STATUSES = OPEN_STATUSES | {Status.REPORTED, Status.AWAITING_CALLBACK}
 
 
 @dataclass(frozen=True)
@@ -101,12 +87,6 @@ class CheckedFile:
     name: str
     content: bytes
     content_type: str
-
-
-@dataclass(frozen=True)
-class IntakeResult:
-    dispute: Dispute
-    created: bool  # a new case was stored (False: a resent machine record, answered with its case)
 
 
 class PdfTooComplex(Exception):
@@ -279,7 +259,7 @@ def _decode_pdf_name(raw: bytes) -> str:
     return "/" + decoded.decode("latin-1")
 
 
-def _display_name(f) -> str:
+def _display_name(f: Any) -> str:
     return Path(getattr(f, "name", "") or "file").name[:200]
 
 
@@ -298,184 +278,3 @@ def download_name(name: str, content_type: str) -> str:
 
 def attachment_path(storage_name: str) -> Path:
     return Path(settings.PRIVATE_STORAGE_ROOT) / storage_name[:2] / storage_name
-
-
-def _store_attachments(case: Dispute, files: list[CheckedFile], written: list[Path]) -> list[Attachment]:
-    """Write the files under random names (no extension a server would execute) and record them.
-
-    Paths go into `written` so the caller can remove them if the transaction fails.
-    """
-    stored: list[Attachment] = []
-    for f in files:
-        storage_name = secrets.token_hex(16)
-        path = attachment_path(storage_name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(f.content)
-        path.chmod(0o600)
-        written.append(path)
-        stored.append(
-            Attachment(
-                dispute=case,
-                storage_name=storage_name,
-                original_name=f.name,
-                content_type=f.content_type,
-                size=len(f.content),
-                sha256=hashlib.sha256(f.content).hexdigest(),
-            )
-        )
-    Attachment.objects.bulk_create(stored)
-    return stored
-
-
-def find_duplicate(*, parties: list[dict[str, Any]]) -> Dispute | None:
-    """The same applicant phone with an open case against the same respondent (same phone, or same name).
-
-    Only a hint for staff: anyone who knows a resident's phone and the other side's
-    name can make a submission match, so a match is never merged, answered or shown
-    to the submitter (see `_flag_duplicate`).
-    """
-    applicant_phones = {p.get("phone") for p in parties if p.get("role") == PartyRole.APPLICANT and p.get("phone")}
-    respondents = [p for p in parties if p.get("role") == PartyRole.RESPONDENT]
-    if not applicant_phones or not respondents:
-        return None
-    # Most applicants have no earlier case at all: one indexed look-up settles that
-    # before the query below is built (its ORM compilation costs more than running it).
-    if not Party.objects.filter(role=PartyRole.APPLICANT, phone__in=applicant_phones).exists():
-        return None
-    candidates = Party.objects.filter(
-        role=PartyRole.APPLICANT, phone__in=applicant_phones, dispute__status__in=DUPLICATE_STATUSES
-    ).values("dispute_id")
-    resp_phones = {p.get("phone") for p in respondents if p.get("phone")}
-    resp_names = {p.get("name", "").strip() for p in respondents if p.get("name", "").strip()}
-    same = Party.objects.filter(role=PartyRole.RESPONDENT, dispute_id__in=candidates)
-    match = same.filter(phone__in=resp_phones) if resp_phones else same.none()
-    if not match.exists() and resp_names:
-        match = same.filter(name__in=resp_names)
-    dispute_id = match.order_by("-dispute_id").values_list("dispute_id", flat=True).first()
-    return Dispute.objects.filter(pk=dispute_id).first() if dispute_id else None
-
-
-def dispute_intake(
-    *,
-    category: Category,
-    description: str,
-    grid: Area,
-    channel: str,
-    parties: list[dict[str, Any]],
-    occurred_at: datetime | None = None,
-    occurred_place: str = "",
-    attachments: list[Any] | None = None,
-    source_id: str = "",
-    amount=None,
-    people_involved: int | None = None,
-    people_band: str = "",
-    amount_band: str = "",
-    actor: Actor | None = None,
-    channel_key: ChannelKey | None = None,
-) -> IntakeResult:
-    """Store a submission as a new case; one that looks like an open case of the same people is flagged for staff.
-
-    The answer is the same for a flagged case as for any other: its own tracking
-    number, status and confirmation SMS, nothing about the case it resembles.
-
-    `channel_key`: the API key of a machine channel or an Open311 client; a source id
-    is the key's own, and a key limited to an area files cases there only
-    (see `services.dispute_submit`).
-
-    How many people and how much money: an exact figure or a range (`people_band`,
-    `amount_band`), never both for the same thing; a range is stored with its lower
-    bound, which triage reads (`disputes.scale.clean_scale`, the same at every door).
-    """
-    actor = actor or Actor.resident()
-    scale = clean_scale(
-        people_involved=people_involved, people_band=people_band, amount=amount, amount_band=amount_band
-    )
-    services.check_channel_key_area(channel_key=channel_key, grid=grid)
-    files = check_attachments(list(attachments or []))
-    if source_id:
-        existing = services.dispute_by_source(channel=channel, channel_key=channel_key, source_id=source_id)
-        if existing is not None:
-            return IntakeResult(dispute=existing, created=False)
-    written: list[Path] = []
-    try:
-        with transaction.atomic():
-            return _intake(
-                category=category,
-                description=description,
-                grid=grid,
-                channel=channel,
-                parties=parties,
-                occurred_at=occurred_at,
-                occurred_place=occurred_place,
-                files=files,
-                source_id=source_id,
-                **scale,
-                actor=actor,
-                written=written,
-                channel_key=channel_key,
-            )
-    except BaseException:
-        # Nothing half-saved: the rows rolled back, so the files go too.
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
-
-
-def _intake(*, files, written, actor, parties, description, source_id, **fields) -> IntakeResult:
-    # Looked up before the new case exists, so it cannot find itself.
-    duplicate = find_duplicate(parties=parties)
-    case = services.dispute_submit(description=description, parties=parties, source_id=source_id, actor=actor, **fields)
-    if getattr(case, "already_stored", False):
-        # The same source record was stored by an earlier or concurrent request: nothing new to confirm.
-        return IntakeResult(dispute=case, created=False)
-    if files:
-        _store_attachments(case, files, written)
-    if duplicate is not None:
-        _flag_duplicate(case, duplicate, actor)
-    _confirm_by_sms(case, parties)
-    return IntakeResult(dispute=case, created=True)
-
-
-def _flag_duplicate(case: Dispute, original: Dispute, actor: Actor) -> None:
-    """疑似重复: link the new case to the open case it resembles, with an internal event on both timelines.
-
-    Staff merge the two by hand or dismiss the link (disputes.duplicates); the
-    submitter is told nothing about it.
-    """
-    Dispute.objects.filter(pk=case.pk).update(duplicate_of=original)
-    case.duplicate_of = original
-    now = timezone.now()
-    CaseEvent.objects.bulk_create(
-        [
-            CaseEvent(
-                dispute=case,
-                at=now,
-                actor=actor.user,
-                actor_role=actor.role,
-                kind=EventKind.DUPLICATE_SUSPECTED,
-                data={"duplicate_of": original.tracking_number},
-            ),
-            CaseEvent(
-                dispute=original,
-                at=now,
-                actor=actor.user,
-                actor_role=actor.role,
-                kind=EventKind.DUPLICATE_SUSPECTED,
-                data={"duplicate": case.tracking_number},
-            ),
-        ]
-    )
-
-
-def _confirm_by_sms(case: Dispute, parties: list[dict[str, Any]]) -> None:
-    phone = next((p.get("phone") for p in parties if p.get("role") == PartyRole.APPLICANT and p.get("phone")), "")
-    if not phone:
-        return
-    # In the site's language, like every later SMS on the case: a walk-in registered
-    # from the English pages must not send the resident an English message.
-    with translation.override(settings.LANGUAGE_CODE):
-        body = _(
-            "Your dispute has been registered. Tracking number: %(number)s. "
-            "Track it at %(url)s with this number and your phone number."
-        ) % {"number": case.tracking_number_display, "url": f"{settings.PUBLIC_BASE_URL}/track/"}
-    notify_sms(phone=phone, kind="submitted", body=body, dispute_id=case.pk)

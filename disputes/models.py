@@ -296,7 +296,7 @@ class Deadline(CaseworkDeadline):
                 condition=Q(done_at__isnull=True, cancelled_at__isnull=True, escalate_at__isnull=False),
             ),
             # The callers' queue walks the open callbacks in due order and stops after a page
-            # (disputes.callbacks.callback_queue).
+            # (disputes.selectors.callbacks.callback_queue).
             models.Index(
                 fields=["due_at", "dispute"],
                 name="deadline_open_callback",

@@ -8,7 +8,7 @@ API exception handler must not rewrap.
 - GET  services.{json,xml}                one service per active category
 - GET  services/<service_code>.{json,xml} its definition: optional attributes `grid`, and `people_band`
                                           and `amount_band` (the web form's ranges, disputes.scale)
-- POST requests.{json,xml}                form-encoded; stored through disputes.intake (channel "open311")
+- POST requests.{json,xml}                form-encoded; stored through disputes.services.intake (channel "open311")
 - GET  requests.{json,xml}                filters: service_request_id, service_code, start_date, end_date, status
 - GET  requests/<id>.{json,xml}
 
@@ -85,11 +85,11 @@ from core.validators import validate_mobile
 from disputes import selectors
 from disputes.api.channels import raw_key_from
 from disputes.api.keys import channel_key_find, channel_key_touch
-from disputes.intake import dispute_intake
 from disputes.models import Category, ChannelKey, Dispute
 from disputes.rules.enums import FINAL_STATUSES, AmountBand, Channel, PartyRole, PeopleBand, Status
 from disputes.rules.tracking import format_tracking_number, normalise_tracking_number
 from disputes.scale import clean_scale
+from disputes.services.intake import dispute_intake
 from grids.models import Area, AreaLevel
 
 logger = logging.getLogger(__name__)

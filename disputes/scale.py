@@ -7,21 +7,18 @@ the rule the exact figure would. An exact figure leaves the range blank.
 
 `clean_scale` is the one place that checks the four values and maps a range to its
 lower bound, for every door: the web and walk-in forms, the public and channel APIs
-and Open311 (through `disputes.intake`), and the staff case page and API (through
-`dispute_set_scale`, which corrects them after intake and runs triage again).
+and Open311 (through `disputes.services.intake`), and the staff case page and API (through
+`disputes.services.scale.dispute_set_scale`, which corrects them after intake and runs
+triage again). Here too: how the page and the timeline say them.
 """
 
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.actors import Actor
 from core.exceptions import ApplicationError
-from disputes import services
-from disputes.models import Dispute
-from disputes.rules.enums import AMOUNT_BAND_LOWER, PEOPLE_BAND_LOWER, AmountBand, EventKind, PeopleBand
+from disputes.rules.enums import AMOUNT_BAND_LOWER, PEOPLE_BAND_LOWER, AmountBand, PeopleBand
 
 MAX_PEOPLE = 100_000
 # Amounts are stored with 14 digits, 2 after the point: anything from 10^12 up cannot be stored.
@@ -35,7 +32,7 @@ class _Unchanged:
         return "UNCHANGED"
 
 
-# `dispute_set_scale`: leave this value as it is.
+# `services.scale.dispute_set_scale`: leave this value as it is.
 UNCHANGED: Any = _Unchanged()
 
 
@@ -118,85 +115,6 @@ def clean_scale(
     return {"people_involved": people, "people_band": people_band, "amount": money, "amount_band": amount_band}
 
 
-def _stored(case: Dispute) -> dict[str, Any]:
-    return {name: getattr(case, name) for name in FIELDS}
-
-
-def _as_data(values: dict[str, Any]) -> dict[str, Any]:
-    """JSON for the event: the amount as text (exact, unlike a float)."""
-    amount = values["amount"]
-    return {**values, "amount": None if amount is None else str(Decimal(amount).quantize(CENT))}
-
-
-def check_scale_editor(case: Dispute, actor: Actor) -> None:
-    """Who may set or correct the scale: whoever may add a party to the case (the facts of the case).
-
-    Its handlers (assigned mediator, lead department's staff), the dispatchers and
-    supervisors of its area, administrators; not an assisting department, not a
-    callback caller (`services.check_party_adder`).
-    """
-    services.check_party_adder(case, actor)
-
-
-def may_set_scale(user, case: Dispute) -> bool:
-    """Whether the case page offers this user the form (the service decides again on posting)."""
-    try:
-        services._refuse_if_finished(case)
-        check_scale_editor(case, Actor.for_user(user))
-    except ApplicationError:
-        return False
-    return True
-
-
-def _given(exact: Any, band: Any, stored_exact: Any, stored_band: str) -> tuple[Any, str]:
-    """(exact, band) to check for one of the two: what was given, or what is stored when neither was."""
-    if exact is UNCHANGED and band is UNCHANGED:
-        # A stored range's lower bound is not a second answer beside the range.
-        return (None, stored_band) if stored_band else (stored_exact, "")
-    return (None if exact is UNCHANGED else exact), ("" if band is UNCHANGED or band is None else band)
-
-
-def dispute_set_scale(
-    *,
-    dispute: Dispute | int,
-    actor: Actor,
-    people_involved: Any = UNCHANGED,
-    amount: Any = UNCHANGED,
-    people_band: Any = UNCHANGED,
-    amount_band: Any = UNCHANGED,
-    reason: str = "",
-) -> Dispute:
-    """Set or correct how many people are involved and how much is at stake; triage runs again.
-
-    For each of the two, pass an exact figure or a range (a band), or None and "" to
-    clear it; leave both arguments out to keep it as it is. The change is a SCALE_SET
-    event with the values before and after; the colour may rise, never silently drop
-    (`services.dispute_retriage`). Refused on a closed or withdrawn case and for anyone
-    `check_scale_editor` refuses; a case outside the actor's jurisdiction is not found.
-    """
-    pk = dispute.pk if isinstance(dispute, Dispute) else dispute
-    reason = (reason or "").strip()
-    with transaction.atomic():
-        case = services._lock_visible(pk, actor)
-        check_scale_editor(case, actor)
-        services._refuse_if_finished(case)
-        before = _stored(case)
-        people, people_range = _given(people_involved, people_band, case.people_involved, case.people_band)
-        money, money_range = _given(amount, amount_band, case.amount, case.amount_band)
-        after = clean_scale(people_involved=people, people_band=people_range, amount=money, amount_band=money_range)
-        if _as_data(after) == _as_data(before):
-            raise ApplicationError(
-                _("The people involved and the amount at stake are already as given."), code="scale_unchanged"
-            )
-        for name, value in after.items():
-            setattr(case, name, value)
-        case.save(update_fields=[*FIELDS, "updated_at"])
-        services._event(
-            case, actor, EventKind.SCALE_SET, reason=reason, data={"from": _as_data(before), "to": _as_data(after)}
-        )
-        return services.dispute_retriage(dispute=case, actor=actor, cause="scale_set")
-
-
 # --- How the page and the timeline say them ------------------------------------------------------
 
 
@@ -214,7 +132,7 @@ def amount_text(amount: Any, amount_band: str = "") -> str:
     return "" if amount is None or amount == "" else str(amount)
 
 
-def scale_event_details(data: dict) -> list[str]:
+def scale_event_details(data: dict[str, Any]) -> list[str]:
     """A SCALE_SET event in words: what changed, from what to what."""
     before, after = data.get("from") or {}, data.get("to") or {}
     if not isinstance(before, dict) or not isinstance(after, dict):

@@ -23,8 +23,8 @@ from django.views.decorators.http import require_http_methods
 from core import ratelimit, throttling
 from core.actors import Actor
 from core.casework.callbacks import Satisfaction
-from core.exceptions import ApplicationError
-from disputes import callbacks
+from core.exceptions import ApplicationError, as_page_errors
+from disputes import selectors, services
 from disputes.forms import (
     MAX_OTHER_PARTIES,
     ApplicantForm,
@@ -35,11 +35,11 @@ from disputes.forms import (
     area_field_name,
     quiet,
 )
-from disputes.intake import dispute_intake
 from disputes.models import Dispute
 from disputes.rules.enums import Channel, EventKind, Outcome, Status
 from disputes.rules.tracking import format_tracking_number
-from disputes.selectors import dispute_for_resident, dispute_get_visible, resident_timeline, staff_profile
+from disputes.selectors import dispute_for_resident, dispute_get_for, resident_timeline, staff_profile
+from disputes.services.intake import dispute_intake
 from grids.models import Area, AreaLevel, Role
 
 logger = logging.getLogger(__name__)
@@ -387,18 +387,18 @@ def track(request):
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def rate(request, token: str):
-    case = callbacks.dispute_from_rating_token(token)
+    case = selectors.dispute_from_rating_token(token)
     if case is None:
         raise Http404
     context = {"case": case, "outcome": Outcome(case.outcome).label if case.outcome in Outcome.values else ""}
-    refusal = callbacks.rating_refusal(case)
+    refusal = selectors.rating_refusal(case)
     if refusal:
         return _rate_response(request, "disputes/rate.html", {**context, "refusal": refusal})
     if request.method == "POST":
         form = RatingForm(request.POST)
         if form.is_valid():
             try:
-                callbacks.callback_record_resident_rating(
+                services.callback_record_resident_rating(
                     dispute=case,
                     satisfaction=form.cleaned_data["satisfaction"],
                     remarks=form.cleaned_data["remarks"],
@@ -462,9 +462,8 @@ def walk_in(request):
 @never_cache
 def walk_in_done(request, tracking_number: str):
     _staff_scope(request.user)
-    case = dispute_get_visible(user=request.user, tracking_number=tracking_number)
-    if case is None:
-        raise Http404
+    with as_page_errors():
+        case = dispute_get_for(request.user, tracking_number)
     return render(
         request,
         "disputes/walk_in_done.html",

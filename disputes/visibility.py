@@ -1,7 +1,7 @@
 """What a staff member sees of one case: in clear if they work it, masked or absent if they only see it.
 
 Seeing a case (its area covers the case, `disputes.selectors.disputes_visible_to`) is not
-working it (`disputes.workbench.user_works_case`). A mediator of another committee in the
+working it (`disputes.selectors.access.user_works_case`). A mediator of another committee in the
 same township, or a callback caller before the report-back, sees the case but not its
 people. The table below (`BYSTANDER`) says, per field, what such a viewer gets; the staff
 API's serializers and the staff pages both read a case through `CaseLens`, so they cannot
@@ -34,20 +34,16 @@ and session notes and the agreement's text are left out altogether.
 """
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
-
 from core import audit
-from core.masking import mask_address, mask_id_number, mask_name, mask_phone
-from disputes.models import Agreement, Dispute, DisputeAssist, MediationSession, Party
-from disputes.selectors import TriageReasonFilter
-from disputes.workbench import user_works_case
-from grids.models import Role
+from core.masking import mask_address, mask_id_number, mask_name, mask_numbers, mask_phone
+from disputes.models import Agreement, Dispute, MediationSession, Party
+from disputes.selectors.access import user_works_case
+from disputes.selectors.cases import TriageReasonFilter
 
 
 class Shown(StrEnum):
@@ -76,35 +72,8 @@ BYSTANDER: dict[str, Shown] = {
 AGREEMENT_TEXT = ("facts", "points_in_dispute", "terms", "performance_method", "performance_remarks")
 AGREEMENT_STATUS = ("perform_by", "performance", "performance_recorded_at", "created_at", "updated_at")
 
-# A run of digits (any script: full-width ones too), with single spaces or dashes between groups,
-# optionally ending in the X of an ID-card number.
-_NUMBER = re.compile(r"(?<!\d)\d+(?:[ \-]\d+)*[Xx]?(?!\d)")
-_MIN_DIGITS = 7
-_MOBILE = re.compile(r"1[3-9]\d{9}")
-_ID_CARD = re.compile(r"\d{17}[\dXx]")
 # Where a list of people is split into its items.
 _PEOPLE_SEPARATORS = re.compile(r"([、,，;；/\n]+)")
-
-
-def _ascii_digits(text: str) -> str:
-    return "".join(str(unicodedata.digit(ch)) if ch.isdigit() else ch for ch in text if ch.isdigit() or ch in "Xx")
-
-
-def _mask_number(match: re.Match) -> str:
-    found = match.group(0)
-    digits = _ascii_digits(found)
-    if sum(ch.isdigit() for ch in digits) < _MIN_DIGITS:
-        return found
-    if _MOBILE.fullmatch(digits):
-        return mask_phone(digits)
-    if _ID_CARD.fullmatch(digits):
-        return mask_id_number(digits)
-    return "*" * (len(digits) - 4) + digits[-4:]
-
-
-def mask_numbers(text: str) -> str:
-    """Every number that could be a phone, an ID-card or an account number, masked; short numbers kept."""
-    return _NUMBER.sub(_mask_number, text)
 
 
 def mask_people(text: str) -> str:
@@ -231,28 +200,3 @@ def case_lens(user, case: Dispute, *, parties: list[Party] | None = None, works:
     if parties is None:
         parties = list(case.parties.all())
     return CaseLens(case=case, works=works, parties=parties, reason_filter=TriageReasonFilter(user))
-
-
-def cases_worked_by(user) -> Q | None:
-    """`user_works_case` as a condition on the cases `user` may see; None when they work every one of them.
-
-    For the queue's search: a bystander finds a case by its number, never by a name or a phone number
-    in its description (the search would tell them whose case it is, however masked its row).
-    """
-    if user is None or not user.is_authenticated or not user.is_active:
-        return Q(pk__in=[])
-    profile = getattr(user, "staff", None)
-    if profile is None:
-        return None if user.is_superuser else Q(pk__in=[])
-    # Administrators work every case; dispatchers and supervisors every case they may see (their area,
-    # or routed to their department), as `disputes_visible_to` and `user_works_case` both say.
-    if user.is_superuser or profile.role in (Role.ADMIN, Role.DISPATCHER, Role.SUPERVISOR):
-        return None
-    worked = Q(assigned_mediator=user)
-    if profile.department_id:
-        worked |= Q(lead_department_id=profile.department_id) | Q(
-            Exists(DisputeAssist.objects.filter(dispute=OuterRef("pk"), department_id=profile.department_id))
-        )
-    if profile.role == Role.CALLBACK_CALLER:
-        worked |= Q(area_path__startswith=profile.area.path, reported_at__isnull=False)
-    return worked

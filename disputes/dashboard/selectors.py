@@ -24,6 +24,7 @@ from disputes.dashboard.rollups import village_path_length
 from disputes.models import Category, Dispute, DisputeRollup, Party
 from disputes.rules.enums import OPEN_STATUSES, Channel, Colour, PartyRole, Status
 from disputes.selectors import disputes_visible_to, staff_profile
+from disputes.selectors.queue import DueKey
 from disputes.statistics import COUNT_FIELDS, Figures
 from grids.models import Area, AreaLevel, Department, Role
 
@@ -330,8 +331,6 @@ def overdue_cases(user, area: Area, *, now: datetime, limit: int = OVERDUE_LIMIT
     0010) and sorts the few that are late. How many there are in all comes from
     the rollups' NOW rows (`area_figures(...).overdue`).
     """
-    from disputes.queue import DueKey
-
     alias = router.db_for_read(Dispute)
     query = (
         disputes_visible_to(user)

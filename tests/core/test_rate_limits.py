@@ -52,13 +52,13 @@ def test_the_channel_key_limit_is_in_the_table():
 
 def test_cache_keys_hold_a_keyed_hash_of_the_identifier_never_the_identifier(settings):
     phone = "13900139000"
-    key = ratelimit._key("public-submit-phone", phone, 3600)
+    key = ratelimit.counter_key("public-submit-phone", phone, 3600)
     assert phone not in key
     # Not a plain hash either: every mobile number can be hashed and looked up.
     assert hashlib.sha256(phone.encode()).hexdigest()[:32] not in key
     assert ratelimit.digest(phone) in key
     settings.SECRET_KEY = "another-secret-key-for-this-test-only-0123456789"
-    assert ratelimit._key("public-submit-phone", phone, 3600) != key
+    assert ratelimit.counter_key("public-submit-phone", phone, 3600) != key
 
 
 def test_a_count_is_read_back_by_the_same_identifier():

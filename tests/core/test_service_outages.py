@@ -20,9 +20,10 @@ from rest_framework.test import APIClient
 
 from core import notifications, ratelimit, tasks
 from core.models import Notification
-from disputes import services
 from disputes import tasks as dispute_tasks
 from disputes.models import Dispute
+from disputes.services import intake as intake_services
+from disputes.services import routing as routing_services
 
 # Nothing listens on port 1: every connection is refused at once, like a Redis that is down.
 DEAD_REDIS_CACHE = {
@@ -141,7 +142,7 @@ def test_routing_retries_when_the_database_is_away(monkeypatch):
             raise OperationalError("server closed the connection unexpectedly")
         return None
 
-    monkeypatch.setattr(services, "dispute_route", flaky)
+    monkeypatch.setattr(routing_services, "dispute_route", flaky)
     result = dispute_tasks.route_dispute.apply(args=[42])
     assert result.successful(), result.traceback
     assert calls == [42, 42, 42]
@@ -154,7 +155,6 @@ def test_routing_retries_when_the_database_is_away(monkeypatch):
 def test_an_api_request_while_the_database_is_away_is_answered_503_with_retry_after(
     tree, category, monkeypatch, caplog
 ):
-    from disputes.api import channels
     from disputes.api.keys import channel_key_create
 
     _key, raw = channel_key_create(name="12345", channel="hotline_12345")
@@ -162,7 +162,7 @@ def test_an_api_request_while_the_database_is_away_is_answered_503_with_retry_af
     def away(*args, **kwargs):
         raise OperationalError("connection to server failed: FATAL:  the database system is shutting down")
 
-    monkeypatch.setattr(channels, "dispute_intake", away)
+    monkeypatch.setattr(intake_services, "dispute_intake", away)
     body = submission(tree, category)
     body.pop("consent")
     with caplog.at_level(logging.ERROR, logger="core.api"):

@@ -22,9 +22,10 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 from django.db.models import Count
 
-from disputes import services, tasks
+from disputes import selectors, services, tasks
 from disputes.models import CaseEvent, Dispute, DiversionRule
 from disputes.rules.enums import OPEN_STATUSES, Channel, EventKind, PartyRole, Status
+from disputes.services import intake as intake_services
 from grids.models import Role, StaffProfile
 from tests.conftest import celery_broker, require_service, wait_for
 from tests.factories import StaffFactory, UserFactory
@@ -64,7 +65,7 @@ def submit(tree, category, n: int = 0) -> Dispute:
 def submit_unpublished(tree, category, n: int, monkeypatch) -> list[int]:
     """`n` submitted cases whose routing task was never sent (the test sends it when it wants)."""
     with monkeypatch.context() as m:
-        m.setattr(services, "_enqueue_routing", lambda pk: None)
+        m.setattr(intake_services, "routing_enqueue", lambda pk: None)
         return [submit(tree, category, i).pk for i in range(n)]
 
 
@@ -230,7 +231,7 @@ def test_a_worker_killed_mid_routing_loses_nothing_and_repeats_nothing(
     )
     assert assigned == dict.fromkeys(ids, 1)
     assert in_flight[0] not in _unacked_routing()
-    assert services.disputes_unrouted(older_than=timedelta(0)) == []
+    assert selectors.disputes_unrouted(older_than=timedelta(0)) == []
 
 
 # --- c) Two workers route the same cases at once ----------------------------------------------------------

@@ -8,9 +8,10 @@ from django.db import connection
 from core.actors import Actor
 from core.exceptions import ConflictError, NotFoundError, PermissionDeniedError
 from core.models import PersonalDataAccess
-from disputes import similar
+from disputes import services
 from disputes.models import Agreement, CaseEvent
 from disputes.rules.enums import EventKind, PartyRole, Status
+from disputes.selectors import similar as similar_selectors
 from grids.models import Role
 from tests.disputes.cases import case_in
 from tests.factories import PartyFactory, StaffFactory, UserFactory
@@ -71,7 +72,7 @@ def numbers(rows) -> list[str]:
 
 
 def test_only_closed_visible_cases_never_the_case_itself_nor_the_same_peoples(world, staff_a):
-    shown = similar.similar_cases_for(user=staff_a[Role.MEDIATOR], case=world["current"])
+    shown = similar_selectors.similar_cases_for(user=staff_a[Role.MEDIATOR], case=world["current"])
     got = set(numbers(shown))
     assert 3 <= len(shown) <= 5
     assert got <= {world[k].tracking_number for k in ("alike0", "alike1", "alike2", "alike3", "different_story")}
@@ -81,7 +82,7 @@ def test_only_closed_visible_cases_never_the_case_itself_nor_the_same_peoples(wo
 
 
 def test_the_same_story_comes_before_another(world, staff_a):
-    shown = similar.similar_cases_for(user=staff_a[Role.MEDIATOR], case=world["current"])
+    shown = similar_selectors.similar_cases_for(user=staff_a[Role.MEDIATOR], case=world["current"])
     assert world["different_story"].tracking_number not in numbers(shown)[:4]
     assert {world[f"alike{i}"].tracking_number for i in range(4)} <= set(numbers(shown))
 
@@ -90,13 +91,13 @@ def test_a_reader_never_gets_a_case_outside_their_jurisdiction(world, tree, depa
     # A mediator of township B sees township B's closed case and nothing of township A.
     other = make_staff(Role.MEDIATOR, area=tree.town_b, department=departments["b"])
     case_b = world["outside"]
-    shown = similar.similar_cases_for(user=other, case=case_b)
+    shown = similar_selectors.similar_cases_for(user=other, case=case_b)
     assert all(item.case.area_path.startswith(tree.town_b.path) for item in shown)
     assert shown == []  # township B holds no other closed case
     # An administrator sees the whole city, township B's case included.
     admin = UserFactory(username="similar-admin")
     StaffFactory(user=admin, role=Role.ADMIN, area=tree.city)
-    assert case_b.tracking_number in numbers(similar.similar_cases_for(user=admin, case=world["current"]))
+    assert case_b.tracking_number in numbers(similar_selectors.similar_cases_for(user=admin, case=world["current"]))
 
 
 def test_what_worked_ranks_first_among_equally_similar_cases(world, staff_a):
@@ -104,13 +105,13 @@ def test_what_worked_ranks_first_among_equally_similar_cases(world, staff_a):
         world[key].callback_result = "dissatisfied"
         world[key].reopened_count = 1
         world[key].save()
-    shown = similar.similar_cases_for(user=staff_a[Role.MEDIATOR], case=world["current"])
+    shown = similar_selectors.similar_cases_for(user=staff_a[Role.MEDIATOR], case=world["current"])
     assert shown[0].case == world["alike0"], "performed, satisfied and never reopened"
     assert shown[0].worked > shown[1].worked
 
 
 def test_the_other_cases_people_and_particulars_are_not_shown(world, staff_a):
-    shown = similar.similar_cases_for(user=staff_a[Role.MEDIATOR], case=world["current"])
+    shown = similar_selectors.similar_cases_for(user=staff_a[Role.MEDIATOR], case=world["current"])
     [item] = [i for i in shown if i.case == world["alike0"]]
     assert item.performance == "performed" and item.days_taken == 1 and not item.reopened
     text = item.terms + item.performance_method
@@ -123,27 +124,27 @@ def test_the_other_cases_people_and_particulars_are_not_shown(world, staff_a):
 
 
 def test_party_history_matches_phone_or_id_number_and_only_for_those_who_work_the_case(world, staff_a):
-    history = similar.party_history_for(user=staff_a[Role.MEDIATOR], case=world["current"])
+    history = similar_selectors.party_history_for(user=staff_a[Role.MEDIATOR], case=world["current"])
     assert {h.tracking_number: h.matched_by for h in history} == {
         world["same_phone"].tracking_number: ["phone"],
         world["same_id"].tracking_number: ["id_number"],
     }
     # A caller before the report-back sees the case but does not work it: no history.
-    assert similar.party_history_for(user=staff_a[Role.CALLBACK_CALLER], case=world["current"]) is None
+    assert similar_selectors.party_history_for(user=staff_a[Role.CALLBACK_CALLER], case=world["current"]) is None
 
 
 def test_party_history_names_only_visible_cases(world, tree, category, departments, staff_a):
     hidden = case_in(Status.CLOSED, grid=tree.grid_b, category=category, department=departments["b"])
     PartyFactory(dispute=hidden, role=PartyRole.APPLICANT, name="李四", phone=CURRENT_PHONE)
-    history = similar.party_history_for(user=staff_a[Role.MEDIATOR], case=world["current"])
+    history = similar_selectors.party_history_for(user=staff_a[Role.MEDIATOR], case=world["current"])
     assert hidden.tracking_number not in [h.tracking_number for h in history]
 
 
 def test_each_case_shown_is_logged_without_the_hourly_pace(world, staff_a, settings):
     settings.PERSONAL_DATA_REVEALS_PER_HOUR = 1
     user = staff_a[Role.MEDIATOR]
-    shown = similar.similar_cases_for(user=user, case=world["current"])
-    similar.log_shown(user=user, shown=shown, what=similar.SIMILAR_WHAT, page="case", case=world["current"])
+    shown = similar_selectors.similar_cases_for(user=user, case=world["current"])
+    services.log_shown(user=user, shown=shown, what=similar_selectors.SIMILAR_WHAT, page="case", case=world["current"])
     rows = PersonalDataAccess.objects.filter(what="dispute.similar")
     assert sorted(r.case_ref for r in rows) == sorted(numbers(shown))
     assert {r.action for r in rows} == {"reveal"}
@@ -152,7 +153,7 @@ def test_each_case_shown_is_logged_without_the_hourly_pace(world, staff_a, setti
 
 def test_draft_from_a_similar_case(world, staff_a):
     mediator = staff_a[Role.MEDIATOR]
-    agreement = similar.agreement_draft_from_similar(
+    agreement = services.agreement_draft_from_similar(
         dispute=world["current"], actor=Actor.for_user(mediator), source_number=world["alike0"].tracking_number
     )
     assert agreement.facts == world["current"].description
@@ -161,10 +162,12 @@ def test_draft_from_a_similar_case(world, staff_a):
     assert agreement.perform_by is None
     event = CaseEvent.objects.get(dispute=world["current"], kind=EventKind.AGREEMENT)
     assert event.data["drafted_from"] == world["alike0"].tracking_number
-    assert similar.drafted_from_numbers(user=mediator, case=world["current"]) == {world["alike0"].tracking_number}
+    assert similar_selectors.drafted_from_numbers(user=mediator, case=world["current"]) == {
+        world["alike0"].tracking_number
+    }
     # Never overwrites a draft.
     with pytest.raises(ConflictError):
-        similar.agreement_draft_from_similar(
+        services.agreement_draft_from_similar(
             dispute=world["current"], actor=Actor.for_user(mediator), source_number=world["alike0"].tracking_number
         )
 
@@ -172,13 +175,13 @@ def test_draft_from_a_similar_case(world, staff_a):
 def test_draft_refused_to_who_may_not_draft_and_from_what_they_cannot_see(world, staff_a, tree, category, departments):
     caller = staff_a[Role.CALLBACK_CALLER]
     with pytest.raises(PermissionDeniedError):
-        similar.agreement_draft_from_similar(
+        services.agreement_draft_from_similar(
             dispute=world["current"], actor=Actor.for_user(caller), source_number=world["alike0"].tracking_number
         )
     hidden = case_in(Status.CLOSED, grid=tree.grid_b, category=category, department=departments["b"])
     Agreement.objects.create(dispute=hidden, facts="f", points_in_dispute="p", terms="t", performance_method="m")
     with pytest.raises(NotFoundError):
-        similar.agreement_draft_from_similar(
+        services.agreement_draft_from_similar(
             dispute=world["current"],
             actor=Actor.for_user(staff_a[Role.MEDIATOR]),
             source_number=hidden.tracking_number,
@@ -192,7 +195,7 @@ def test_other_categories_fill_in_only_after_the_same_category(world, staff_a, t
 
     lonely = CategoryFactory(code="ip", name="知识产权纠纷")
     case = case_in(Status.IN_MEDIATION, grid=tree.grid_a, category=lonely, department=departments["a"])
-    shown = similar.similar_cases_for(user=staff_a[Role.MEDIATOR], case=case)
+    shown = similar_selectors.similar_cases_for(user=staff_a[Role.MEDIATOR], case=case)
     assert shown and all(not item.same_category for item in shown)
 
 
@@ -200,7 +203,7 @@ def test_days_taken_run_from_submission_to_the_report_back(world, staff_a):
     case = world["alike1"]
     case.reported_at = case.submitted_at + timedelta(days=9, hours=3)
     case.save()
-    shown = similar.similar_cases_for(user=staff_a[Role.MEDIATOR], case=world["current"])
+    shown = similar_selectors.similar_cases_for(user=staff_a[Role.MEDIATOR], case=world["current"])
     assert next(i.days_taken for i in shown if i.case == case) == 9
 
 

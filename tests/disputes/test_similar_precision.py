@@ -1,7 +1,7 @@
 """类案参考 helps: on the demo city's generated cases, the similar cases of one case tell the same kind of story.
 
-The demo generator (core/demo) writes each description from one of its category's story
-templates (`core.demo.stories.TEMPLATES`: 装修噪音漏水, 宅基地边界, 拖欠工资 …) with its own
+The demo generator (demo/) writes each description from one of its category's story
+templates (`demo.stories.TEMPLATES`: 装修噪音漏水, 宅基地边界, 拖欠工资 …) with its own
 names, sums, places and sometimes a threat or a head count added. The template a description
 came from is its label: a similar case is relevant when it has the same category and the same
 story. Over a labelled sample of 50 query cases spread over the categories, the share of
@@ -16,9 +16,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from core.demo import stories
-from disputes import similar
+from demo import stories
 from disputes.models import Dispute
+from disputes.selectors import similar as similar_selectors
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +74,7 @@ def test_precision_at_5_on_generated_cases(demo_city, capsys):
     admin = get_user_model().objects.filter(is_superuser=True).first()
     precisions = []
     for query in queries:
-        shown = similar.similar_cases_for(user=admin, case=query)
+        shown = similar_selectors.similar_cases_for(user=admin, case=query)
         assert 3 <= len(shown) <= 5, (query.category.code, len(shown))
         relevant = sum(1 for item in shown if labels[item.case.pk] == labels[query.pk])
         precisions.append(relevant / len(shown))
@@ -125,7 +125,7 @@ def test_precision_at_5_for_stories_told_in_residents_own_words(demo_city, capsy
         # An open case of the category somewhere in the city, told in the resident's words instead.
         query = Dispute.objects.select_related("category").filter(category__code=code).exclude(status="closed").first()
         query.description = text
-        shown = similar.similar_cases_for(user=admin, case=query)
+        shown = similar_selectors.similar_cases_for(user=admin, case=query)
         assert shown, (code, story)
         relevant = sum(1 for item in shown if story_of(item.case, patterns) == (code, story))
         precisions.append(relevant / len(shown))

@@ -23,7 +23,7 @@ from django.urls import get_resolver
 from django.views import static
 
 from core.exceptions import ApplicationError
-from disputes import intake
+from disputes import intake, services
 from disputes.models import Attachment
 from disputes.rules.enums import Channel, PartyRole
 from grids.models import Role
@@ -295,7 +295,7 @@ def private_storage(settings, tmp_path):
 @pytest.fixture
 def stored(private_storage, tree, category):
     """A case submitted with a photo whose name tries every trick."""
-    result = intake.dispute_intake(
+    result = services.dispute_intake(
         category=category,
         description="邻居装修噪音扰民，多次协商未果。",
         grid=tree.grid_a,
@@ -327,7 +327,7 @@ def test_files_are_stored_under_random_names_with_no_extension_and_no_execute_bi
 def test_a_second_upload_gets_another_random_name(private_storage, tree, category):
     names = set()
     for phone in ("13800138001", "13800138002"):
-        result = intake.dispute_intake(
+        result = services.dispute_intake(
             category=category,
             description="邻居装修噪音扰民。",
             grid=tree.grid_a,

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from disputes.models import Category, DiversionRule
-from disputes.services import ancestor_paths
+from grids.areas import ancestor_paths
 from grids.models import Area, AreaLevel
 
 

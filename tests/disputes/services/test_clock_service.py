@@ -20,6 +20,7 @@ from disputes import services, tasks
 from disputes.models import Deadline, Dispute, DiversionRule, ServiceLevelSetting
 from disputes.rules import clocks, triage
 from disputes.rules.enums import Channel, Colour, DeadlineKind, EventKind, Outcome, PartyRole, Status
+from disputes.services import intake as intake_services
 from grids.models import Role
 from tests.factories import DepartmentFactory
 
@@ -486,7 +487,7 @@ def test_deadline_escalate_takes_one_rung_of_one_deadline(clock, tree, category,
 @pytest.mark.django_db(transaction=True)
 def test_the_sweeper_skips_a_case_another_transaction_holds(tree, category, people, monkeypatch):
     """SKIP LOCKED: a case being changed right now is looked at on the next sweep, not waited for."""
-    monkeypatch.setattr(services, "_enqueue_routing", lambda pk: None)
+    monkeypatch.setattr(intake_services, "routing_enqueue", lambda pk: None)
     monkeypatch.setattr("core.notifications._queue", lambda n: None)
     held, free = routed(tree, category), routed(tree, category, phone="13700137000")
     later = timezone.now() + WHITE.accept_within + timedelta(minutes=1)

@@ -1,7 +1,7 @@
 """The departments a person may send a case to or ask to assist, checked in the services (not only by the page).
 
 The case page lists the departments serving the case's place (its areas up the tree,
-any area of its county: `services.departments_serving`); the services refuse any
+any area of its county: `selectors.departments_serving`); the services refuse any
 other, so the staff API, the bulk actions and the page refuse the same things.
 """
 

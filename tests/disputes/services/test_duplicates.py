@@ -13,11 +13,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from core.actors import Actor
 from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from core.models import Notification
-from disputes import duplicates, services
-from disputes.intake import IntakeResult, dispute_intake
+from disputes import selectors, services
 from disputes.models import Attachment, CaseEvent, Deadline, Dispute
 from disputes.rules.enums import Channel, EventKind, Outcome, PartyRole, Status
 from disputes.selectors import dispute_for_resident, resident_timeline
+from disputes.services.intake import IntakeResult, dispute_intake
 from grids.models import Role
 from tests.disputes.cases import case_in
 from tests.disputes.views.conftest import png_bytes
@@ -166,7 +166,7 @@ def test_the_mediator_of_the_earlier_case_merges_a_duplicate(original, attack, m
     attachment = Attachment.objects.get(dispute=case)
     public_before = public_view(original)
 
-    merged = duplicates.dispute_merge_duplicate(
+    merged = services.dispute_merge_duplicate(
         actor=Actor.for_user(mediator), duplicate=case, into=original, reason="同一纠纷，申请人补充说明"
     )
 
@@ -195,7 +195,7 @@ def test_the_mediator_of_the_earlier_case_merges_a_duplicate(original, attack, m
 
 def test_a_dispatcher_of_the_area_may_merge(original, attack, staff_a):
     case = attack().dispute
-    duplicates.dispute_merge_duplicate(
+    services.dispute_merge_duplicate(
         actor=Actor.for_user(staff_a[Role.DISPATCHER]), duplicate=case, into=original.pk, reason="重复登记"
     )
     case.refresh_from_db()
@@ -231,7 +231,7 @@ def test_merge_is_refused_to_those_who_do_not_handle_the_earlier_case(
     case = attack().dispute
     before = snapshot(case, original)
     with pytest.raises(error) as caught:
-        duplicates.dispute_merge_duplicate(
+        services.dispute_merge_duplicate(
             actor=Actor.for_user(users[who]), duplicate=case, into=original, reason="同一纠纷"
         )
     assert caught.value.code == code and str(caught.value.message)
@@ -243,19 +243,19 @@ def test_merge_needs_a_reason_the_linked_case_and_an_unfinished_one(original, at
     actor = Actor.for_user(mediator)
     before = snapshot(case, original)
     with pytest.raises(ApplicationError) as caught:
-        duplicates.dispute_merge_duplicate(actor=actor, duplicate=case, into=original, reason="  ")
+        services.dispute_merge_duplicate(actor=actor, duplicate=case, into=original, reason="  ")
     assert caught.value.code == "reason_required"
     unrelated = make_case(Status.IN_MEDIATION)
     with pytest.raises(ApplicationError) as caught:
-        duplicates.dispute_merge_duplicate(actor=actor, duplicate=case, into=unrelated, reason="同一纠纷")
+        services.dispute_merge_duplicate(actor=actor, duplicate=case, into=unrelated, reason="同一纠纷")
     assert caught.value.code == "not_a_duplicate"
     with pytest.raises(ApplicationError) as caught:
-        duplicates.dispute_merge_duplicate(actor=actor, duplicate=original, into=case, reason="同一纠纷")
+        services.dispute_merge_duplicate(actor=actor, duplicate=original, into=case, reason="同一纠纷")
     assert caught.value.code == "not_a_duplicate"
     assert snapshot(case, original) == before
     Dispute.objects.filter(pk=original.pk).update(status=Status.CLOSED)
     with pytest.raises(ApplicationError) as caught:
-        duplicates.dispute_merge_duplicate(actor=actor, duplicate=case, into=original, reason="同一纠纷")
+        services.dispute_merge_duplicate(actor=actor, duplicate=case, into=original, reason="同一纠纷")
     assert caught.value.code == "original_finished"
 
 
@@ -276,7 +276,7 @@ def test_the_transition_alone_cannot_close_a_case_as_a_duplicate(original, attac
 
 def test_not_a_duplicate_removes_the_link_with_an_event_on_both(original, attack, mediator):
     case = attack().dispute
-    duplicates.dispute_dismiss_duplicate(actor=Actor.for_user(mediator), duplicate=case, reason="是另一起纠纷")
+    services.dispute_dismiss_duplicate(actor=Actor.for_user(mediator), duplicate=case, reason="是另一起纠纷")
     case.refresh_from_db()
     assert case.duplicate_of_id is None and case.status == Status.SUBMITTED
     for on, key, other in ((case, "duplicate_of", original), (original, "duplicate", case)):
@@ -284,7 +284,7 @@ def test_not_a_duplicate_removes_the_link_with_an_event_on_both(original, attack
         assert event.data == {"dismissed": True, key: other.tracking_number}
         assert (event.actor, event.reason, event.is_public) == (mediator, "是另一起纠纷", False)
     with pytest.raises(ApplicationError) as caught:
-        duplicates.dispute_dismiss_duplicate(actor=Actor.for_user(mediator), duplicate=case, reason="再次")
+        services.dispute_dismiss_duplicate(actor=Actor.for_user(mediator), duplicate=case, reason="再次")
     assert caught.value.code == "not_a_duplicate"
 
 
@@ -292,19 +292,19 @@ def test_dismissal_is_refused_like_the_merge(original, attack, make_staff, tree,
     case = attack().dispute
     stranger = make_staff(Role.MEDIATOR, area=tree.town_a, department=departments["b"])
     with pytest.raises(PermissionDeniedError):
-        duplicates.dispute_dismiss_duplicate(actor=Actor.for_user(stranger), duplicate=case, reason="另一起")
+        services.dispute_dismiss_duplicate(actor=Actor.for_user(stranger), duplicate=case, reason="另一起")
     case.refresh_from_db()
     assert case.duplicate_of == original
 
 
 def test_the_links_name_only_cases_the_user_may_open(original, attack, make_staff, tree, mediator):
     case = attack().dispute
-    inside = duplicates.duplicate_links(user=mediator, case=case)
+    inside = selectors.duplicate_links(user=mediator, case=case)
     assert inside.duplicate_of == original
-    assert duplicates.duplicate_links(user=mediator, case=original).suspected_duplicates == [case]
+    assert selectors.duplicate_links(user=mediator, case=original).suspected_duplicates == [case]
     # The original moves to township B: township A's dispatcher still sees the new case, not the original.
     Dispute.objects.filter(pk=original.pk).update(grid=tree.grid_b, area_path=tree.grid_b.path)
     outsider = make_staff(Role.DISPATCHER, area=tree.town_a)
-    links = duplicates.duplicate_links(user=outsider, case=case)
+    links = selectors.duplicate_links(user=outsider, case=case)
     assert links.duplicate_of is None
-    assert duplicates.duplicate_actions(user=outsider, case=case) == frozenset()
+    assert services.duplicate_actions(user=outsider, case=case) == frozenset()

@@ -17,10 +17,11 @@ from django.db.models import Count
 from core.actors import Actor
 from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from core.models import Notification
-from disputes import services
+from disputes import selectors, services
 from disputes.models import CaseEvent, Deadline, Dispute, DisputeAssist, DiversionRule, RoutingReturn
 from disputes.rules.enums import OPEN_STATUSES, Channel, Colour, DeadlineKind, EventKind, PartyRole, Status
 from disputes.selectors import disputes_visible_to
+from disputes.services import intake as intake_services
 from grids.models import Role
 from tests.disputes.cases import case_in
 from tests.factories import CategoryFactory, DepartmentFactory, StaffFactory, UserFactory
@@ -170,8 +171,8 @@ def test_disputes_unrouted_lists_only_old_submitted_cases(tree, category, rule_a
     Dispute.objects.filter(pk=routed.pk).update(submitted_at=timezone.now() - timedelta(minutes=10))
     route(routed)
 
-    assert services.disputes_unrouted(older_than=timedelta(minutes=5)) == [old.pk]
-    assert set(services.disputes_unrouted(older_than=timedelta(0))) == {old.pk, fresh.pk}
+    assert selectors.disputes_unrouted(older_than=timedelta(minutes=5)) == [old.pk]
+    assert set(selectors.disputes_unrouted(older_than=timedelta(0))) == {old.pk, fresh.pk}
 
 
 # --- Joint mediation (联合调解) ----------------------------------------------------------------
@@ -457,7 +458,7 @@ def _route_all(ids: list[int], errors: list, barrier: threading.Barrier) -> None
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_routing_does_each_step_once_and_overbooks_nobody(tree, category, departments, rule_a, monkeypatch):
-    monkeypatch.setattr(services, "_enqueue_routing", lambda pk: None)
+    monkeypatch.setattr(intake_services, "routing_enqueue", lambda pk: None)
     mediators = [
         mediator(area=tree.town_a, department=departments["a"], max_open_cases=MAX_OPEN) for _ in range(MEDIATORS)
     ]

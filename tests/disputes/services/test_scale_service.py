@@ -7,7 +7,7 @@ from django.utils import translation
 
 from core.actors import Actor
 from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
-from disputes import scale
+from disputes import scale, services
 from disputes.models import Dispute
 from disputes.rules.enums import AMOUNT_BAND_LOWER, PEOPLE_BAND_LOWER, AmountBand, Colour, EventKind, PeopleBand, Status
 from disputes.rules.triage import AMOUNT_RED_AT, AMOUNT_YELLOW_AT, GROUP_RED_AT, GROUP_YELLOW_AT, WAGE_WORKERS_RED_AT
@@ -98,7 +98,7 @@ def make(tree, labour, departments, staff_a):
 def test_a_range_raises_the_colour_with_the_group_reason_and_the_event_keeps_from_and_to(make, staff_a):
     case = make(people_involved=3, amount=Decimal("5000"))
     mediator = Actor.for_user(staff_a[Role.MEDIATOR])
-    updated = scale.dispute_set_scale(
+    updated = services.dispute_set_scale(
         dispute=case, actor=mediator, people_band="10-29", amount_band="100k-1m", reason="申请人来电更正"
     )
     assert (updated.people_involved, updated.people_band, updated.amount, updated.amount_band) == (
@@ -122,8 +122,8 @@ def test_a_range_raises_the_colour_with_the_group_reason_and_the_event_keeps_fro
 def test_a_smaller_figure_never_lowers_the_colour(make, staff_a):
     case = make(people_involved=40)
     actor = Actor.for_user(staff_a[Role.DISPATCHER])
-    assert scale.dispute_set_scale(dispute=case, actor=actor, people_involved=40 - 1).colour == Colour.RED
-    updated = scale.dispute_set_scale(dispute=case, actor=actor, people_band="1")
+    assert services.dispute_set_scale(dispute=case, actor=actor, people_involved=40 - 1).colour == Colour.RED
+    updated = services.dispute_set_scale(dispute=case, actor=actor, people_band="1")
     assert updated.colour == Colour.RED
     assert (updated.people_involved, updated.people_band) == (1, "1")
 
@@ -131,7 +131,7 @@ def test_a_smaller_figure_never_lowers_the_colour(make, staff_a):
 def test_a_value_left_out_is_kept_and_none_clears_it(make, staff_a):
     case = make(people_involved=10, people_band="10-29", amount=Decimal("3000"))
     actor = Actor.for_user(staff_a[Role.SUPERVISOR])
-    updated = scale.dispute_set_scale(dispute=case, actor=actor, amount=None, amount_band="")
+    updated = services.dispute_set_scale(dispute=case, actor=actor, amount=None, amount_band="")
     assert (updated.people_involved, updated.people_band, updated.amount, updated.amount_band) == (
         10,
         "10-29",
@@ -143,7 +143,7 @@ def test_a_value_left_out_is_kept_and_none_clears_it(make, staff_a):
 def test_nothing_to_change_is_refused(make, staff_a):
     case = make(people_involved=10, people_band="10-29")
     with pytest.raises(ApplicationError) as refused:
-        scale.dispute_set_scale(dispute=case, actor=Actor.for_user(staff_a[Role.MEDIATOR]), people_band="10-29")
+        services.dispute_set_scale(dispute=case, actor=Actor.for_user(staff_a[Role.MEDIATOR]), people_band="10-29")
     assert refused.value.code == "scale_unchanged"
     assert not case.events.filter(kind=EventKind.SCALE_SET).exists()
 
@@ -152,7 +152,7 @@ def test_nothing_to_change_is_refused(make, staff_a):
 def test_a_closed_or_withdrawn_case_is_refused(make, staff_a, status):
     case = make(status)
     with pytest.raises(ApplicationError) as refused:
-        scale.dispute_set_scale(dispute=case, actor=Actor.for_user(staff_a[Role.ADMIN]), people_band="30+")
+        services.dispute_set_scale(dispute=case, actor=Actor.for_user(staff_a[Role.ADMIN]), people_band="30+")
     assert refused.value.code == "wrong_state"
     case.refresh_from_db()
     assert (case.people_involved, case.people_band) == (None, "")
@@ -166,7 +166,7 @@ def test_a_reader_who_may_not_edit_the_case_is_refused(make, staff_a, make_staff
         make_staff(Role.MEDIATOR, area=tree.town_a, department=None, username="other-mediator"),
     ):
         with pytest.raises(PermissionDeniedError):
-            scale.dispute_set_scale(dispute=case, actor=Actor.for_user(reader), people_band="30+")
+            services.dispute_set_scale(dispute=case, actor=Actor.for_user(reader), people_band="30+")
     assert not case.events.filter(kind=EventKind.SCALE_SET).exists()
 
 
@@ -174,7 +174,7 @@ def test_a_case_outside_the_jurisdiction_is_not_found(make, make_staff, tree):
     case = make()
     outsider = make_staff(Role.DISPATCHER, area=tree.town_b, username="dispatcher-b")
     with pytest.raises(NotFoundError):
-        scale.dispute_set_scale(dispute=case, actor=Actor.for_user(outsider), people_band="30+")
+        services.dispute_set_scale(dispute=case, actor=Actor.for_user(outsider), people_band="30+")
 
 
 def test_the_timeline_says_what_changed():

@@ -21,10 +21,12 @@ from django.db import transaction
 from django.utils import translation
 
 from core.actors import Actor
+from core.casework import effects as casework_effects
 from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from disputes import services
 from disputes.models import CaseEvent, Deadline, Dispute
 from disputes.rules import clocks, lifecycle
+from disputes.rules import effects as effect_rules
 from disputes.rules.enums import Colour, DeadlineKind, EventKind, Outcome, Status
 from grids.models import Role
 from tests.disputes.cases import SHAPES, case_in, with_agreement
@@ -202,21 +204,18 @@ class Effect:
 
 
 ALL_KINDS = frozenset(DeadlineKind.values)
-EFFECTS = {
-    "triage": Effect(),
-    "dispatch": Effect(cancelled=frozenset({DeadlineKind.ACCEPT, DeadlineKind.RESOLVE}), opens=("accept", None)),
-    "transfer": Effect(cancelled=frozenset({DeadlineKind.ACCEPT, DeadlineKind.RESOLVE}), opens=("accept", None)),
-    "accept": Effect(done=frozenset({DeadlineKind.ACCEPT}), opens=("resolve", None)),
-    "return": Effect(cancelled=frozenset({DeadlineKind.ACCEPT, DeadlineKind.RESOLVE})),
-    "start_mediation": Effect(),
-    "report_back": Effect(done=frozenset({DeadlineKind.RESOLVE})),
-    "await_callback": Effect(opens=("callback", None)),
-    "close": Effect(done=frozenset({DeadlineKind.CALLBACK})),
-    "reopen": Effect(done=frozenset({DeadlineKind.CALLBACK}), opens=("resolve", None)),
-    "resume": Effect(),
-    "withdraw": Effect(cancelled=ALL_KINDS),
-    "merge_duplicate": Effect(cancelled=ALL_KINDS),
-}
+
+
+def _expected(row: casework_effects.Effect) -> Effect:
+    """A row of the effects table (disputes.rules.effects) as this module checks it against the database."""
+    done = ALL_KINDS if row.finishes == casework_effects.ALL else frozenset(row.finishes)
+    cancelled = ALL_KINDS if row.cancels == casework_effects.ALL else frozenset(row.cancels)
+    assert len(row.opens) <= 1, "each action opens at most one deadline"
+    return Effect(done=done, cancelled=cancelled - done, opens=(row.opens[0], None) if row.opens else None)
+
+
+# The one table the services apply (and the demo generator walks); each action's row is checked below.
+EFFECTS = {action: _expected(row) for action, row in effect_rules.EFFECTS.items()}
 DUE_IN = {
     "accept": WHITE.accept_within,
     "resolve": WHITE.resolve_within,
@@ -226,10 +225,11 @@ DUE_IN = {
 
 def test_every_action_has_an_expected_effect():
     assert set(EFFECTS) == set(lifecycle.TRANSITIONS)
+    assert set(effect_rules.EFFECTS) == set(lifecycle.TRANSITIONS)
 
 
 def test_an_open_callback_deadline_means_the_case_awaits_its_callback():
-    """disputes.callbacks.callback_queue relies on this instead of filtering on the status.
+    """disputes.selectors.callbacks.callback_queue relies on this instead of filtering on the status.
 
     The one way in opens the CALLBACK deadline, every way out finishes it, and no
     other action opens one (with test_every_action_has_an_expected_effect and the
@@ -445,7 +445,7 @@ def test_missing_case(world, db):
         ("transfer", Status.ACCEPTED, {}, "department_required"),
         ("report_back", Status.IN_MEDIATION, {}, "outcome_required"),
         ("report_back", Status.IN_MEDIATION, {"outcome": "won_the_lottery"}, "outcome_required"),
-        # Only a case linked as a possible duplicate, into the case it is linked to (disputes.duplicates).
+        # Only a case linked as a possible duplicate, into the case it is linked to (disputes.services.duplicates).
         ("merge_duplicate", Status.SUBMITTED, {}, "not_a_duplicate"),
     ],
 )
