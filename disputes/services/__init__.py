@@ -22,7 +22,6 @@
 This package re-exports the public functions, so callers write `from disputes import services`.
 """
 
-from disputes.services.actions import PAGE_TRANSITIONS, case_actions
 from disputes.services.assignment import (
     ASSIGN_ROLES,
     ASSIGNABLE_STATUSES,
@@ -100,7 +99,7 @@ from disputes.services.parties import (
     party_reveal,
 )
 from disputes.services.routing import dispute_assign_mediator, dispute_route, routing_enqueue
-from disputes.services.scale import check_scale_editor, dispute_set_scale, may_set_scale
+from disputes.services.scale import check_scale_editor, dispute_set_scale
 from disputes.services.similar import agreement_draft_from_similar, log_shown
 from disputes.services.transitions import dispute_report_back, dispute_transition
 from disputes.services.triage import (
@@ -123,7 +122,6 @@ __all__ = [
     "MAX_REASON",
     "MAX_TEXT",
     "OVERRIDE_ROLES",
-    "PAGE_TRANSITIONS",
     "PARTY_ROLES",
     "PAUSABLE",
     "PERFORMANCE_STATES",
@@ -141,7 +139,6 @@ __all__ = [
     "agreement_update",
     "callback_record_attempt",
     "callback_record_resident_rating",
-    "case_actions",
     "channel_intake",
     "check_channel_key_area",
     "check_department_serves",
@@ -181,7 +178,6 @@ __all__ = [
     "event_record",
     "lock_visible",
     "log_shown",
-    "may_set_scale",
     "notify_applicants",
     "outcome_apply",
     "outcome_report",

@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 
 from core.actors import Actor
 from core.exceptions import ApplicationError
-from core.types import RequestUser
 from disputes.models import Dispute
 from disputes.rules.enums import EventKind
 from disputes.scale import CENT, FIELDS, UNCHANGED, clean_scale
@@ -39,16 +38,6 @@ def check_scale_editor(case: Dispute, actor: Actor) -> None:
     callback caller (`services.parties.check_party_adder`).
     """
     check_party_adder(case, actor)
-
-
-def may_set_scale(user: RequestUser | None, case: Dispute) -> bool:
-    """Whether the case page offers this user the form (the service decides again on posting)."""
-    try:
-        refuse_if_finished(case)
-        check_scale_editor(case, Actor.for_user(user))
-    except ApplicationError:
-        return False
-    return True
 
 
 def _given(exact: Any, band: Any, stored_exact: Any, stored_band: str) -> tuple[Any, str]:
