@@ -135,7 +135,7 @@ test: setup
 	if [ $$status -ne 0 ]; then echo "make test: FAILED" >&2; fi; \
 	exit $$status
 
-# Supply chain (README, "Supply chain"). pip-audit asks the vulnerability service (PyPI's, or
+# Supply chain (docs/security.md, "Supply chain"). pip-audit asks the vulnerability service (PyPI's, or
 # PIP_AUDIT_SERVICE=osv) about every pinned package of requirements.txt and requirements-dev.txt.
 # A known vulnerability always fails. Where the service cannot be asked about every package (no
 # network, service down, a registry mirror without PyPI's advisory pages) nothing is known about

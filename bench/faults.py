@@ -559,7 +559,7 @@ class Recovery:
 
     A sweep is sent only when the broker's queue is empty (at most every 5 s):
     what is still queued will run anyway, and sweeping over a backlog would only
-    queue the same cases again (see the note on backlogs in the README).
+    queue the same cases again (see the note on backlogs in docs/performance.md).
     """
 
     def __init__(self, stack: Stack, numbers: list[str], *, since: float, bound: float) -> None:

@@ -39,7 +39,7 @@ page is not limited. Sign-in lockout is django-axes (AXES_* settings), on the
 same client address (`core.ratelimit.client_ip`).
 
 A new limit is one `Limit(...)` below, a setting in config/settings.py, a row
-here and in the README's configuration table, and an entry in LIMITS
+here and in the configuration table of docs/operations.md, and an entry in LIMITS
 (tests/core/test_rate_limits.py checks that all four agree).
 
 Identifiers (addresses, phones, tracking numbers, key ids) become cache keys
@@ -143,7 +143,7 @@ OPEN311_READS_PER_IP = Limit(
     _("Too many reads of the public list of requests from your network in the last hour. Please try again later."),
 )
 
-# Every limit of the table above (the docstring's table and the README list them too).
+# Every limit of the table above (the docstring's table and docs/operations.md list them too).
 LIMITS: tuple[Limit, ...] = (
     SUBMIT_PER_IP,
     SUBMIT_PER_PHONE,

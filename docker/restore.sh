@@ -4,7 +4,7 @@
 #   docker/restore.sh DUMP_FILE TARGET_DATABASE_URL
 #
 # Create the target first (createdb, or CREATE DATABASE), restore, check it, then point the
-# portal at it (README, "Backups"). The script refuses a target that already has tables, so it
+# portal at it (docs/operations.md, "Backups"). The script refuses a target that already has tables, so it
 # can never write over a live database. One transaction: on any error nothing is restored.
 # tests/core/test_backup_restore.py runs docker/backup.sh and this script against PostgreSQL.
 set -eu

@@ -11,7 +11,7 @@ The counts are aggregated by the database in one query (conditional COUNTs
 over the petitions, left-joined to their acceptance and handling deadlines),
 never by loading petitions into Python; the index `petition_area_received`
 (area_path, received_on) serves the filter. Petitions are far fewer than
-disputes, so they need no rollup table: see README, "Petitions", for the figure
+disputes, so they need no rollup table: see docs/design.md, "Petitions", for the figure
 measured at 100,000 petitions. The dashboard reads them through
 `petition_section`, which keeps the answer in the cache for SECTION_CACHE_SECONDS
 (the rollups' refresh interval): a city over a year costs a few hundred

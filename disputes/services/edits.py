@@ -14,6 +14,7 @@ from disputes.rules import clocks
 from disputes.rules.enums import EventKind
 from disputes.services.casefile import DisputeRef, check_handler, event_record, lock_visible, refuse_if_finished
 from disputes.services.deadlines import PAUSABLE, dispute_refresh_next_due
+from disputes.services.parties import check_party_adder
 from disputes.services.triage import dispute_retriage
 from grids import roles
 
@@ -22,7 +23,11 @@ CLOCK_ROLES = frozenset({roles.DISPATCHER, roles.SUPERVISOR, roles.ADMIN})
 
 
 def dispute_update_description(*, dispute: DisputeRef, actor: Actor, description: str) -> Dispute:
-    """The description is corrected or completed: the old text stays on the timeline, triage runs again."""
+    """The description is corrected or completed: the old text stays on the timeline, triage runs again.
+
+    Who may: whoever may add a party (`parties.check_party_adder`): handlers, the area's dispatchers and
+    supervisors, administrators.
+    """
     description = (description or "").strip()
     if not description:
         raise ApplicationError(
@@ -31,6 +36,8 @@ def dispute_update_description(*, dispute: DisputeRef, actor: Actor, description
     with transaction.atomic():
         case = lock_visible(dispute, actor)
         refuse_if_finished(case)
+        # The facts of the case: whoever may add a party may correct what happened (every door).
+        check_party_adder(case, actor)
         previous = case.description
         case.description = description
         case.save(update_fields=["description", "updated_at"])

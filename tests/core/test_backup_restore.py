@@ -1,6 +1,6 @@
-"""The backup and restore commands of the README ("Backups") work: docker/backup.sh and docker/restore.sh.
+"""The backup and restore commands of docs/operations.md ("Backups") work: docker/backup.sh and docker/restore.sh.
 
-The README runs these two scripts; this test runs the same files against the PostgreSQL test
+docs/operations.md runs these two scripts; this test runs the same files against the PostgreSQL test
 database: a `pg_dump -Fc` of it, a restore into a new, empty database, and every table's row count
 compared between the two.
 """

@@ -30,7 +30,7 @@ ACCURACY_FLOOR = 0.94
 
 CASES_FILE = Path(__file__).parent / "triage_eval" / "cases.jsonl"
 # A second set, written later by other hands as fresh texts in other voices and situations; its
-# first measurement is kept in the README. Both sets must meet the floors.
+# first measurement is kept in docs/design.md. Both sets must meet the floors.
 HOLDOUT_FILE = Path(__file__).parent / "triage_eval" / "holdout.jsonl"
 # A third, written blind (without the rules or the other sets) and measured once before any change.
 BLIND_FILE = Path(__file__).parent / "triage_eval" / "blind.jsonl"

@@ -445,3 +445,17 @@ def test_after_an_override_to_red_new_information_does_not_lower_it(tree, catego
     case.refresh_from_db()
     assert case.colour == Colour.RED
     assert rules(case)["staff_override"]["params"] == {"reason": "当事人情绪激动"}
+
+
+def test_an_assisting_department_or_a_caller_may_not_rewrite_the_description(tree, category, make_staff):
+    """The description is the facts of the case: the service refuses whoever may not add a party."""
+    case = triaged(tree, category)
+    caller = Actor.for_user(make_staff(Role.CALLBACK_CALLER, area=tree.town_a))
+
+    with pytest.raises(PermissionDeniedError) as refused:
+        services.dispute_update_description(dispute=case, actor=caller, description=THREAT)
+
+    assert refused.value.code == "wrong_role"
+    case.refresh_from_db()
+    assert case.description == QUIET
+    assert not case.events.filter(kind=EventKind.DESCRIPTION_EDITED).exists()

@@ -73,7 +73,7 @@ def perform(action: str, case, actor: Actor, department) -> None:
     elif action == "dismiss_duplicate":
         services.dispute_dismiss_duplicate(actor=actor, duplicate=case, reason=REASON)
     elif action == "description":
-        # Its service checks only that the case is seen and open: its doors check who may first.
+        # Its doors check who may first (the registry), and its service checks the same rule again.
         check_door(actor.user, case, action)
         services.dispute_update_description(dispute=case, actor=actor, description="补充：双方已协商一次。")
     else:  # pragma: no cover

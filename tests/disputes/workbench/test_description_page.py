@@ -24,7 +24,9 @@ def test_the_handler_rewrites_the_description_and_the_case_is_triaged_again(make
     assert "description" in rendered_actions(page)
     assert 'name="description-description"' in page and QUIET in page
 
-    response = client.post(action_url(case, "description"), {"description-description": f"{QUIET}{THREAT}"})
+    # In English throughout: the confirmation is translated when it is stored, at the POST.
+    with translation.override("en"):
+        response = client.post(action_url(case, "description"), {"description-description": f"{QUIET}{THREAT}"})
 
     assert response.status_code == 303
     case.refresh_from_db()
