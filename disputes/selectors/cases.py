@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from core.exceptions import NotFoundError
+from core.casework.access import get_in
 from core.validators import normalise_phone
 from disputes import links
 from disputes.models import CaseEvent, ChannelKey, Dispute, DisputeAssist
@@ -55,19 +55,9 @@ def dispute_get_for(user, ref, *, lock: bool = False, related: tuple[str, ...] =
     UPDATE (call inside a transaction).
     """
     rows = Dispute.objects.all() if user is None else disputes_visible_to(user)
-    if related:
-        rows = rows.select_related(*related)
-    if lock:
-        rows = rows.select_for_update(of=("self",)) if related else rows.select_for_update()
-    if isinstance(ref, Dispute):
-        found = rows.filter(pk=ref.pk).first()
-    elif isinstance(ref, int):
-        found = rows.filter(pk=ref).first()
-    else:
-        found = rows.filter(tracking_number=normalise_tracking_number(str(ref))).first()
-    if found is None:
-        raise NotFoundError(_("Case not found."))
-    return found
+    return get_in(
+        rows, ref, normalise=normalise_tracking_number, not_found=_("Case not found."), lock=lock, related=related
+    )
 
 
 DISPATCH_ROLES = frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})

@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from core.exceptions import NotFoundError
+from core.casework.access import get_in
 from core.types import RequestUser
 from disputes.rules.tracking import normalise_tracking_number
 from grids.roles import ADMIN, CALLBACK_CALLER, DISPATCHER, SUPERVISOR, staff_profile
@@ -50,20 +50,9 @@ def petition_get_for(
     UPDATE (call inside a transaction).
     """
     rows = Petition.objects.all() if user is None else petitions_visible_to(user)
-    if related:
-        rows = rows.select_related(*related)
-    if lock:
-        # Only the petition's own row: the related ones may be null (an outer join cannot be locked).
-        rows = rows.select_for_update(of=("self",)) if related else rows.select_for_update()
-    if isinstance(ref, Petition):
-        found = rows.filter(pk=ref.pk).first()
-    elif isinstance(ref, int):
-        found = rows.filter(pk=ref).first()
-    else:
-        found = rows.filter(tracking_number=normalise_tracking_number(str(ref))).first()
-    if found is None:
-        raise NotFoundError(_("Petition not found."))
-    return found
+    return get_in(
+        rows, ref, normalise=normalise_tracking_number, not_found=_("Petition not found."), lock=lock, related=related
+    )
 
 
 def user_works_petition(user: RequestUser | None, petition: Petition) -> bool:
