@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.casework import callbacks as callback_rules
-from core.casework.callbacks import MAX_UNANSWERED
+from core.casework.callbacks import MAX_REMARKS, MAX_UNANSWERED
 from core.exceptions import ApplicationError, PermissionDeniedError
 from disputes.models import Dispute
 from grids import roles
@@ -54,7 +54,6 @@ __all__ = [
 
 RATING_SALT = "rate"
 RATING_MAX_AGE = 30 * 24 * 3600  # seconds: the link in the SMS works for 30 days
-MAX_REMARKS = 1000
 
 CALLBACK_ROLES = frozenset({roles.CALLBACK_CALLER, roles.SUPERVISOR, roles.ADMIN})
 SPOT_CHECK_ROLES = frozenset({roles.SUPERVISOR, roles.ADMIN})

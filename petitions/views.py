@@ -26,11 +26,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.actors import Actor
 from core.audit import REVEAL_HELD_BACK_CODES, phones_for_callback
 from core.casework.callbacks import MAX_UNANSWERED
+from core.casework.forms import CallbackAttemptForm
 from core.casework.people import REVEALABLE_FIELDS, present_person
 from core.exceptions import ApplicationError, NotFoundError, as_page_errors
 from core.types import RequestUser
 from petitions import services
-from petitions.forms import CallbackAttemptForm
 from petitions.models import Petition
 from petitions.rules import CALLBACK_ROLES, OPEN_STATUSES, Status
 from petitions.selectors import (

@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 # The third unanswered call of a round ends it as unreachable.
 MAX_UNANSWERED = 3
+# A caller's remarks on one attempt are kept to this many characters.
+MAX_REMARKS = 1000
 
 
 class Satisfaction(models.TextChoices):

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.actors import Actor
 from core.audit import phones_for_callback
-from core.casework.callbacks import Satisfaction
+from core.casework.forms import CallbackAttemptForm
 from core.exceptions import ApplicationError, NotFoundError, as_page_errors
 from core.masking import mask_name, mask_phone
 from disputes import callbacks, selectors, services, visibility
@@ -33,37 +33,9 @@ from disputes.rules.enums import DeadlineKind, PartyRole, Status
 from disputes.selectors import dispute_get_for
 
 PAGE_SIZE = 25
-REACHED_CHOICES = [("yes", _("Yes, I spoke to the party")), ("no", _("No, nobody answered"))]
 
 
 # --- Forms -----------------------------------------------------------------------------------------------
-
-
-class CallbackAttemptForm(forms.Form):
-    reached = forms.ChoiceField(label=_("Did you reach the party?"), choices=REACHED_CHOICES, widget=forms.RadioSelect)
-    satisfaction = forms.ChoiceField(
-        label=_("How satisfied is the party with the result?"),
-        choices=Satisfaction.choices,
-        required=False,
-        widget=forms.RadioSelect,
-        help_text=_("Only when you reached the party."),
-    )
-    remarks = forms.CharField(
-        label=_("Remarks"),
-        required=False,
-        max_length=callbacks.MAX_REMARKS,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("What the party said, in a few words. A dissatisfied party's reason is sent to the mediator."),
-    )
-
-    def clean(self):
-        data = super().clean()
-        reached = data.get("reached")
-        if reached == "yes" and not data.get("satisfaction"):
-            self.add_error("satisfaction", _("Record how satisfied the party is."))
-        if reached == "no" and data.get("satisfaction"):
-            self.add_error("satisfaction", _("A party who was not reached cannot give an opinion."))
-        return data
 
 
 class SpotCheckPeriodForm(forms.Form):

@@ -6,6 +6,7 @@ the one vocabulary of `grids.roles`. The administrator may take every action.
 
 from django.utils.translation import gettext_lazy as _
 
+from core.casework.callbacks import MAX_REMARKS
 from core.casework.transitions import Transition, TransitionTable, transition
 from grids.roles import ADMIN, CALLBACK_CALLER, DEPARTMENT_STAFF, DISPATCHER, MEDIATOR, OFFICE, SUPERVISOR, SYSTEM
 from petitions.rules.enums import Status
@@ -41,7 +42,6 @@ CONVERT_ROLES = frozenset({DISPATCHER, DEPARTMENT_STAFF, SUPERVISOR, ADMIN})
 # 回访: who phones the petitioner after the written reply (as for a dispute's callback).
 CALLBACK_ROLES = frozenset({CALLBACK_CALLER, SUPERVISOR, ADMIN})
 # The longest remarks kept on a callback attempt (as for a dispute's).
-MAX_REMARKS = 1000
 # 集体访: five or more petitioners.
 GROUP_AT = 5
 

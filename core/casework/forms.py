@@ -1,18 +1,17 @@
-"""Forms of the petitions' staff pages."""
+"""回访: the callback form of the staff pages, the same for a case and a petition."""
 
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.casework.callbacks import Satisfaction
-from petitions.rules import MAX_REMARKS
+from core.casework.callbacks import MAX_REMARKS, Satisfaction
 
 REACHED_CHOICES = [("yes", _("Yes, I spoke to the party")), ("no", _("No, nobody answered"))]
 
 
 class CallbackAttemptForm(forms.Form):
-    """回访: one call to the petitioner, worded as the dispute callback's form (the same fields template)."""
+    """One call to a party (or a petitioner): reached or not, and if reached, how satisfied."""
 
     reached = forms.ChoiceField(label=_("Did you reach the party?"), choices=REACHED_CHOICES, widget=forms.RadioSelect)
     satisfaction = forms.ChoiceField(
