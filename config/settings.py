@@ -434,3 +434,7 @@ if not DEBUG:
     if not SECURE_HSTS_PRELOAD:
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+
+# 督办 (supervision orders, disputes.services.supervision): hours to sign for an order, days to reply.
+SUPERVISION_SIGN_WITHIN_HOURS = env.int("SUPERVISION_SIGN_WITHIN_HOURS", default=24)
+SUPERVISION_REPLY_WITHIN_DAYS = env.int("SUPERVISION_REPLY_WITHIN_DAYS", default=3)

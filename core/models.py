@@ -42,14 +42,51 @@ class Notification(BaseModel):
     attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
+    # The staff inbox (收件箱): where the item leads (a case or petition page) and when its reader read it.
+    link = models.CharField(max_length=200, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
-        indexes = [models.Index(fields=["state", "created_at"], name="notification_state")]
+        indexes = [
+            models.Index(fields=["state", "created_at"], name="notification_state"),
+            # The inbox lists a reader's items newest first; the header counts the unread ones.
+            models.Index(
+                fields=["recipient_user", "-id"],
+                name="notification_inbox",
+                condition=models.Q(channel="staff"),
+            ),
+            models.Index(
+                fields=["recipient_user"],
+                name="notification_unread",
+                condition=models.Q(channel="staff", read_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.channel}"
+
+
+class DocumentCounter(models.Model):
+    """The last number an issuing office used in a year for one kind of document (GB/T 9704: 代字〔2026〕12号).
+
+    Its row is locked to hand out the next number (`core.documents.document_number_next`),
+    so numbers are unique per office, year and kind, with no gaps from rolled-back work.
+    """
+
+    issuer = models.CharField(max_length=60)
+    kind = models.CharField(max_length=30)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "kind", "year"], name="document_counter_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer} {self.kind} {self.year}: {self.last_number}"
 
 
 class PersonalDataAccess(models.Model):

@@ -96,11 +96,17 @@ def notify_sms(*, phone: str, kind: str, body: str, dispute_id: int | None = Non
     return n
 
 
-def notify_staff(*, user, kind: str, body: str, dispute_id: int | None = None) -> Notification | None:
+def notify_staff(*, user, kind: str, body: str, dispute_id: int | None = None, link: str = "") -> Notification | None:
+    """A staff member's inbox item (收件箱); `link` is the page it leads to (a case or petition)."""
     if user is None:
         return None
     n = Notification.objects.create(
-        channel=Notification.Channel.STAFF, recipient_user=user, kind=kind, body=body, dispute_id=dispute_id
+        channel=Notification.Channel.STAFF,
+        recipient_user=user,
+        kind=kind,
+        body=body,
+        dispute_id=dispute_id,
+        link=link,
     )
     _queue(n)
     return n

@@ -20,6 +20,7 @@ from disputes.rules.enums import (
     PartyRole,
     PeopleBand,
     Status,
+    WithdrawalVia,
 )
 from disputes.rules.tracking import format_tracking_number
 
@@ -60,6 +61,8 @@ class ServiceLevelSetting(BaseModel):
     accept_within = models.DurationField(_("accept within"))
     resolve_within = models.DurationField(_("resolve within"))
     follow_up_every = models.DurationField(_("follow up every"), null=True, blank=True)
+    # Empty: the default for the colour (rules/clocks.py; red 30 minutes).
+    dispatch_within = models.DurationField(_("dispatch within"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("service level")
@@ -177,6 +180,15 @@ class Dispute(BaseModel):
     referral_reference = models.CharField(_("court case number or police reference"), max_length=60, blank=True)
     # The last callback's verdict; "unreachable" after three unanswered attempts.
     callback_result = models.CharField(_("callback result"), max_length=20, choices=CallbackResult.choices, blank=True)
+    # 包案领导: the named leader who answers for a serious case (every red case; others at a supervisor's choice).
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("leader in charge"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="led_disputes",
+    )
 
     class Meta:
         verbose_name = _("dispute")
@@ -201,6 +213,7 @@ class Dispute(BaseModel):
             models.Index(fields=["lead_department", "status"], name="dispute_dept_status"),
             models.Index(fields=["assigned_mediator", "status"], name="dispute_mediator_status"),
             models.Index(fields=["submitted_at"], name="dispute_submitted_at"),
+            models.Index(fields=["leader", "status"], name="dispute_leader_status"),
         ]
 
     def __str__(self) -> str:
@@ -476,6 +489,13 @@ class Agreement(BaseModel):
     drafted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The text above is the current version's; `version` is its number (AgreementVersion keeps every one).
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    # The version the parties signed, with its signing and effective dates (the 30-day window of
+    # judicial confirmation counts from the effective date: People's Mediation Law art. 33).
+    signed_version = models.ForeignKey(
+        "AgreementVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("mediation agreement")
@@ -483,6 +503,212 @@ class Agreement(BaseModel):
 
     def __str__(self) -> str:
         return str(self.dispute_id)
+
+
+class AgreementVersion(models.Model):
+    """协议版本: one version of an agreement's text. Frozen once printed for signature or reported back;
+    a change after that (a reopened case) makes the next version, never an edit of a frozen one."""
+
+    class FrozenBy(models.TextChoices):
+        PRINTED = "printed", _("Printed for signature")
+        SIGNED = "signed", _("Signed")
+        REPORTED = "reported", _("Reported back")
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveSmallIntegerField(_("version"))
+    facts = models.TextField(_("facts"))
+    points_in_dispute = models.TextField(_("points in dispute"))
+    terms = models.TextField(_("what was agreed"))
+    performance_method = models.TextField(_("how it is performed"))
+    perform_by = models.DateField(_("perform by"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    frozen_at = models.DateTimeField(_("frozen at"), null=True, blank=True)
+    frozen_by = models.CharField(_("frozen by"), max_length=10, choices=FrozenBy.choices, blank=True)
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    effective_on = models.DateField(_("takes effect on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("agreement version")
+        verbose_name_plural = _("agreement versions")
+        ordering = ["agreement", "version"]
+        constraints = [models.UniqueConstraint(fields=["agreement", "version"], name="agreement_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.agreement_id} v{self.version}"
+
+
+class JudicialConfirmation(models.Model):
+    """司法确认: the parties' application to a court to confirm a signed agreement, and the court's decision."""
+
+    class Result(models.TextChoices):
+        PENDING = "pending", _("Awaiting the court")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REJECTED = "rejected", _("Rejected")
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="judicial_confirmations")
+    agreement_version = models.ForeignKey(AgreementVersion, on_delete=models.PROTECT, related_name="+")
+    applied_on = models.DateField(_("applied on"))
+    court = models.CharField(_("court"), max_length=100)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+    result = models.CharField(_("result"), max_length=10, choices=Result.choices, default=Result.PENDING)
+    ruling_number = models.CharField(_("ruling number"), max_length=60, blank=True)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Copied from the case so the dashboard counts by area and period with one indexed query.
+    area_path = models.CharField(max_length=255, editable=False)
+
+    class Meta:
+        verbose_name = _("judicial confirmation")
+        verbose_name_plural = _("judicial confirmations")
+        constraints = [
+            # One application at a time awaits the court.
+            models.UniqueConstraint(fields=["dispute"], condition=Q(result="pending"), name="judicial_one_pending"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["area_path", "applied_on"],
+                name="judicial_area_applied",
+                opclasses=["varchar_pattern_ops", "date_ops"],
+            ),
+            models.Index(
+                fields=["area_path", "decided_on"],
+                name="judicial_area_decided",
+                opclasses=["varchar_pattern_ops", "date_ops"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id} {self.court} {self.result}"
+
+
+class SupervisionOrder(models.Model):
+    """督办单: a supervision order on a case to a department or a person, with a deadline to sign for it (签收)
+    and one to reply (办理情况). Issued by a supervisor, or by the sweep when the escalation ladder reaches a
+    supervisor; a late signature or reply raises it to the level above (`escalated_to`)."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="supervision_orders")
+    # The issuing office: the centre of this area (its 机关代字 is on the number).
+    issuing_area = models.ForeignKey("grids.Area", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    number = models.PositiveIntegerField()
+    # The number as printed (代字〔2026〕12号), kept so a renamed office does not renumber old orders.
+    document_number = models.CharField(_("number"), max_length=60)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    is_automatic = models.BooleanField(_("issued by the escalation ladder"), default=False)
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    to_department = models.ForeignKey(
+        "grids.Department",
+        verbose_name=_("to department"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supervision_orders",
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("to person"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="supervision_orders",
+    )
+    reason = models.TextField(_("reason"))
+    requirements = models.TextField(_("what is required"), blank=True)
+    sign_due_at = models.DateTimeField(_("sign for by"))
+    reply_due_at = models.DateTimeField(_("reply by"))
+    signed_at = models.DateTimeField(_("signed for at"), null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    replied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reply = models.TextField(_("what was done"), blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The order this one was raised from (a late signature or reply one level down).
+    raised_from = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="escalated_to"
+    )
+    escalated_at = models.DateTimeField(_("raised a level at"), null=True, blank=True)
+    # The sweep's key: when this order is next late (sign_due_at until signed, then reply_due_at).
+    escalate_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("supervision order")
+        verbose_name_plural = _("supervision orders")
+        ordering = ["-issued_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["issuing_area", "year", "number"], name="supervision_order_number_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["dispute", "issued_at"], name="order_dispute"),
+            models.Index(fields=["issued_by", "issued_at"], name="order_issued_by"),
+            models.Index(fields=["to_department", "closed_at"], name="order_to_department"),
+            models.Index(fields=["to_user", "closed_at"], name="order_to_user"),
+            models.Index(
+                fields=["escalate_at"],
+                name="order_open_escalate",
+                condition=Q(closed_at__isnull=True, escalated_at__isnull=True, escalate_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.document_number
+
+
+class WithdrawalRequest(models.Model):
+    """撤回申请: the applicant asked to withdraw the case; a supervisor approves (the case is withdrawn) or refuses."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Awaiting the supervisor")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="withdrawal_requests")
+    via = models.CharField(_("how the applicant asked"), max_length=10, choices=WithdrawalVia.choices)
+    reason = models.TextField(_("reason"))
+    # Empty when the applicant asked through the SMS link or tracking page themselves.
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_remarks = models.TextField(_("remarks"), blank=True)
+    # Copied from the case: the supervisors' list of pending requests is one indexed prefix match.
+    area_path = models.CharField(max_length=255, editable=False)
+
+    class Meta:
+        verbose_name = _("withdrawal request")
+        verbose_name_plural = _("withdrawal requests")
+        constraints = [
+            models.UniqueConstraint(fields=["dispute"], condition=Q(state="pending"), name="withdrawal_one_pending"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["area_path", "requested_at"],
+                name="withdrawal_pending",
+                condition=Q(state="pending"),
+                opclasses=["varchar_pattern_ops", "timestamptz_ops"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id} {self.state}"
 
 
 class SpotCheck(models.Model):

@@ -27,6 +27,13 @@ class Area(MP_Node, BaseModel):
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
     level = models.PositiveSmallIntegerField(_("level"), choices=AreaLevel.choices)
     population = models.PositiveIntegerField(_("population"), default=0)
+    # 机关代字: the short code this level's centre puts on the documents it issues (西湖矛调督〔2026〕3号).
+    doc_code = models.CharField(
+        _("document code"),
+        max_length=20,
+        blank=True,
+        help_text=_("The issuing office's code on its documents, e.g. 西湖矛调督. Empty: made from the area's name."),
+    )
 
     # No node_order_by: sorted inserts would rewrite sibling paths, and cases keep a
     # copy of their grid's path. New nodes are appended, so paths never change.
@@ -116,6 +123,8 @@ class StaffProfile(BaseModel):
     max_open_cases = models.PositiveSmallIntegerField(_("maximum open cases"), default=30)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
+    # 科室负责人: the head of a department, the escalation ladder's second rung.
+    is_head = models.BooleanField(_("head of department"), default=False)
 
     class Meta:
         verbose_name = _("staff profile")

@@ -103,6 +103,7 @@ class PartyRole(models.TextChoices):
 
 
 class DeadlineKind(models.TextChoices):
+    DISPATCH = "dispatch", _("Dispatch the case")
     ACCEPT = "accept", _("Accept the case")
     RESOLVE = "resolve", _("Resolve the case")
     CALLBACK = "callback", _("Call the parties back")
@@ -136,3 +137,24 @@ class EventKind(models.TextChoices):
     DUPLICATE_SUSPECTED = "duplicate_suspected", _("Possibly the same dispute as another case")
     DUPLICATE_MERGED = "duplicate_merged", _("Merged with another case by staff")
     SCALE_SET = "scale_set", _("People involved or amount at stake changed")
+    ORDER_ISSUED = "order_issued", _("Supervision order issued")
+    ORDER_SIGNED = "order_signed", _("Supervision order signed for")
+    ORDER_REPLIED = "order_replied", _("Supervision order answered")
+    ORDER_CLOSED = "order_closed", _("Supervision order closed")
+    ORDER_ESCALATED = "order_escalated", _("Supervision order overdue, raised a level")
+    LEADER_SET = "leader_set", _("Leader in charge named")
+    WITHDRAWAL_REQUESTED = "withdrawal_requested", _("Withdrawal requested by the applicant")
+    WITHDRAWAL_DECIDED = "withdrawal_decided", _("Withdrawal request decided")
+    AGREEMENT_FROZEN = "agreement_frozen", _("Agreement version frozen")
+    AGREEMENT_SIGNED = "agreement_signed", _("Agreement signed")
+    JUDICIAL_APPLIED = "judicial_applied", _("Judicial confirmation applied for")
+    JUDICIAL_DECIDED = "judicial_decided", _("Court decided on judicial confirmation")
+
+
+class WithdrawalVia(models.TextChoices):
+    """How the applicant asked to withdraw (撤回申请方式)."""
+
+    PHONE = "phone", _("By phone")
+    IN_PERSON = "in_person", _("In person")
+    SMS_LINK = "sms_link", _("Through the SMS link or tracking page")
+    WRITING = "writing", _("In writing")
