@@ -80,7 +80,7 @@ def petition_issue_letter(
                 "number": letter.document_number,
                 "petition": p.tracking_number_display,
             }
-        notify_staff_many([staff_message(user, f"petition_{kind}_letter", body) for user in users])
+        notify_staff_many([staff_message(user, f"petition_{kind}_letter", body, p) for user in users])
     return letter
 
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from django.urls import reverse
 
 from core.models import Notification
 from grids.areas import ancestor_paths
@@ -55,6 +56,17 @@ def supervisors_over(petition: Petition, cache: dict[Any, Any] | None = None) ->
     return list(cache[key])
 
 
-def staff_message(user: Any, kind: str, body: str) -> Notification:
-    """An unsaved staff notification (sent with `core.notifications.notify_staff_many`)."""
-    return Notification(channel=Notification.Channel.STAFF, recipient_user=user, kind=kind, body=body)
+def petition_url(petition: Petition) -> str:
+    return reverse("petitions:petition", kwargs={"tracking_number": petition.tracking_number})
+
+
+def staff_message(user: Any, kind: str, body: str, petition: Petition | None = None) -> Notification:
+    """An unsaved staff notification (sent with `core.notifications.notify_staff_many`); its inbox item
+    leads to the petition's page when one is given."""
+    return Notification(
+        channel=Notification.Channel.STAFF,
+        recipient_user=user,
+        kind=kind,
+        body=body,
+        link=petition_url(petition) if petition is not None else "",
+    )

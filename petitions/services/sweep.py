@@ -71,12 +71,14 @@ def petition_deadlines_escalate(
             elif step.action == rules.REMIND:
                 events.append(event_build(p, system, EventKind.DEADLINE_REMINDER, now=now, data=data))
                 body = _deadline_text(p, deadline, escalated=False)
-                messages += [staff_message(u, "petition_deadline_reminder", body) for u in handlers_of(p, recipients)]
+                messages += [
+                    staff_message(u, "petition_deadline_reminder", body, p) for u in handlers_of(p, recipients)
+                ]
             else:
                 escalated.append(deadline)
                 events.append(event_build(p, system, EventKind.ESCALATED, now=now, data=data))
                 body = _deadline_text(p, deadline, escalated=True)
-                messages += [staff_message(u, "petition_escalated", body) for u in supervisors_over(p, recipients)]
+                messages += [staff_message(u, "petition_escalated", body, p) for u in supervisors_over(p, recipients)]
             deadline.escalation_level = step.level
             deadline.escalate_at = step.next_at
             taken[pk] = step.action
