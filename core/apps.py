@@ -3,6 +3,8 @@ from django.apps import AppConfig
 
 class CoreConfig(AppConfig):
     name = "core"
+    # Its entry in the site menu: the staff inbox (core.navigation).
+    menu = "core.navigation.MENU"
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in

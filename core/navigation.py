@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 
 def signed_in(user: Any) -> bool:
@@ -37,12 +38,15 @@ class MenuEntry:
     # Public entries (residents' pages) come first and stay on pages that hide the staff menu
     # (two-factor set-up): `base.html`'s `staff_nav` block holds only the others.
     public: bool = False
+    # The link carries the reader's unread count (收件箱, core/inbox_views.py).
+    inbox_badge: bool = False
 
 
 @dataclass(frozen=True)
 class MenuLink:
     url: str
     label: str
+    inbox_badge: bool = False
 
 
 @cache
@@ -61,8 +65,14 @@ def menu_for(user: Any) -> dict[str, list[MenuLink]]:
     shown: dict[str, list[MenuLink]] = {"public": [], "staff": []}
     for entry in entries():
         if entry.shown_to(user):
-            shown["public" if entry.public else "staff"].append(MenuLink(reverse(entry.url_name), str(entry.label)))
+            shown["public" if entry.public else "staff"].append(
+                MenuLink(reverse(entry.url_name), str(entry.label), entry.inbox_badge)
+            )
     return shown
+
+
+# Core's own entries: every signed-in staff member's inbox (收件箱), first of the staff menu.
+MENU = (MenuEntry("inbox", _("Inbox"), 90, inbox_badge=True),)
 
 
 def menu(request: HttpRequest) -> dict[str, Any]:

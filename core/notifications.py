@@ -6,6 +6,7 @@ failing SMS gateway never fails the change that caused it.
 """
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -76,6 +77,31 @@ def use_delivery_task(task: DeliveryTask) -> None:
     _delivery_task = task
 
 
+# The phone on a staff member's profile, handed over by an app that keeps staff profiles
+# (DisputesConfig.ready): the SMS copy of staff messages (STAFF_NOTIFY_SMS) without importing it.
+_staff_phone: Callable[[int], str] | None = None
+
+
+def use_staff_phone(lookup: Callable[[int], str] | None) -> None:
+    """`lookup(user_id)` → the staff member's phone, "" when none (None forgets it)."""
+    global _staff_phone
+    _staff_phone = lookup
+
+
+def _copy_to_phone(notification: Notification) -> None:
+    """STAFF_NOTIFY_SMS: a staff message, once delivered, also goes out as an SMS row of its own.
+
+    Written in the delivery's transaction, with the staff row marked sent: a retried delivery
+    never writes a second copy, and the SMS has the outbox's own retries and resend sweep.
+    """
+    if not getattr(settings, "STAFF_NOTIFY_SMS", False) or _staff_phone is None:
+        return
+    if notification.channel != Notification.Channel.STAFF or notification.recipient_user_id is None:
+        return
+    phone = _staff_phone(notification.recipient_user_id)
+    notify_sms(phone=phone, kind=notification.kind, body=notification.body, dispute_id=notification.dispute_id)
+
+
 def _deliver_later(notification_id: int) -> None:
     if _delivery_task is None:
         raise RuntimeError("No delivery task: CoreConfig.ready has not run.")
@@ -96,11 +122,25 @@ def notify_sms(*, phone: str, kind: str, body: str, dispute_id: int | None = Non
     return n
 
 
+def staff_copies_sent() -> bool:
+    """Whether staff messages go anywhere beyond the inbox (STAFF_NOTIFY_SMS, off by default).
+
+    The inbox row is the delivery: with no copy to send, a staff message is stored as sent and
+    no task is queued for it (a sweep's ten thousand reminders cost no broker round trips).
+    """
+    return bool(getattr(settings, "STAFF_NOTIFY_SMS", False))
+
+
+def _delivered_by_the_inbox(message: Notification) -> None:
+    message.state = Notification.State.SENT
+    message.sent_at = timezone.now()
+
+
 def notify_staff(*, user, kind: str, body: str, dispute_id: int | None = None, link: str = "") -> Notification | None:
     """A staff member's inbox item (收件箱); `link` is the page it leads to (a case or petition)."""
     if user is None:
         return None
-    n = Notification.objects.create(
+    n = Notification(
         channel=Notification.Channel.STAFF,
         recipient_user=user,
         kind=kind,
@@ -108,7 +148,12 @@ def notify_staff(*, user, kind: str, body: str, dispute_id: int | None = None, l
         dispute_id=dispute_id,
         link=link,
     )
-    _queue(n)
+    copies = staff_copies_sent()
+    if not copies:
+        _delivered_by_the_inbox(n)
+    n.save()
+    if copies:
+        _queue(n)
     return n
 
 
@@ -116,13 +161,18 @@ def notify_staff_many(messages: list[Notification]) -> None:
     """`notify_staff` for many unsaved messages (a sweep): the outbox rows in one statement, delivery after commit."""
     if not messages:
         return
-    if connection.features.can_return_rows_from_bulk_insert:
+    copies = staff_copies_sent()
+    if not copies:
+        for message in messages:
+            _delivered_by_the_inbox(message)
+    if connection.features.can_return_rows_from_bulk_insert or not copies:
         Notification.objects.bulk_create(messages)
     else:
         for message in messages:
             message.save()
-    ids = [m.pk for m in messages]
-    transaction.on_commit(lambda: _queue_many(ids), robust=True)
+    if copies:
+        ids = [m.pk for m in messages]
+        transaction.on_commit(lambda: _queue_many(ids), robust=True)
 
 
 def _queue_many(ids: list[int]) -> None:
@@ -155,6 +205,7 @@ def deliver(notification_id: int) -> bool:
             n.state = Notification.State.SENT
             n.sent_at = timezone.now()
             n.save(update_fields=["attempts", "state", "sent_at", "updated_at"])
+            _copy_to_phone(n)
     if error is not None:
         raise error
     return True

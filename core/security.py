@@ -20,6 +20,10 @@ SIGNED_IN_AT_KEY = "_signed_in_at"
 # How stale the stamp may get before it is written again: with the cached_db engine every
 # write is a database UPDATE, so a busy user costs one write a minute, not one per request.
 ACTIVITY_WRITE_INTERVAL = 60
+# Sent by page scripts that ask the server on their own (the inbox badge's poll, static/js/inbox.js):
+# such a request is checked against the limits like any other but is not the person's activity, so
+# a staff page left open does not keep its session alive.
+BACKGROUND_HEADER = "X-Background-Poll"
 
 
 def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
@@ -70,7 +74,7 @@ class SessionIdleTimeoutMiddleware:
                 else:
                     text = _("Your sign-in has reached its time limit. Please sign in again.")
                 messages.info(request, text, fail_silently=True)
-            elif last is None or now - last >= ACTIVITY_WRITE_INTERVAL:
+            elif (last is None or now - last >= ACTIVITY_WRITE_INTERVAL) and not request.headers.get(BACKGROUND_HEADER):
                 request.session[LAST_ACTIVITY_KEY] = now
         return self.get_response(request)
 

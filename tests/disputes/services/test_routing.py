@@ -9,6 +9,7 @@ threads at once on PostgreSQL, where the row locks are real.
 import random
 import threading
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from django.db import connections
@@ -114,7 +115,10 @@ def test_without_a_rule_the_case_waits_in_the_dispatch_queue(tree, category):
 
     assert (case.status, case.lead_department_id, case.assigned_mediator_id) == (Status.TRIAGED, None, None)
     assert actions(case) == ["submit", "triage"]
-    assert not Deadline.objects.filter(dispute=case).exists()
+    # It waits on the dispatch clock opened at submission (white: 24 hours), the case's next due date.
+    waiting = Deadline.objects.open().get(dispute=case)
+    assert (waiting.kind, waiting.due_at - case.submitted_at) == (DeadlineKind.DISPATCH, timedelta(hours=24))
+    assert case.next_due_at == waiting.due_at
 
 
 def test_a_red_case_waits_for_a_person_when_the_setting_says_so(tree, category, rule_a, settings):
@@ -338,7 +342,7 @@ def test_the_assigned_mediator_gets_a_staff_notification(tree, category, departm
         Notification.Channel.STAFF,
         m,
         "assigned",
-        Notification.State.PENDING,
+        Notification.State.SENT,  # the inbox is its delivery (no staff SMS copy by default)
     )
     assert case.tracking_number_display in notification.body
     # The mediator now holds the case: it is in their queue and they may accept it.
@@ -370,7 +374,8 @@ def test_a_returned_case_goes_back_to_dispatch_and_is_counted_against_the_rule(
     )
     miss = RoutingReturn.objects.get(dispute=case)
     assert (miss.department, miss.rule, miss.reason) == (departments["a"], rule_a, "属于朝阳洲街道辖区")
-    assert not Deadline.objects.open().filter(dispute=case).exists()
+    # Back to dispatch: the handling clocks are cancelled, a dispatch clock runs from the return.
+    assert list(Deadline.objects.open().filter(dispute=case).values_list("kind", flat=True)) == [DeadlineKind.DISPATCH]
     assert returned.events.get(action="return").data["from_department"] == departments["a"].pk
     # The sweeper's routing task leaves a returned case alone: a person decides now.
     assert route(case).status == Status.RETURNED
