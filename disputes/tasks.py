@@ -10,7 +10,7 @@ from core.actors import Actor
 from disputes.dashboard import tasks as dashboard_tasks
 from disputes.models import Dispute
 from disputes.selectors.routing import disputes_unrouted
-from disputes.services import deadlines, routing, triage
+from disputes.services import deadlines, routing, supervision, triage
 
 # The database restarting under a task (bench/faults.py): try again in a few seconds rather than
 # drop the message. The sweeper would route the case anyway, but only minutes later.
@@ -38,6 +38,12 @@ def sweep_unrouted() -> int:
 def sweep_deadlines() -> int:
     """督办 sweep (beat, every minute): climb one rung for every due deadline."""
     return deadlines.deadlines_sweep()
+
+
+@shared_task
+def sweep_orders() -> int:
+    """督办单 sweep (beat, every minute): an order not signed for or not answered in time climbs one level."""
+    return supervision.orders_sweep()
 
 
 @shared_task(acks_late=True)
