@@ -6,7 +6,9 @@ state, the actor's role), and its side effects mirror `disputes.services`
 (departments, the assigned mediator, deadlines opened, done and cancelled,
 reported/closed dates). Colours and reasons come from `disputes.rules.triage`
 itself, fed with generated facts; missed deadlines climb the escalation ladder
-of `disputes.rules.clocks.next_step` (reminder, supervisor, colour raised).
+of `disputes.rules.clocks.next_step` (reminder, department head, the supervisors
+up the area tree, the colour raised once). The automatic 督办单 of the supervisor
+rungs are not generated: the timeline shows the rungs.
 
 Time moves forward from the submission; a case stops where "now" cuts its
 story, so old cases are mostly closed and recent ones are spread over every
@@ -33,8 +35,8 @@ from demo import people, places, stories
 from demo.rand import DemoRandom
 from disputes.models import Category, DiversionRule, TriageKeyword, new_public_id
 from disputes.rules import clocks, lifecycle, triage
-from disputes.rules.effects import EFFECTS
-from disputes.rules.enums import Channel, Colour, DeadlineKind, EventKind, Outcome, PartyRole
+from disputes.rules.effects import EFFECTS, SUBMIT
+from disputes.rules.enums import Channel, Colour, DeadlineKind, EventKind, Outcome, PartyRole, WithdrawalVia
 from disputes.rules.enums import Status as S
 from disputes.rules.tracking import new_tracking_number
 from disputes.services import service_level_for
@@ -97,8 +99,8 @@ OUTCOMES_RED = _cumulative(
 )
 LADDER_EVENTS = {
     clocks.REMIND: EventKind.DEADLINE_REMINDER,
+    clocks.REMIND_HEAD: EventKind.DEADLINE_REMINDER,
     clocks.ESCALATE: EventKind.ESCALATED,
-    clocks.RAISE_COLOUR: EventKind.COLOUR_RAISED,
 }
 
 # Columns, in the order the rows below are built. `loader` maps them to db columns.
@@ -179,6 +181,19 @@ DEADLINE_FIELDS = (
 )
 ASSIST_FIELDS = ("created_at", "updated_at", "dispute", "department")
 RETURN_FIELDS = ("dispute", "department", "rule", "reason", "at")
+# 撤回: the applicant's request and the supervisor's approval behind every withdrawn case.
+WITHDRAWAL_FIELDS = (
+    "dispute",
+    "via",
+    "reason",
+    "recorded_by",
+    "requested_at",
+    "state",
+    "decided_by",
+    "decided_at",
+    "decision_remarks",
+    "area_path",
+)
 
 _json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _json_memo: dict[tuple, str] = {}
@@ -211,6 +226,8 @@ class GridInfo:
     # Dispatchers, supervisors and callback callers whose area covers the grid: a staff
     # member acts only on cases in their jurisdiction. (None,) when there is nobody.
     overseers: dict[str, tuple[int | None, ...]]
+    # How many levels of the tree over the grid have supervisors: the ladder climbs them.
+    supervisor_tiers: int = 1
 
 
 @dataclass
@@ -242,6 +259,8 @@ class Context:
     resolve_within: dict[int, int]
     callback_within: int
     keywords: dict[str, tuple[str, ...]]
+    dispatch_within: dict[int, int] = field(default_factory=dict)  # colour → seconds
+    headed: frozenset[int] = frozenset()  # departments with a head (the ladder's second rung)
 
 
 OVERSEER_ROLES = (Role.DISPATCHER, Role.SUPERVISOR, Role.CALLBACK_CALLER)
@@ -294,6 +313,9 @@ def load_context() -> Context:
                     role: tuple(u for r, path, u in overseers if r == role and area.path.startswith(path)) or (None,)
                     for role in OVERSEER_ROLES
                 },
+                supervisor_tiers=len(
+                    {path for r, path, _u in overseers if r == Role.SUPERVISOR and area.path.startswith(path)}
+                ),
             )
         )
     if not grids:
@@ -332,6 +354,12 @@ def load_context() -> Context:
         accept_within={c: int(level.accept_within.total_seconds()) for c, level in levels.items()},
         resolve_within={c: int(level.resolve_within.total_seconds()) for c, level in levels.items()},
         callback_within=settings.CALLBACK_DUE_DAYS * DAY,
+        dispatch_within={c: int(clocks.dispatch_window(level, c).total_seconds()) for c, level in levels.items()},
+        headed=frozenset(
+            StaffProfile.objects.filter(is_head=True, user__is_active=True, department__isnull=False).values_list(
+                "department_id", flat=True
+            )
+        ),
         keywords={k: tuple(v) for k, v in keywords.items()} if keywords else dict(triage.DEFAULT_KEYWORDS),
     )
 
@@ -367,6 +395,7 @@ class Batch:
     deadlines: list[tuple] = field(default_factory=list)
     assists: list[tuple] = field(default_factory=list)
     returns: list[tuple] = field(default_factory=list)
+    withdrawals: list[tuple] = field(default_factory=list)
 
 
 def generate_batch(generator: "CaseGenerator", seed_key: str, ids: list[int]) -> Batch:
@@ -383,6 +412,7 @@ class CaseGenerator:
 
     def __init__(self, context: Context, rng: DemoRandom, *, now: datetime, fmt: Callable[[int], str]) -> None:
         self.ctx = context
+        self.upper = settings.LADDER_UPPER_GAP_FACTOR  # the ladder's gap between supervisor levels
         self.rng = rng
         self.now = int(now.timestamp())
         self.this_year = now.astimezone(UTC).year
@@ -756,7 +786,7 @@ class _Walk:
 
     def _deadlines(self, action: str) -> None:
         """The action's row of the effects table (disputes.rules.effects), as dispute_transition applies it."""
-        row = EFFECTS[action]
+        row = SUBMIT if action == "submit" else EFFECTS[action]
         if row.finishes:
             self._finish(None if row.finishes == ALL else tuple(row.finishes))
         if row.cancels:
@@ -770,6 +800,8 @@ class _Walk:
             return self.ctx.accept_within[self.colour]
         if kind == DeadlineKind.RESOLVE:
             return self.ctx.resolve_within[self.colour]
+        if kind == DeadlineKind.DISPATCH:
+            return self.ctx.dispatch_within[self.colour]
         return self.ctx.callback_within
 
     def _open(self, kind: str, seconds: int) -> None:
@@ -792,22 +824,33 @@ class _Walk:
                 if at is None or at > until:
                     break
                 due = datetime.fromtimestamp(d[2], tz=UTC)
-                step = clocks.next_step(kind=d[0], colour=self.colour, level=d[6], due=due)
+                tiers = 0 if d[0] in clocks.NO_COLOUR_RUNG else self.grid.supervisor_tiers
+                args = {"kind": d[0], "colour": self.colour, "due": due, "tiers": tiers, "upper_factor": self.gen.upper}
+                step = clocks.next_step(level=d[6], **args)
+                # No department or no head: the head's rung is passed over (as the sweep does).
+                while step is not None and step.action == clocks.REMIND_HEAD and self.lead not in self.ctx.headed:
+                    step = clocks.next_step(level=step.level, **args)
                 if step is None:
+                    d[7] = None
                     break
                 d[6] = step.level
                 d[7] = int(step.next_at.timestamp()) if step.next_at is not None else None
                 d[5] = at
                 data = {"deadline": d[0], "level": step.level}
-                if step.action == clocks.RAISE_COLOUR:
-                    raised = triage.raise_one_step(self.colour)
-                    if raised != self.colour:
-                        self.colour = raised
-                        self.reasons.append({"rule": "escalated", "colour": Colour(raised).code, "params": {}})
-                    data["colour"] = Colour(self.colour).code
                 self.timeline.append(
                     (at, None, lifecycle.SYSTEM, LADDER_EVENTS[step.action], "", "", "", "", _json_cached(data), False)
                 )
+                # The colour goes up once per case, at the first supervisor rung of a handling clock.
+                if step.raise_colour and not any(r.get("rule") == "escalated" for r in self.reasons):
+                    raised = triage.raise_one_step(self.colour)
+                    if raised != self.colour:
+                        old, self.colour = self.colour, raised
+                        self.reasons.append(
+                            {"rule": "escalated", "colour": Colour(raised).code, "params": {"deadline": d[0]}}
+                        )
+                        colour = _json({**data, "from_colour": Colour(old).code, "colour": Colour(raised).code})
+                        system = lifecycle.SYSTEM
+                        self.timeline.append((at, None, system, EventKind.COLOUR_RAISED, "", "", "", "", colour, False))
 
     def _advance(self, seconds: int) -> bool:
         """Move the clock (escalating what falls due meanwhile); False when that would pass 'now'."""
@@ -883,17 +926,48 @@ class _Walk:
             self._emit("await_callback", lifecycle.SYSTEM, None)
 
     def _withdraw(self) -> None:
+        """撤回 as disputes.services.withdrawal records it: the applicant's request (recorded by the mediator or
+        a dispatcher from a call or visit, or sent from the tracking page), then a supervisor's approval."""
         rng = self.rng
         if self.mediator is not None and rng.random() < 0.5:
             actor, role = self.mediator, self.mediator_role
+            via = rng.choice((WithdrawalVia.PHONE, WithdrawalVia.IN_PERSON, WithdrawalVia.WRITING))
         elif rng.random() < 0.7:
-            actor, role = None, lifecycle.RESIDENT
+            actor, role, via = None, lifecycle.RESIDENT, WithdrawalVia.SMS_LINK
         else:
             actor, role = self._person(lifecycle.DISPATCHER), lifecycle.DISPATCHER
+            via = rng.choice((WithdrawalVia.PHONE, WithdrawalVia.IN_PERSON))
+        reason = rng.choice(stories.WITHDRAW_REASONS)
+        # Asked an hour to a day before the supervisor approves it, never before what happened already.
+        latest = max((e[0] for e in self.timeline if e[0] <= self.t), default=self.t)
+        asked = max(latest, self.t - _skew(rng, HOUR, 24 * HOUR))
+        self.timeline.append(
+            (asked, actor, role, EventKind.WITHDRAWAL_REQUESTED, "", "", "", reason, _json({"via": via}), True)
+        )
+        supervisor = self._person(lifecycle.SUPERVISOR)
+        fmt = self.gen.fmt
+        self.batch.withdrawals.append(
+            (
+                self.pk,
+                via,
+                reason,
+                actor if role != lifecycle.RESIDENT else None,
+                fmt(asked),
+                "approved",
+                supervisor,
+                fmt(self.t),
+                "",
+                self.grid.path,
+            )
+        )
+        decided = _json_cached({"approved": True})
+        self.timeline.append(
+            (self.t, supervisor, lifecycle.SUPERVISOR, EventKind.WITHDRAWAL_DECIDED, "", "", "", "", decided, False)
+        )
         self._deadlines("withdraw")
         self.closed = self.t
         self.outcome = Outcome.WITHDRAWN
-        self._emit("withdraw", role, actor, reason=rng.choice(stories.WITHDRAW_REASONS))
+        self._emit("withdraw", lifecycle.SUPERVISOR, supervisor, reason=reason)
 
     def _close(self, role: str, actor: int | None, how: str) -> None:
         self._deadlines("close")
@@ -958,6 +1032,9 @@ class _Walk:
         data = _json_cached({"channel": self.channel})
         self.timeline.append((self.t, actor, role, EventKind.TRANSITION, "submit", "", S.SUBMITTED, "", data, True))
         self.status = S.SUBMITTED
+        # The dispatch clock from the submission, with the colour triage gives it minutes later (the
+        # service opens it with the category's colour and re-times it at triage: the same due date).
+        self._deadlines("submit")
         stuck_at = rng.choice(STUCK_AT) if rng.random() < STUCK_SHARE else None
         if self.t < gen.now - STUCK_WITHIN_DAYS * DAY:
             stuck_at = None

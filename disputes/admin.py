@@ -65,7 +65,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(ServiceLevelSetting)
 class ServiceLevelSettingAdmin(admin.ModelAdmin):
-    list_display = ("colour", "accept_within", "resolve_within", "follow_up_every")
+    list_display = ("colour", "dispatch_within", "accept_within", "resolve_within", "follow_up_every")
     ordering = ("colour",)
 
 

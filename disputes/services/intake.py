@@ -30,12 +30,14 @@ from core.exceptions import ApplicationError, ConflictError, PermissionDeniedErr
 from core.notifications import notify_sms
 from disputes.intake import CheckedFile, attachment_path, check_attachments
 from disputes.models import Attachment, CaseEvent, Category, ChannelKey, Dispute, IdempotencyRecord, Party
+from disputes.rules import effects as effect_rules
 from disputes.rules.enums import Channel, EventKind, PartyRole, Status
 from disputes.rules.tracking import new_tracking_number
 from disputes.scale import clean_scale
 from disputes.selectors.duplicates import find_duplicate
 from disputes.selectors.intake import dispute_by_source, idempotency_record
 from disputes.services.casefile import event_new
+from disputes.services.deadlines import deadlines_open_for
 from disputes.services.parties import party_fields
 from disputes.services.routing import routing_enqueue
 from grids.models import Area, AreaLevel
@@ -170,6 +172,10 @@ def dispute_store(
                     submitted_at=now,
                 )
                 Party.objects.bulk_create([Party(dispute=case, **party_fields(p)) for p in parties])
+                # The dispatch clock runs from now, whether or not routing ever runs (a worker outage).
+                opened = deadlines_open_for(dispute=case, effect=effect_rules.SUBMIT, now=now)
+                case.next_due_at = min(d.due_at for d in opened)
+                Dispute.objects.filter(pk=case.pk).update(next_due_at=case.next_due_at)
                 CaseEvent.objects.create(
                     dispute=case,
                     at=now,

@@ -26,6 +26,8 @@ from disputes.services.casefile import (
     lock_visible,
     refuse_if_finished,
 )
+from disputes.services.deadlines import dispatch_clock_retime, dispute_refresh_next_due
+from disputes.services.leader import leader_needed_notify
 from grids import roles
 
 REPEAT_WINDOW = timedelta(days=365)
@@ -144,7 +146,10 @@ def dispute_retriage(*, dispute: DisputeRef, actor: Actor, cause: str) -> Disput
             ]
         case.colour = new_colour
         case.triage_reasons = reasons
-        case.save(update_fields=["colour", "triage_reasons", "updated_at"])
+        # A case waiting for dispatch waits the new colour's window from its submission.
+        if dispatch_clock_retime(dispute=case, old_colour=old_colour, now=now):
+            dispute_refresh_next_due(dispute=case)
+        case.save(update_fields=["colour", "triage_reasons", "next_due_at", "updated_at"])
         event_record(
             case,
             actor,
@@ -157,6 +162,8 @@ def dispute_retriage(*, dispute: DisputeRef, actor: Actor, cause: str) -> Disput
                 "reasons": reasons,
             },
         )
+        if old_colour != Colour.RED:
+            leader_needed_notify([case])  # 包案: a case turned red asks for its leader
     return case
 
 
@@ -181,7 +188,9 @@ def dispute_override_colour(*, dispute: DisputeRef, actor: Actor, colour: int, r
             *[r for r in case.triage_reasons if r.get("rule") != "staff_override"],
             {"rule": "staff_override", "colour": Colour(colour).code, "params": {"reason": reason}},
         ]
-        case.save(update_fields=["colour", "colour_overridden", "triage_reasons", "updated_at"])
+        if dispatch_clock_retime(dispute=case, old_colour=old, now=timezone.now()):
+            dispute_refresh_next_due(dispute=case)
+        case.save(update_fields=["colour", "colour_overridden", "triage_reasons", "next_due_at", "updated_at"])
         event_record(
             case,
             actor,
@@ -189,4 +198,6 @@ def dispute_override_colour(*, dispute: DisputeRef, actor: Actor, colour: int, r
             reason=reason,
             data={"from_colour": Colour(old).code, "colour": Colour(colour).code},
         )
+        if old != Colour.RED:
+            leader_needed_notify([case])  # 包案: a case turned red asks for its leader
     return case

@@ -250,15 +250,21 @@ def test_overdue_exactly_when_past_due_and_not_done(start, window, offset, done)
 
 
 @PROPERTY
-@given(st.sampled_from(DeadlineKind.values), COLOURS, utc_moments)
-def test_escalation_ladder_climbs_in_order_and_in_time(kind, colour, due):
+@given(st.sampled_from(DeadlineKind.values), COLOURS, utc_moments, st.integers(min_value=1, max_value=4))
+def test_escalation_ladder_climbs_in_order_and_in_time(kind, colour, due, tiers):
     steps, level = [], 0
-    while (step := clocks.next_step(kind=kind, colour=colour, level=level, due=due)) is not None:
+    while (step := clocks.next_step(kind=kind, colour=colour, level=level, due=due, tiers=tiers)) is not None:
         assert step.level == level + 1
         steps.append(step)
         level = step.level
-        assert level <= 3  # the ladder always ends
-    expected = [clocks.REMIND, clocks.ESCALATE] + ([] if kind in clocks.NO_COLOUR_RUNG else [clocks.RAISE_COLOUR])
+        assert level <= 2 + tiers  # the ladder always ends, at the top of the tree
+    if kind in clocks.NO_COLOUR_RUNG:
+        expected = [clocks.REMIND, clocks.ESCALATE]
+    else:
+        expected = [clocks.REMIND, clocks.REMIND_HEAD] + [clocks.ESCALATE] * tiers
+        # The colour goes up once, at the first supervisor level; each supervisor level issues an order.
+        assert [s.raise_colour for s in steps] == [False, False] + [True] + [False] * (tiers - 1)
+        assert [s.tier for s in steps[2:]] == list(range(tiers))
     assert [s.action for s in steps] == expected
     times = [s.next_at for s in steps if s.next_at is not None]
     assert all(t > due for t in times)

@@ -17,11 +17,11 @@ from core.actors import Actor
 from core.exceptions import ApplicationError, PermissionDeniedError
 from core.models import Notification
 from disputes import services, tasks
-from disputes.models import Deadline, Dispute, DiversionRule, ServiceLevelSetting
+from disputes.models import Deadline, Dispute, DiversionRule, ServiceLevelSetting, SupervisionOrder
 from disputes.rules import clocks, triage
 from disputes.rules.enums import Channel, Colour, DeadlineKind, EventKind, Outcome, PartyRole, Status
 from disputes.services import intake as intake_services
-from grids.models import Role
+from grids.models import Role, StaffProfile
 from tests.factories import DepartmentFactory
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -30,6 +30,14 @@ WHITE_GAP = clocks.LADDER_GAP[Colour.WHITE]
 QUIET = "隔壁装修噪音扰民，晚上十点后仍在施工。"
 THREAT = "对方扬言要砍死我全家。"
 LADDER_EVENTS = (EventKind.DEADLINE_REMINDER, EventKind.ESCALATED, EventKind.COLOUR_RAISED)
+# remind the mediator, remind the head, township supervisors (+ order, colour), county supervisors (+ order).
+FULL_LADDER = [
+    EventKind.DEADLINE_REMINDER,
+    EventKind.DEADLINE_REMINDER,
+    EventKind.ESCALATED,
+    EventKind.COLOUR_RAISED,
+    EventKind.ESCALATED,
+]
 
 
 @pytest.fixture
@@ -41,7 +49,10 @@ def clock():
 @pytest.fixture
 def people(tree, category, departments, make_staff):
     DiversionRule.objects.create(area=tree.town_a, category=category, lead_department=departments["a"])
+    head = make_staff(Role.DEPARTMENT_STAFF, area=tree.town_a, department=departments["a"])
+    StaffProfile.objects.filter(user=head).update(is_head=True)
     return {
+        "head": head,
         "mediator": make_staff(Role.MEDIATOR, area=tree.town_a, department=departments["a"]),
         "clerk": make_staff(Role.DEPARTMENT_STAFF, area=tree.town_a, department=departments["a"]),
         "dispatcher": make_staff(Role.DISPATCHER, area=tree.town_a),
@@ -202,7 +213,8 @@ def test_a_pause_after_the_first_rung_moves_the_next_rung_too(clock, tree, categ
     assert services.deadlines_sweep(now=timezone.now()) == 0
     clock.move_to(due + WHITE_GAP + timedelta(hours=10))
     assert services.deadlines_sweep(now=timezone.now()) == 1
-    assert ladder(case) == [EventKind.DEADLINE_REMINDER, EventKind.ESCALATED]
+    assert ladder(case) == [EventKind.DEADLINE_REMINDER, EventKind.DEADLINE_REMINDER]
+    assert notified("head_reminder", case) == {people["head"].pk}
 
 
 def test_two_pauses_add_up(clock, tree, category, people):
@@ -248,7 +260,7 @@ def test_pause_and_resume_refusals(clock, tree, category, people, make_staff):
 # --- The escalation ladder (督办) ----------------------------------------------------------------
 
 
-def test_the_ladder_reminds_then_escalates_then_raises_the_colour(clock, tree, category, people):
+def test_the_ladder_reminds_then_climbs_to_the_head_and_up_the_tree(clock, tree, category, people):
     case = routed(tree, category)
     assert case.assigned_mediator == people["mediator"]
     deadline = open_deadline(case, DeadlineKind.ACCEPT)
@@ -269,19 +281,36 @@ def test_the_ladder_reminds_then_escalates_then_raises_the_colour(clock, tree, c
     assert services.deadlines_sweep(now=due) == 0
     assert ladder(case) == [EventKind.DEADLINE_REMINDER]
 
-    # Rung 2, one gap later: the nearest supervisor is told.
+    # Rung 2, one gap later: the lead department's head.
     clock.move_to(due + WHITE_GAP - timedelta(seconds=1))
     assert services.deadlines_sweep(now=timezone.now()) == 0
     clock.move_to(due + WHITE_GAP)
     assert services.deadlines_sweep(now=timezone.now()) == 1
-    escalated = case.events.get(kind=EventKind.ESCALATED)
-    assert escalated.data["level"] == 2
-    assert notified("escalated", case) == {people["supervisor"].pk}
+    head = case.events.filter(kind=EventKind.DEADLINE_REMINDER).last()
+    assert (head.data["level"], head.data["rung"], head.data["department"]) == (
+        2,
+        "remind_head",
+        people["head"].staff.department_id,
+    )
+    assert notified("head_reminder", case) == {people["head"].pk}
     assert services.deadlines_sweep(now=timezone.now()) == 0
 
-    # Rung 3, another gap later: the colour goes up one step, with the reason.
+    # Rung 3, another gap later: the township's supervisors, an automatic order, the colour up one step.
     clock.move_to(due + 2 * WHITE_GAP)
     assert services.deadlines_sweep(now=timezone.now()) == 1
+    escalated = case.events.get(kind=EventKind.ESCALATED)
+    order = SupervisionOrder.objects.get(dispute=case)
+    assert (escalated.data["level"], escalated.data["to_area"], escalated.data["order"]) == (
+        3,
+        tree.town_a.pk,
+        order.document_number,
+    )
+    assert (order.issuing_area, order.is_automatic, order.to_department_id) == (
+        tree.town_a,
+        True,
+        people["head"].staff.department_id,
+    )
+    assert notified("escalated", case) == {people["supervisor"].pk}
     case.refresh_from_db()
     assert case.colour == Colour.YELLOW
     assert case.triage_reasons[-1] == {"rule": "escalated", "colour": "yellow", "params": {"deadline": "accept"}}
@@ -290,24 +319,39 @@ def test_the_ladder_reminds_then_escalates_then_raises_the_colour(clock, tree, c
     assert (raised.data["from_colour"], raised.data["colour"], raised.data["level"]) == ("white", "yellow", 3)
     assert services.deadlines_sweep(now=timezone.now()) == 0
 
-    # The ladder has ended: nothing more, however late.
+    # Rung 4, two gaps later: the county's supervisors, with their own order. The county is the top
+    # level with supervisors in this tree: the ladder ends there.
+    clock.move_to(due + 4 * WHITE_GAP)
+    assert services.deadlines_sweep(now=timezone.now()) == 1
+    assert notified("escalated", case) == {people["supervisor"].pk, people["county_supervisor"].pk}
+    assert list(
+        SupervisionOrder.objects.filter(dispute=case).values_list("issuing_area", flat=True).order_by("pk")
+    ) == [
+        tree.town_a.pk,
+        tree.county.pk,
+    ]
+
+    # The ladder has ended: nothing more, however late; the colour went up once only.
     clock.move_to(due + timedelta(days=60))
     assert services.deadlines_sweep(now=timezone.now()) == 0
     deadline.refresh_from_db()
-    assert (deadline.escalation_level, deadline.escalate_at, deadline.done_at) == (3, None, None)
-    assert ladder(case) == list(LADDER_EVENTS)
+    assert (deadline.escalation_level, deadline.escalate_at, deadline.done_at) == (4, None, None)
+    assert ladder(case) == FULL_LADDER
+    case.refresh_from_db()
+    assert case.colour == Colour.YELLOW
     assert Notification.objects.filter(dispute_id=case.pk, kind="deadline_reminder").count() == 1
-    assert Notification.objects.filter(dispute_id=case.pk, kind="escalated").count() == 1
+    assert Notification.objects.filter(dispute_id=case.pk, kind="head_reminder").count() == 1
+    assert Notification.objects.filter(dispute_id=case.pk, kind="escalated").count() == 2
 
 
 def test_a_long_overdue_deadline_climbs_one_rung_per_sweep(clock, tree, category, people):
     case = routed(tree, category)
     clock.move_to(NOW + timedelta(days=30))
 
-    counts = [services.deadlines_sweep(now=timezone.now()) for _ in range(4)]
+    counts = [services.deadlines_sweep(now=timezone.now()) for _ in range(5)]
 
-    assert counts == [1, 1, 1, 0]
-    assert ladder(case) == list(LADDER_EVENTS)
+    assert counts == [1, 1, 1, 1, 0]
+    assert ladder(case) == FULL_LADDER
 
 
 def test_without_a_mediator_the_departments_staff_are_reminded(clock, tree, category, people):
@@ -327,7 +371,7 @@ def test_without_a_mediator_the_departments_staff_are_reminded(clock, tree, cate
     clock.move_to(NOW + WHITE.accept_within)
     assert services.deadlines_sweep(now=timezone.now()) == 1
 
-    assert notified("deadline_reminder", case) == {people["mediator"].pk, people["clerk"].pk}
+    assert notified("deadline_reminder", case) == {people["mediator"].pk, people["clerk"].pk, people["head"].pk}
 
 
 def test_a_red_case_climbs_faster(clock, tree, category, people, settings):
@@ -344,9 +388,9 @@ def test_a_red_case_climbs_faster(clock, tree, category, people, settings):
     services.deadlines_sweep(now=timezone.now())
 
     case.refresh_from_db()
-    # Red is the top: the last rung is recorded but the colour cannot go higher.
+    # Red is the top: the supervisor rung is taken but the colour cannot go higher.
     assert case.colour == Colour.RED
-    assert ladder(case) == list(LADDER_EVENTS)
+    assert ladder(case) == [EventKind.DEADLINE_REMINDER, EventKind.DEADLINE_REMINDER, EventKind.ESCALATED]
     assert "escalated" not in {r["rule"] for r in case.triage_reasons}
 
 
@@ -383,7 +427,7 @@ def test_done_and_cancelled_deadlines_are_never_swept(clock, tree, category, peo
     services.dispute_transition(dispute=accepted, action="accept", actor=Actor.for_user(people["mediator"]))
     withdrawn = routed(tree, category, phone="13700137000")
     services.dispute_transition(
-        dispute=withdrawn, action="withdraw", actor=Actor.for_user(people["mediator"]), reason="双方已和解"
+        dispute=withdrawn, action="return", actor=Actor.for_user(people["mediator"]), reason="不属本所"
     )
     done = Deadline.objects.get(dispute=accepted, kind=DeadlineKind.ACCEPT)
     cancelled = Deadline.objects.get(dispute=withdrawn, kind=DeadlineKind.ACCEPT)
@@ -392,10 +436,14 @@ def test_done_and_cancelled_deadlines_are_never_swept(clock, tree, category, peo
     assert done.escalate_at < NOW + timedelta(days=4) and cancelled.escalate_at < NOW + timedelta(days=4)
 
     clock.move_to(NOW + timedelta(days=4))  # past both accept deadlines, before the resolve deadline
-    assert services.deadlines_sweep(now=timezone.now()) == 0
+    assert services.deadlines_sweep(now=timezone.now()) == 1
 
-    assert ladder(accepted) == [] and ladder(withdrawn) == []
-    assert not Notification.objects.filter(kind__in=["deadline_reminder", "escalated"]).exists()
+    assert ladder(accepted) == []
+    # The returned case waits on its dispatch clock instead (the dispatchers are reminded).
+    assert list(Deadline.objects.open().filter(dispute=withdrawn).values_list("kind", "escalation_level")) == [
+        (DeadlineKind.DISPATCH, 1)
+    ]
+    assert not Notification.objects.filter(kind__in=["deadline_reminder", "escalated"], dispute_id=accepted.pk).exists()
 
 
 def test_the_sweep_returns_the_number_of_rungs_taken(clock, tree, category, people):
@@ -432,11 +480,12 @@ def test_a_backlog_is_swept_whole_even_when_the_oldest_rows_stay_due(clock, tree
     assert [ladder(c) for c in [*old, recent]] == [[EventKind.DEADLINE_REMINDER]] * 4
 
 
-def test_the_notifications_are_queued_for_delivery_after_commit(
-    clock, tree, category, people, monkeypatch, django_capture_on_commit_callbacks
+def test_with_staff_copies_on_the_notifications_are_queued_for_delivery_after_commit(
+    clock, tree, category, people, monkeypatch, django_capture_on_commit_callbacks, settings
 ):
     from core import tasks as core_tasks
 
+    settings.STAFF_NOTIFY_SMS = True  # a copy by SMS: each inbox item is also delivered by a task
     sent = []
     monkeypatch.setattr(core_tasks.deliver_notification, "delay", sent.append)
     cases = [routed(tree, category, phone=f"1390000000{n}") for n in range(3)]
@@ -471,13 +520,14 @@ def test_deadline_escalate_takes_one_rung_of_one_deadline(clock, tree, category,
     deadline = open_deadline(case, DeadlineKind.ACCEPT)
 
     assert services.deadline_escalate(deadline_id=deadline.pk, now=NOW) is None, "not due yet"
-    at = deadline.due_at + 2 * WHITE_GAP
+    at = deadline.due_at + 4 * WHITE_GAP
     assert services.deadline_escalate(deadline_id=deadline.pk, now=at) == clocks.REMIND
+    assert services.deadline_escalate(deadline_id=deadline.pk, now=at) == clocks.REMIND_HEAD
     assert services.deadline_escalate(deadline_id=deadline.pk, now=at) == clocks.ESCALATE
-    assert services.deadline_escalate(deadline_id=deadline.pk, now=at) == clocks.RAISE_COLOUR
+    assert services.deadline_escalate(deadline_id=deadline.pk, now=at) == clocks.ESCALATE
     assert services.deadline_escalate(deadline_id=deadline.pk, now=at) is None
     assert services.deadline_escalate(deadline_id=987654321, now=at) is None
-    assert ladder(case) == list(LADDER_EVENTS)
+    assert ladder(case) == FULL_LADDER
 
 
 # --- Locking (PostgreSQL) ----------------------------------------------------------------------------
@@ -513,3 +563,23 @@ def test_the_sweeper_skips_a_case_another_transaction_holds(tree, category, peop
     assert ladder(held) == [] and ladder(free) == [EventKind.DEADLINE_REMINDER]
     assert services.deadlines_sweep(now=later) == 1
     assert ladder(held) == [EventKind.DEADLINE_REMINDER]
+
+
+def test_by_default_the_inbox_is_the_delivery_and_no_task_is_queued(
+    clock, tree, category, people, monkeypatch, django_capture_on_commit_callbacks
+):
+    from core import tasks as core_tasks
+
+    sent = []
+    monkeypatch.setattr(core_tasks.deliver_notification, "delay", sent.append)
+    cases = [routed(tree, category, phone=f"1390000000{n}") for n in range(3)]
+    sent.clear()  # the routing's own messages (the resident's SMS among them)
+    clock.move_to(NOW + WHITE.accept_within)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.deadlines_sweep(now=timezone.now()) == 3
+
+    reminders = Notification.objects.filter(kind="deadline_reminder", dispute_id__in=[c.pk for c in cases])
+    assert sent == []
+    assert reminders.count() == 3
+    assert set(reminders.values_list("state", "read_at")) == {(Notification.State.SENT, None)}
