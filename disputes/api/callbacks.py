@@ -4,19 +4,19 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.actors import Actor
 from core.api import CheckedCursorPagination, ErrorSerializer
-from core.casework.callbacks import Satisfaction
+from core.casework.callbacks import Satisfaction, next_counting_at, spread_rule, unanswered_counted
 from core.exceptions import PermissionDeniedError
 from core.masking import mask_name, mask_phone
 from disputes import callbacks, selectors, services
 from disputes.models import CallbackAttempt, Dispute, SpotCheck
-from disputes.rules.enums import Colour
+from disputes.rules.enums import Colour, Status
 from disputes.selectors import dispute_get_for
 
 # --- Serializers -------------------------------------------------------------------------------------------
@@ -111,6 +111,13 @@ class CallbackAttemptResultSerializer(serializers.Serializer):
     status = serializers.CharField(help_text=gettext_lazy("The case's status after the attempt."))
     callback_result = serializers.CharField()
     reopened_count = serializers.IntegerField()
+    next_counting_attempt_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text=gettext_lazy(
+            "While the case awaits its callback: the earliest moment an unanswered call counts towards "
+            "“unreachable” (calls must be spread over hours and days); null when any time would."
+        ),
+    )
 
 
 class SpotCheckSampleQuerySerializer(serializers.Serializer):
@@ -187,7 +194,10 @@ def _visible_case(request, tracking_number: str) -> Dispute:
 
 
 class CallbackQueueApi(generics.ListAPIView):
-    """回访队列: cases awaiting their callback in the user's area, the oldest due first (keyset pages)."""
+    """回访队列: cases awaiting their callback in the user's area, the oldest due first (keyset pages).
+
+    `q` searches them: a tracking number, words of the description, a party's name or whole phone number.
+    """
 
     serializer_class = CallbackQueueItemSerializer
 
@@ -197,11 +207,24 @@ class CallbackQueueApi(generics.ListAPIView):
 
     pagination_class = Cursor
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "q",
+                str,
+                description="Search: tracking number, words of the description, a party's name or whole phone number.",
+            )
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Dispute.objects.none()
         _actor_in(self.request, callbacks.CALLBACK_ROLES)
-        return selectors.callback_queue(user=self.request.user)
+        queryset = selectors.callback_queue(user=self.request.user)
+        return selectors.callback_queue_search(queryset, self.request.query_params.get("q"), user=self.request.user)
 
 
 class CallbackAttemptApi(APIView):
@@ -228,7 +251,12 @@ class CallbackAttemptApi(APIView):
             "status": case.status,
             "callback_result": case.callback_result,
             "reopened_count": case.reopened_count,
+            "next_counting_attempt_at": None,
         }
+        if case.status == Status.AWAITING_CALLBACK:
+            rule = spread_rule()
+            counted = unanswered_counted(selectors.unanswered_times(case), rule=rule)
+            body["next_counting_attempt_at"] = next_counting_at(counted, rule=rule)
         return Response(CallbackAttemptResultSerializer(body).data, status=status.HTTP_201_CREATED)
 
 

@@ -35,6 +35,13 @@ class QueueRowSerializer(serializers.Serializer):
     overdue = serializers.BooleanField()
     time_left = serializers.CharField(help_text=gettext_lazy("Time left or overdue, in words."))
     mediator = serializers.CharField(help_text=gettext_lazy("The assigned mediator's name (empty: nobody yet)."))
+    leader = serializers.CharField(help_text=gettext_lazy("The leader in charge's name (empty: nobody leads it)."))
+    returned_by = serializers.CharField(
+        help_text=gettext_lazy("A returned case: the department that sent it back (empty otherwise).")
+    )
+    return_reason = serializers.CharField(
+        help_text=gettext_lazy("A returned case: why it was sent back (dispatchers and supervisors; empty otherwise).")
+    )
 
 
 class QueuePageSerializer(serializers.Serializer):
@@ -52,14 +59,19 @@ def _param(name: str, description, **kw) -> OpenApiParameter:
 
 
 QUEUE_PARAMETERS = [
-    _param("scope", "mine, department or area; the first the user has when missing.", enum=queue.Scope.values),
+    _param(
+        "scope",
+        "mine, department, assisting, area, dispatch (待派单), unled (待包案) or led (我包案的): one of the user's "
+        "`scopes`; the first they have when missing.",
+        enum=queue.Scope.values,
+    ),
     _param("status", "One status (any, including finished ones); open cases only when missing.", enum=Status.values),
     _param("colour", "red, yellow or white.", enum=[c.code for c in Colour]),
     _param("category", "A category code."),
     _param("area", "An area id: that area and everything below it.", type=OpenApiTypes.INT),
     _param("channel", "The channel the case came in by.", enum=Channel.values),
     _param("overdue", "1: only cases past their nearest deadline.", type=OpenApiTypes.BOOL),
-    _param("q", "Search: tracking number, description, party names."),
+    _param("q", "Search: tracking number (finds the case in any scope), description, party names."),
     _param("cursor", "The next_cursor of the previous page."),
     _param("page_size", f"Rows per page (1-{queue.MAX_PAGE_SIZE}, default {queue.DEFAULT_PAGE_SIZE}).", type=int),
 ]

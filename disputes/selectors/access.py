@@ -13,7 +13,7 @@ def user_works_case(user: RequestUser | None, case: Dispute) -> bool:
     """Whether `user` works this case, and so may see its parties' phone, ID and address in clear.
 
     - an administrator (or a superuser without a profile);
-    - the assigned mediator;
+    - the assigned mediator, and the case's leader in charge (包案领导);
     - the staff of the lead department or of an assisting department (联合调解);
     - a dispatcher or supervisor whose area covers the case's grid;
     - a callback caller whose area covers it, once the case has been reported back (they phone the parties).
@@ -29,7 +29,7 @@ def user_works_case(user: RequestUser | None, case: Dispute) -> bool:
         return superuser
     if profile.role == roles.ADMIN or superuser:
         return True
-    if case.assigned_mediator_id == user.pk:
+    if case.assigned_mediator_id == user.pk or case.leader_id == user.pk:
         return True
     if profile.department_id and (
         profile.department_id == case.lead_department_id
@@ -60,7 +60,7 @@ def cases_worked_by(user: RequestUser | None) -> Q | None:
     # or routed to their department), as `disputes_visible_to` and `user_works_case` both say.
     if superuser or profile.role in (roles.ADMIN, roles.DISPATCHER, roles.SUPERVISOR):
         return None
-    worked = Q(assigned_mediator=user)
+    worked = Q(assigned_mediator=user) | Q(leader=user)
     if profile.department_id:
         worked |= Q(lead_department_id=profile.department_id) | Q(
             Exists(DisputeAssist.objects.filter(dispute=OuterRef("pk"), department_id=profile.department_id))

@@ -12,10 +12,13 @@ from core import dates
 from core.actors import Actor
 from core.exceptions import ApplicationError, PermissionDeniedError
 from core.types import RequestUser
+from core.validators import normalise_phone
 from disputes.callbacks import CALLBACK_ROLES, RATING_MAX_AGE, RATING_SALT, SPOT_CHECK_MAX_SIZE, SPOT_CHECK_ROLES
 from disputes.models import CallbackAttempt, Dispute, Party, SpotCheck
 from disputes.rules.enums import OPEN_STATUSES, DeadlineKind, PartyRole, Status
+from disputes.selectors.access import cases_worked_by
 from disputes.selectors.cases import disputes_visible_to
+from disputes.selectors.queue import search
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -79,6 +82,14 @@ def unanswered_attempts(case: Dispute) -> int:
     return attempts.count()
 
 
+def unanswered_times(case: Dispute) -> list[datetime]:
+    """When the caller's unanswered calls of this round were made (since the last report-back), oldest first."""
+    attempts = CallbackAttempt.objects.filter(dispute=case, source=CallbackAttempt.Source.CALLER, reached=False)
+    if case.reported_at is not None:
+        attempts = attempts.filter(at__gte=case.reported_at)
+    return list(attempts.order_by("at").values_list("at", flat=True))
+
+
 def attempts_this_round(case: Dispute) -> list[CallbackAttempt]:
     """The attempts since the last report-back (from the queue's prefetch, or queried)."""
     attempts: list[CallbackAttempt] | None = getattr(case, "all_attempts", None)
@@ -135,6 +146,28 @@ def callback_queue(*, user: RequestUser | None) -> QuerySet[Dispute]:
         )
         .order_by("callback_due", "pk")
     )
+
+
+# A party's whole phone number: mobiles have 11 digits, landlines with their area code 10 to 12.
+PHONE_DIGITS = 7
+
+
+def callback_queue_search(
+    queryset: QuerySet[Dispute], text: str | None, *, user: RequestUser | None
+) -> QuerySet[Dispute]:
+    """The callers' search over `callback_queue`: a tracking number, words of the description or a party's
+    name, as the case queue searches (`disputes.selectors.queue.search`), or a party's whole phone number
+    (a resident calling back gives theirs). Matches by anything but the number only among the cases the
+    user works (`cases_worked_by`), as in the case queue."""
+    text = (text or "").strip()[:100]
+    if not text:
+        return queryset
+    worked = cases_worked_by(user)
+    phone = normalise_phone(text)
+    if len(phone) >= PHONE_DIGITS and not any(ch.isalpha() for ch in text):
+        by_phone = Q(pk__in=Party.objects.filter(phone=phone).values("dispute_id"))
+        return queryset.filter(by_phone if worked is None else by_phone & worked)
+    return search(queryset, text, worked=worked)
 
 
 def callback_queue_after(queryset: QuerySet[Dispute], cursor: str | None) -> QuerySet[Dispute]:

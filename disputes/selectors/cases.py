@@ -25,8 +25,8 @@ def disputes_visible_to(user) -> QuerySet[Dispute]:
 
     Admins (and superusers) see everything. Every other staff member sees the
     cases in their area and below, the cases routed to their department (as
-    lead or assisting department), and the cases assigned to them. Anyone
-    else sees nothing.
+    lead or assisting department), the cases assigned to them and the cases
+    they lead (包案领导, wherever the case is). Anyone else sees nothing.
     """
     if user is None or not user.is_authenticated or not user.is_active:
         return Dispute.objects.none()
@@ -36,7 +36,7 @@ def disputes_visible_to(user) -> QuerySet[Dispute]:
     if profile.role == Role.ADMIN or user.is_superuser:
         return Dispute.objects.all()
     area_path = profile.area.path
-    visible = Q(area_path__startswith=area_path) | Q(assigned_mediator=user)
+    visible = Q(area_path__startswith=area_path) | Q(assigned_mediator=user) | Q(leader=user)
     if profile.department_id:
         visible |= Q(lead_department_id=profile.department_id)
         visible |= Q(pk__in=DisputeAssist.objects.filter(department_id=profile.department_id).values("dispute_id"))

@@ -2,9 +2,12 @@
 
 The queue is one selector, `queue_page`, shared by the page and the API:
 
-* a scope — my cases, my department's, or the area (for handlers: the cases
-  nobody has taken yet; for dispatchers and supervisors: everything open) —
-  always inside `disputes_visible_to(user)`;
+* a scope — my cases, my department's, the cases it assists (协办), or the area
+  (for handlers: the cases nobody has taken yet; for dispatchers and
+  supervisors: everything open), the cases waiting for dispatch (待派单), the
+  red ones without a leader (待包案), the ones I lead (我包案的) — always inside
+  `disputes_visible_to(user)`; a tracking number searched finds its case
+  whatever the scope (`number_match`);
 * filters (a django-filter FilterSet) and a search over tracking numbers,
   descriptions and party names. On PostgreSQL the substring match is served by
   GIN trigram indexes and party names also match by trigram similarity (a
@@ -18,6 +21,7 @@ The queue is one selector, `queue_page`, shared by the page and the API:
 The writes beside it ("take next", bulk actions) are `disputes.services.queue`.
 """
 
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,6 +34,7 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     DateTimeField,
+    Exists,
     Expression,
     F,
     Func,
@@ -49,7 +54,7 @@ from core.exceptions import ApplicationError
 from core.i18n import localized_name
 from core.masking import mask_name
 from core.types import RequestUser
-from disputes.models import Category, Dispute, Party
+from disputes.models import Category, Dispute, DisputeAssist, Party, RoutingReturn
 from disputes.rules.clocks import time_left_words
 from disputes.rules.enums import OPEN_STATUSES, Channel, Colour, PartyRole, Status
 from disputes.rules.tracking import ALPHABET, LENGTH, format_tracking_number, normalise_tracking_number
@@ -73,25 +78,58 @@ AREA_ROLES = frozenset({roles.DISPATCHER, roles.SUPERVISOR, roles.ADMIN, roles.C
 class Scope(TextChoices):
     MINE = "mine", gettext_lazy("My cases")
     DEPARTMENT = "department", gettext_lazy("My department's cases")
+    # 协办: the cases the user's department assists on (联合调解), wherever they are.
+    ASSISTING = "assisting", gettext_lazy("Assisting")
     AREA = "area", gettext_lazy("In my area")
+    # 待派单: submitted, triaged or returned cases of the area, waiting for a person to dispatch them.
+    DISPATCH = "dispatch", gettext_lazy("Awaiting dispatch")
+    # 待包案: red open cases of the area that nobody leads yet.
+    UNLED = "unled", gettext_lazy("Awaiting a leader")
+    # 我包案的: the cases the user leads (包案领导), wherever they are.
+    LED = "led", gettext_lazy("Cases I lead")
 
 
 # For handlers the area tab holds only the cases nobody has taken yet.
 UNASSIGNED_LABEL = gettext_lazy("Unassigned in my area")
+# The states a case waits in for dispatch (the dispatch clock runs in each: disputes.rules.effects).
+WAITING_STATUSES = (Status.SUBMITTED, Status.TRIAGED, Status.RETURNED)
+# Who names leaders (disputes.services.leader.LEADER_ROLES) and so has the 待包案 tab.
+LEADER_SETTER_ROLES = frozenset({roles.SUPERVISOR, roles.ADMIN})
+
+
+def leads_cases(user: RequestUser | None) -> bool:
+    """Whether the user leads any case (包案领导); read once per request (kept on the user object)."""
+    if user is None or not user.is_authenticated:
+        return False
+    known: bool | None = getattr(user, "_queue_leads_cases", None)
+    if known is None:
+        known = Dispute.objects.filter(leader_id=user.pk).exists()
+        user._queue_leads_cases = known  # type: ignore[union-attr]
+    return known
 
 
 def queue_scopes(user: RequestUser | None) -> list[str]:
-    """The tabs this user has, the first being where they land."""
+    """The tabs this user has, the first being where they land (a dispatcher on 待派单)."""
     role = roles.role_of(user)
+    scopes: list[str]
     if role in HANDLER_ROLES:
         profile = roles.staff_profile(user)
         scopes = [Scope.MINE]
         if profile is not None and profile.department_id:
-            scopes.append(Scope.DEPARTMENT)
-        return [*scopes, Scope.AREA]
-    if role in AREA_ROLES:
-        return [Scope.AREA]
-    return []
+            scopes += [Scope.DEPARTMENT, Scope.ASSISTING]
+        scopes.append(Scope.AREA)
+    elif role == roles.DISPATCHER:
+        scopes = [Scope.DISPATCH, Scope.AREA]
+    elif role in LEADER_SETTER_ROLES:
+        scopes = [Scope.AREA, Scope.DISPATCH, Scope.UNLED]
+    elif role in AREA_ROLES:
+        scopes = [Scope.AREA]
+    else:
+        return []
+    # Supervisors always have the tab of the cases they lead; anyone else once they lead one.
+    if role == roles.SUPERVISOR or (role != roles.ADMIN and leads_cases(user)):
+        scopes.append(Scope.LED)
+    return scopes
 
 
 def scope_label(user: RequestUser | None, scope: str) -> str:
@@ -110,11 +148,38 @@ def queue_base(*, user: RequestUser, scope: str) -> QuerySet[Dispute]:
         return visible.filter(assigned_mediator=user)
     if scope == Scope.DEPARTMENT:
         return visible.filter(lead_department_id=profile.department_id)
+    if scope == Scope.ASSISTING:
+        assisted = DisputeAssist.objects.filter(dispute=OuterRef("pk"), department_id=profile.department_id)
+        return visible.filter(Exists(assisted))
+    if scope == Scope.LED:
+        return visible.filter(leader=user)
     if profile is not None and profile.role != roles.ADMIN:
         visible = visible.filter(within(profile.area.path))
+    if scope == Scope.DISPATCH:
+        return visible.filter(status__in=WAITING_STATUSES)
+    if scope == Scope.UNLED:
+        return visible.filter(colour=Colour.RED, leader__isnull=True)
     if roles.role_of(user) in HANDLER_ROLES:
         visible = visible.filter(assigned_mediator__isnull=True)
     return visible
+
+
+def number_match(text: str | None) -> tuple[Q | None, bool]:
+    """When `text` is nothing but a tracking number or its first groups (typed any way: spaces, dashes,
+    lower case, full width), the condition "the number is `text`, or starts with it", and whether it is
+    a whole number; (None, False) for any other text."""
+    typed = unicodedata.normalize("NFKC", (text or "").strip()[:100])
+    if not all(ch.isascii() and (ch.isalnum() or ch in " -") for ch in typed):
+        return None, False
+    number = normalise_tracking_number(typed)
+    if not number or not all(ch in ALPHABET for ch in number):
+        return None, False
+    if len(number) == LENGTH:
+        return Q(tracking_number=number), True
+    # The first groups, read out over the phone.
+    if 4 <= len(number) < LENGTH:
+        return Q(tracking_number__startswith=number), False
+    return None, False
 
 
 # --- The order and the keyset ---------------------------------------------------------------------
@@ -264,7 +329,9 @@ class QueueFilter(django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        if not self.form.cleaned_data.get("status"):
+        # A whole tracking number finds its case whatever its status; anything else lists open cases only.
+        whole_number = number_match(self.form.cleaned_data.get("q"))[1]
+        if not self.form.cleaned_data.get("status") and not whole_number:
             queryset = queryset.filter(status__in=sorted(OPEN_STATUSES))
         return queryset
 
@@ -432,6 +499,11 @@ class QueueRow:
     overdue: bool
     time_left: str
     mediator: str
+    # 包案领导's name (empty: nobody leads the case).
+    leader: str = ""
+    # A returned case: the department that sent it back and why (for those who work it; else empty).
+    returned_by: str = ""
+    return_reason: str = ""
 
 
 @dataclass
@@ -474,7 +546,13 @@ def queue_page(
     scopes = queue_scopes(user)
     if scope not in scopes:
         scope = scopes[0] if scopes else Scope.AREA
-    filters = QueueFilter(params, queryset=queue_base(user=user, scope=scope), user=user, now=now)
+    base = queue_base(user=user, scope=scope)
+    by_number = number_match((params or {}).get("q"))[0] if scopes else None
+    if by_number is not None:
+        # A tracking number finds its case in whatever tab it is typed: any case the user may see
+        # (an assisting department's, a case already taken by a colleague, one led from above).
+        base = base | disputes_visible_to(user).filter(by_number)
+    filters = QueueFilter(params, queryset=base, user=user, now=now)
     qs = filters.qs
     if cursor:
         qs = after_cursor(qs, cursor)
@@ -482,9 +560,13 @@ def queue_page(
     more = len(values) > page_size
     values = values[:page_size]
     last = values[-1] if values else None
+    rows = [queue_row(v, now=now) for v in values]
+    if cases_worked_by(user) is None:
+        # Those who work every case they see (dispatchers, supervisors) read why a case came back.
+        add_return_reasons(rows, [v["id"] for v in values])
     return QueuePage(
         scope=scope,
-        rows=[queue_row(v, now=now) for v in values],
+        rows=rows,
         next_cursor=cursor_of(last["colour"], last["next_due_at"], last["id"]) if more else None,
         page_size=page_size,
         filters=filters,
@@ -505,6 +587,8 @@ ROW_VALUES = (
     "grid__name_en",
     "assigned_mediator__username",
     "assigned_mediator__staff__display_name",
+    "leader__username",
+    "leader__staff__display_name",
 )
 
 
@@ -538,7 +622,25 @@ def queue_row(v: dict, *, now: datetime) -> QueueRow:
         overdue=due is not None and due < now,
         time_left=time_left_text(due, now=now),
         mediator=(v["assigned_mediator__staff__display_name"] or username) if username else "",
+        leader=(v["leader__staff__display_name"] or v["leader__username"]) if v["leader__username"] else "",
     )
+
+
+def add_return_reasons(rows: list[QueueRow], ids: list[int]) -> None:
+    """退回: fill in the latest return (department, reason) of each returned row, in one query for the page."""
+    returned = {pk for row, pk in zip(rows, ids, strict=True) if row.status == Status.RETURNED}
+    if not returned:
+        return
+    latest: dict[int, tuple[str, str]] = {}
+    for dispute_id, reason, name, name_en in (
+        RoutingReturn.objects.filter(dispute_id__in=sorted(returned))
+        .order_by("dispute_id", "at", "id")
+        .values_list("dispute_id", "reason", "department__name", "department__name_en")
+    ):
+        latest[dispute_id] = (localized_name(name, name_en), reason)
+    for row, pk in zip(rows, ids, strict=True):
+        if pk in latest:
+            row.returned_by, row.return_reason = latest[pk]
 
 
 def queue_row_for(case: Dispute, *, now: datetime | None = None) -> QueueRow:

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.actors import Actor
 from core.audit import phones_for_callback
+from core.casework.callbacks import Counted, next_counting_at, spread_rule, unanswered_counted
 from core.casework.forms import CallbackAttemptForm
 from core.exceptions import ApplicationError, NotFoundError, as_page_errors
 from core.masking import mask_name, mask_phone
@@ -165,7 +166,8 @@ CALLBACK_ITEM_LABELS = {
 def callback_queue(request):
     """The cases awaiting a callback in the user's area, oldest due first, by keyset pages."""
     _require_role(request.user, callbacks.CALLBACK_ROLES)
-    queryset = selectors.callback_queue(user=request.user)
+    query = request.GET.get("q", "").strip()[:100]
+    queryset = selectors.callback_queue_search(selectors.callback_queue(user=request.user), query, user=request.user)
     rows = list(selectors.callback_queue_after(queryset, request.GET.get("after"))[: PAGE_SIZE + 1])
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
@@ -187,8 +189,12 @@ def callback_queue(request):
         except NotFoundError:
             recorded = None  # not theirs to see: the page names no case
     next_url = None
+    searched = {"q": query} if query else {}
+    first_url = None
+    if request.GET.get("after"):  # a later page: back to the oldest, the search kept
+        first_url = request.path + (f"?{urlencode(searched)}" if searched else "")
     if more and rows:
-        next_url = f"{request.path}?{urlencode({'after': selectors.queue_cursor(rows[-1])})}"
+        next_url = f"{request.path}?{urlencode({**searched, 'after': selectors.queue_cursor(rows[-1])})}"
     return render(
         request,
         "disputes/staff/callbacks.html",
@@ -196,7 +202,9 @@ def callback_queue(request):
             "items": items,
             "items_html": items_html(items, now=now, max_unanswered=callbacks.MAX_UNANSWERED),
             "next_url": next_url,
-            "first_url": request.path if request.GET.get("after") else None,
+            "first_url": first_url,
+            "query": query,
+            "clear_url": request.path if query else None,
             "recorded": recorded,
         },
     )
@@ -212,7 +220,11 @@ def callback_record(request, tracking_number: str):
         case = dispute_get_for(request.user, tracking_number)
     awaiting = case.status == Status.AWAITING_CALLBACK
     posted = request.method == "POST"
-    form = (CallbackAttemptForm(request.POST) if posted else CallbackAttemptForm()) if awaiting else None
+    # Which unanswered calls count towards "unreachable", and when the next would (core.casework.callbacks).
+    rule = spread_rule()
+    counted = unanswered_counted(selectors.unanswered_times(case), rule=rule) if awaiting else Counted()
+    next_at = next_counting_at(counted, rule=rule)
+    form = CallbackAttemptForm(request.POST if posted else None, next_counting_at=next_at) if awaiting else None
     status = 200
     if posted and form is not None:
         if form.is_valid():
@@ -269,7 +281,7 @@ def callback_record(request, tracking_number: str):
             ],
             "agreement": lens.agreement(agreement) if agreement is not None else None,
             "attempts": list(case.callback_attempts.select_related("caller").order_by("at", "pk")),
-            "unanswered": selectors.unanswered_attempts(case) if awaiting else 0,
+            "unanswered": counted.count,
             "max_unanswered": callbacks.MAX_UNANSWERED,
             "callback_due": case.deadlines.open()
             .filter(kind=DeadlineKind.CALLBACK)

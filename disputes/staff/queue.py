@@ -6,6 +6,7 @@ next" button; dispatchers and supervisors see every open case of their area
 and can act on several at once.
 """
 
+import re
 from html import escape
 
 from django import forms
@@ -112,6 +113,8 @@ def rows_html(rows, *, selectable: bool) -> str:
             ("applicant", _("Applicant")),
             ("deadline", _("Deadline")),
             ("mediator", _("Mediator")),
+            ("leader", _("Leader in charge: %(name)s")),
+            ("returned", _("Returned by %(department)s: %(reason)s")),
         )
     }
     html = []
@@ -131,20 +134,41 @@ def rows_html(rows, *, selectable: bool) -> str:
             local = timezone.localtime(row.next_due_at)
             shown = f'<strong class="overdue">{left}</strong>' if row.overdue else left
             deadline = f'<time datetime="{local.isoformat()}" title="{local:%Y-%m-%d %H:%M}">{shown}</time>'
+        leader = ""
+        if row.leader:
+            named = label["leader"].replace("%(name)s", e(row.leader))
+            leader = f'<br><span class="muted queue-table__note">{named}</span>'
         html.append(
             f'<tr class="{"queue-row--overdue" if row.overdue else ""}">{select}'
             f'<th scope="row" data-label="{label["case"]}"><a class="queue-table__number" '
             f'href="{e(case_url(row.tracking_number))}">{e(row.tracking_number_display)}</a></th>'
             f'<td data-label="{label["colour"]}">'
             f'<span class="badge badge--{e(row.colour)}">{e(row.colour_label)}</span></td>'
-            f'<td data-label="{label["status"]}">{e(row.status_label)}</td>'
+            f'<td data-label="{label["status"]}">{e(row.status_label)}{_returned_html(row, label["returned"])}</td>'
             f'<td data-label="{label["category"]}">{e(row.category_name)}</td>'
             f'<td data-label="{label["place"]}">{e(row.area_name)}</td>'
             f'<td data-label="{label["applicant"]}">{e(row.applicant or "—")}</td>'
             f'<td data-label="{label["deadline"]}">{deadline}</td>'
-            f'<td data-label="{label["mediator"]}">{e(row.mediator or "—")}</td></tr>'
+            f'<td data-label="{label["mediator"]}">{e(row.mediator or "—")}{leader}</td></tr>'
         )
     return mark_safe("".join(html))  # noqa: S308 - every value above went through escape()  # nosec B308 B703
+
+
+# How much of a return reason the list shows (the case page has all of it).
+RETURN_REASON_SHOWN = 120
+
+
+def _returned_html(row, sentence: str) -> str:
+    """退回: the department that sent the case back and why, under its status (already escaped `sentence`)."""
+    if not row.returned_by:
+        return ""
+    e = escape
+    reason = row.return_reason
+    short = reason if len(reason) <= RETURN_REASON_SHOWN else reason[:RETURN_REASON_SHOWN] + "…"
+    # The sentence is escaped already: its placeholders are filled with escaped values.
+    values = {"department": e(row.returned_by), "reason": e(short)}
+    text = re.sub(r"%\((department|reason)\)s", lambda m: values[m.group(1)], sentence)
+    return f'<br><span class="queue-table__note queue-table__note--returned" title="{e(reason)}">{text}</span>'
 
 
 @login_required

@@ -164,7 +164,7 @@ def test_page_flow_without_javascript(tree, category, departments, staff_a, a_me
     good = queued(Status.DISPATCHED, grid=tree.grid_a, category=category, department=departments["a"])
     refused = queued(Status.DISPATCHED, grid=tree.village_a, category=category, department=departments["b"])
     client.force_login(staff_a[Role.DISPATCHER])
-    queue_html = client.get("/work/").content.decode()
+    queue_html = client.get("/work/", {"scope": "area"}).content.decode()  # a dispatcher lands on 待派单
     assert f'value="{good.tracking_number}"' in queue_html
     assert 'action="/work/bulk/"' in queue_html
 

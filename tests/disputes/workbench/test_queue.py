@@ -88,10 +88,13 @@ def test_a_tampered_cursor_is_refused(tree, category, departments, staff_a):
 
 
 def test_scopes_by_role(staff_a):
-    assert queue.queue_scopes(staff_a[Role.MEDIATOR]) == ["mine", "department", "area"]
-    assert queue.queue_scopes(staff_a[Role.DEPARTMENT_STAFF]) == ["mine", "department", "area"]
-    for role in (Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN, Role.CALLBACK_CALLER):
-        assert queue.queue_scopes(staff_a[role]) == ["area"]
+    assert queue.queue_scopes(staff_a[Role.MEDIATOR]) == ["mine", "department", "assisting", "area"]
+    assert queue.queue_scopes(staff_a[Role.DEPARTMENT_STAFF]) == ["mine", "department", "assisting", "area"]
+    # A dispatcher lands on 待派单; supervisors also have 待包案 and the cases they lead.
+    assert queue.queue_scopes(staff_a[Role.DISPATCHER]) == ["dispatch", "area"]
+    assert queue.queue_scopes(staff_a[Role.SUPERVISOR]) == ["area", "dispatch", "unled", "led"]
+    assert queue.queue_scopes(staff_a[Role.ADMIN]) == ["area", "dispatch", "unled"]
+    assert queue.queue_scopes(staff_a[Role.CALLBACK_CALLER]) == ["area"]
 
 
 def test_mine_department_and_unassigned_in_area(tree, category, departments, staff_a, make_staff):
@@ -114,7 +117,7 @@ def test_mine_department_and_unassigned_in_area(tree, category, departments, sta
     # No scope given: a handler lands on their own cases, a supervisor on the area.
     assert page_for(me).scope == "mine"
     # A scope the role does not have falls back to the first it has.
-    assert page_for(staff_a[Role.DISPATCHER], "mine").scope == "area"
+    assert page_for(staff_a[Role.DISPATCHER], "mine").scope == "dispatch"
 
 
 # --- Filters ----------------------------------------------------------------------------------------

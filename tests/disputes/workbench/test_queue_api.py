@@ -42,7 +42,7 @@ def test_rows_carry_what_the_list_shows_with_the_applicant_masked(tree, category
     assert response.status_code == 200
     body = response.json()
     assert body["scope"] == "mine"
-    assert body["scopes"] == ["mine", "department", "area"]
+    assert body["scopes"] == ["mine", "department", "assisting", "area"]
     assert body["next"] is None and body["next_cursor"] is None
     [row] = body["results"]
     assert row["tracking_number"] == case.tracking_number
@@ -55,6 +55,7 @@ def test_rows_carry_what_the_list_shows_with_the_applicant_masked(tree, category
     assert row["overdue"] is True
     assert row["next_due_at"] is not None
     assert row["mediator"] == "熊建华"
+    assert (row["leader"], row["returned_by"], row["return_reason"]) == ("", "", "")
 
 
 def test_english_labels_under_the_english_prefix(tree, category, departments, staff_a):
