@@ -40,6 +40,6 @@ def generate(seed_key: str, ids: list[int]) -> Any:
     batch = generate_batch(_generator, seed_key, ids)
     if _csv:
         # The cases themselves stay tuples: the writer may have to redraw a tracking number.
-        for name in ("parties", "events", "deadlines", "assists", "returns"):
+        for name in ("parties", "events", "deadlines", "assists", "returns", "withdrawals"):
             setattr(batch, name, CsvRows.encode(getattr(batch, name)))
     return batch

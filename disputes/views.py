@@ -9,6 +9,7 @@ works without JavaScript; static/js only makes the place cascade and the
 import logging
 import time
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied
@@ -36,9 +37,11 @@ from disputes.forms import (
     quiet,
 )
 from disputes.models import Dispute
-from disputes.rules.enums import Channel, EventKind, Outcome, Status
+from disputes.rules.enums import Channel, EventKind, Outcome, Status, WithdrawalVia
 from disputes.rules.tracking import format_tracking_number
 from disputes.selectors import dispute_for_resident, dispute_get_for, resident_timeline, staff_profile
+from disputes.selectors import withdrawal as withdrawal_selectors
+from disputes.services import withdrawal as withdrawal_services
 from disputes.services.intake import dispute_intake
 from grids.models import Area, AreaLevel, Role
 
@@ -300,6 +303,9 @@ KIND_TEXT = {
     EventKind.ATTACHMENT_ADDED: gettext_lazy("Files added"),
     EventKind.CLOCK_PAUSED: gettext_lazy("Waiting for information from one of the parties"),
     EventKind.CLOCK_RESUMED: gettext_lazy("Handling continues"),
+    EventKind.WITHDRAWAL_REQUESTED: gettext_lazy("You asked to withdraw the case"),
+    # Public only when refused: an approval shows as the withdrawal itself.
+    EventKind.WITHDRAWAL_DECIDED: gettext_lazy("The centre did not approve the withdrawal: handling continues"),
 }
 
 
@@ -336,6 +342,8 @@ def track(request):
     if request.method == "POST" and "forget" in request.POST:
         request.session.pop(TRACK_SESSION_KEY, None)
         return HttpResponseRedirect(reverse("disputes:track"))
+    if request.method == "POST" and "withdrawal" in request.POST:
+        return _track_withdrawal(request)
     if request.method == "POST":
         form = TrackForm(request.POST)
         if form.is_valid():
@@ -366,7 +374,15 @@ def track(request):
     case = _tracked_case(request)
     if case is None:
         return render(request, "disputes/track.html", {"form": TrackForm()})
+    return _track_case_page(request, case)
+
+
+def _track_case_page(request, case: Dispute, withdrawal_form: "ResidentWithdrawalForm | None" = None, status=200):
     sentence, next_step = STATUS_TEXT.get(case.status, ("", ""))
+    pending = withdrawal_selectors.withdrawal_pending_of(case)
+    may_withdraw = pending is None and case.status in withdrawal_services.OPEN_STATES
+    # A refusal when the form is no longer offered (the case moved on, or a request came in meanwhile).
+    refusal = " ".join(withdrawal_form.non_field_errors()) if withdrawal_form and not may_withdraw else ""
     return render(
         request,
         "disputes/track_case.html",
@@ -377,8 +393,40 @@ def track(request):
             "next_step": next_step,
             "department": case.lead_department if case.status in DEPARTMENT_SHOWN else None,
             "events": resident_events(case),
+            "withdrawal_pending": pending,
+            "withdrawal_form": (withdrawal_form or ResidentWithdrawalForm()) if may_withdraw else None,
+            "withdrawal_refusal": refusal,
         },
+        status=status,
     )
+
+
+class ResidentWithdrawalForm(forms.Form):
+    """申请撤回 from the tracking page: the reason; a supervisor of the centre approves it."""
+
+    reason = forms.CharField(
+        label=gettext_lazy("Why do you want to withdraw your case?"),
+        max_length=withdrawal_services.MAX_REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+def _track_withdrawal(request):
+    """The resident (proven by tracking number and phone in this session) asks to withdraw their case."""
+    case = _tracked_case(request)
+    if case is None:
+        return HttpResponseRedirect(reverse("disputes:track"))
+    form = ResidentWithdrawalForm(request.POST)
+    if form.is_valid():
+        try:
+            withdrawal_services.withdrawal_request(
+                dispute=case, actor=Actor.resident(), via=WithdrawalVia.SMS_LINK, reason=form.cleaned_data["reason"]
+            )
+        except ApplicationError as exc:
+            form.add_error("reason" if exc.extra.get("field") == "reason" else None, str(exc.message))
+        else:
+            return HttpResponseRedirect(reverse("disputes:track"))
+    return _track_case_page(request, case, form, status=400)
 
 
 # --- Rating (the link in the closing SMS) -------------------------------------------------------

@@ -6,10 +6,14 @@ tracking number and phone as RESIDENT. Transition tables, services and
 navigation name roles from here only.
 """
 
+from typing import Any
+
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 
 from core.actors import ADMIN, RESIDENT, SYSTEM
 from core.types import RequestUser
+from grids.areas import ancestor_paths
 from grids.models import Role, StaffProfile
 
 MEDIATOR = Role.MEDIATOR.value
@@ -40,6 +44,7 @@ __all__ = [
     "STAFF_ROLES",
     "SUPERVISOR",
     "SYSTEM",
+    "nearest_supervisors",
 ]
 
 
@@ -57,3 +62,24 @@ def role_of(user: RequestUser | None) -> str:
     if profile is not None:
         return profile.role
     return ADMIN if user is not None and getattr(user, "is_superuser", False) else ""
+
+
+def nearest_supervisors(area_path: str, *, limit: int = 20) -> list[Any]:
+    """Who is told about a place: the active supervisors of the nearest level up the tree that has any
+    (the place's own area first), at most `limit`, in account order. One query.
+
+    A sweep that asks for many places reads every supervisor once instead (the ladder's tiers in
+    `disputes.services.deadlines`, `disputes.services.leader.leader_needed_notices`).
+    """
+    rows = list(
+        get_user_model()
+        .objects.filter(is_active=True, staff__role=SUPERVISOR, staff__area__path__in=ancestor_paths(area_path))
+        .values_list("pk", "staff__area__path")
+        .order_by("pk")
+    )
+    if not rows:
+        return []
+    nearest = max(len(path) for _pk, path in rows)
+    ids = [pk for pk, path in rows if len(path) == nearest][:limit]
+    users: list[Any] = list(get_user_model().objects.filter(pk__in=ids).order_by("pk"))
+    return users

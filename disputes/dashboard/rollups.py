@@ -183,7 +183,12 @@ def _contributions(d: _Dialect, vendor: str) -> str:
     closed = select(
         d.local_day("c.closed_at"),
         "c.lead_department_id",
-        {"closed": "1", "withdrawn": f"CASE WHEN c.outcome = '{Outcome.WITHDRAWN}' THEN 1 ELSE 0 END"},
+        {
+            "closed": "1",
+            # 撤回: withdrawn at the applicant's request; a suspected duplicate merged into its earlier case
+            # (also closed as "withdrawn") is not a withdrawal and keeps its link (duplicate_of).
+            "withdrawn": f"CASE WHEN c.outcome = '{Outcome.WITHDRAWN}' AND c.duplicate_of_id IS NULL THEN 1 ELSE 0 END",
+        },
         f"{DISPUTE} c WHERE c.closed_at >= %(start)s AND c.closed_at < %(end)s",
     )
     dispatched = select(

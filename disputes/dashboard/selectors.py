@@ -14,17 +14,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import connections, router, transaction
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from core.masking import mask_name
 from disputes.dashboard.periods import Period
 from disputes.dashboard.rollups import village_path_length
-from disputes.models import Category, Dispute, DisputeRollup, Party
-from disputes.rules.enums import OPEN_STATUSES, Channel, Colour, PartyRole, Status
+from disputes.models import Category, Dispute, DisputeRollup, JudicialConfirmation, Party
+from disputes.rules.enums import OPEN_STATUSES, Channel, Colour, PartyRole, Status, WithdrawalVia
 from disputes.selectors import disputes_visible_to, staff_profile
 from disputes.selectors.queue import DueKey
+from disputes.selectors.withdrawal import WITHDRAWN_LIST_LIMIT, approved_requests, withdrawn_in_period
 from disputes.statistics import COUNT_FIELDS, Figures
 from grids.models import Area, AreaLevel, Department, Role
 
@@ -296,6 +298,7 @@ class OverdueRow:
     colour: int
     colour_label: str
     due_at: datetime
+    leader: str = ""  # 包案领导's name (empty: nobody leads it)
 
 
 @contextmanager
@@ -338,7 +341,7 @@ def overdue_cases(user, area: Area, *, now: datetime, limit: int = OVERDUE_LIMIT
         .filter(status__in=OPEN_STATUSES, area_path__startswith=area.path)
         .annotate(due=DueKey(F("next_due_at")))
         .filter(due__lt=now)
-        .select_related("category", "lead_department")
+        .select_related("category", "lead_department", "leader__staff")
         .only(
             "tracking_number",
             "status",
@@ -348,6 +351,8 @@ def overdue_cases(user, area: Area, *, now: datetime, limit: int = OVERDUE_LIMIT
             "category__name_en",
             "lead_department__name",
             "lead_department__name_en",
+            "leader__username",
+            "leader__staff__display_name",
         )
         .order_by("colour", "due", "pk")[:limit]
     )
@@ -371,6 +376,84 @@ def overdue_cases(user, area: Area, *, now: datetime, limit: int = OVERDUE_LIMIT
             colour=c.colour,
             colour_label=str(Colour(c.colour).label),
             due_at=c.next_due_at,
+            leader=_leader_name(c),
         )
         for c in cases
     ]
+
+
+def _leader_name(case: Dispute) -> str:
+    if case.leader is None:
+        return ""
+    profile = getattr(case.leader, "staff", None)
+    return (profile.display_name if profile is not None else "") or case.leader.get_username()
+
+
+# --- 撤回 and 司法确认 (issue 19: withdrawn cases listed, judicial confirmation counted) -------------
+
+
+@dataclass(frozen=True)
+class JudicialCounts:
+    """司法确认 in an area and period: applications made (by `applied_on`) and the court's decisions
+    (by `decided_on`)."""
+
+    applied: int
+    confirmed: int
+    rejected: int
+
+
+def judicial_counts(area: Area, period: Period) -> JudicialCounts:
+    """Two indexed COUNTs (judicial_area_applied, judicial_area_decided): no case is loaded."""
+    rows = JudicialConfirmation.objects.filter(area_path__startswith=area.path)
+    applied = rows.filter(applied_on__gte=period.start, applied_on__lt=period.end).count()
+    decided = rows.filter(decided_on__gte=period.start, decided_on__lt=period.end).aggregate(
+        confirmed=Count("pk", filter=Q(result=JudicialConfirmation.Result.CONFIRMED)),
+        rejected=Count("pk", filter=Q(result=JudicialConfirmation.Result.REJECTED)),
+    )
+    return JudicialCounts(applied, decided["confirmed"] or 0, decided["rejected"] or 0)
+
+
+@dataclass(frozen=True)
+class WithdrawnRow:
+    tracking_number: str
+    tracking_number_display: str
+    category: str
+    via: str  # how the applicant asked; "" for a case withdrawn before requests were recorded
+    recorded_by: str
+    approved_by: str
+    withdrawn_at: datetime
+
+
+def _person(user) -> str:
+    if user is None:
+        return ""
+    profile = getattr(user, "staff", None)
+    return (profile.display_name if profile is not None else "") or user.get_username()
+
+
+def withdrawn_rows(user, area: Area, period: Period, *, limit: int = WITHDRAWN_LIST_LIMIT) -> list[WithdrawnRow]:
+    """The period's withdrawn cases in the area (those the dashboard's figure counts), newest first, with how
+    the applicant asked and who approved; at most `limit` (two queries)."""
+    cases = list(withdrawn_in_period(user, area_path=area.path, start=period.start, end=period.end)[:limit])
+    requests = approved_requests([c.pk for c in cases])
+    rows = []
+    for case in cases:
+        request = requests.get(case.pk)
+        rows.append(
+            WithdrawnRow(
+                tracking_number=case.tracking_number,
+                tracking_number_display=case.tracking_number_display,
+                category=case.category.display_name,
+                via=str(WithdrawalVia(request.via).label) if request is not None else "",
+                recorded_by=(
+                    ""
+                    if request is None
+                    else _person(request.recorded_by)
+                    if request.recorded_by_id
+                    else str(_("The applicant, from the tracking page"))
+                ),
+                approved_by=_person(request.decided_by) if request is not None else "",
+                withdrawn_at=case.closed_at,
+            )
+        )
+    return rows

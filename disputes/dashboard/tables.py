@@ -241,12 +241,22 @@ def overdue_table(user, area: Area, case_link: Callable[[str], str], total: int)
             str(_("Status")),
             str(_("Colour")),
             str(_("Due at")),
+            str(_("Leader in charge")),
         ],
     )
     table.note = str(OVERDUE_NOTE) % {"total": total, "shown": len(rows)}
     for r in rows:
         table.add(
-            [r.tracking_number_display, r.applicant, r.category, r.department, r.status, r.colour_label, r.due_at],
+            [
+                r.tracking_number_display,
+                r.applicant,
+                r.category,
+                r.department,
+                r.status,
+                r.colour_label,
+                r.due_at,
+                r.leader or None,  # "—" when nobody leads it
+            ],
             case_link(r.tracking_number),
         )
     return table

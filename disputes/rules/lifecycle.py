@@ -82,11 +82,13 @@ TRANSITIONS = TransitionTable(
             needs_reason=True,
         ),
         _t("resume", {S.REOPENED}, S.IN_MEDIATION, HANDLERS, _("Resume mediation")),
+        # 撤回: only on the applicant's request, approved by a supervisor of the case's area
+        # (disputes.services.withdrawal applies it; dispute_transition refuses it without an approved request).
         _t(
             "withdraw",
             {S.SUBMITTED, S.TRIAGED, S.DISPATCHED, S.RETURNED, S.ACCEPTED, S.IN_MEDIATION, S.REOPENED},
             S.WITHDRAWN,
-            {RESIDENT, DISPATCHER, SUPERVISOR, *HANDLERS},
+            {SYSTEM, SUPERVISOR},
             _("Withdraw"),
             needs_reason=True,
         ),

@@ -21,6 +21,7 @@ from core.replica import reporting_reads
 from disputes import links
 from disputes.dashboard import exports, rollups, selectors, tables
 from disputes.dashboard.periods import PeriodForm
+from disputes.selectors.overdue import long_overdue_cases, long_overdue_days
 
 EXPORT_FORMATS = ("csv", "xlsx")
 
@@ -88,6 +89,8 @@ def _shared_part(request, area, period, query, area_link, case_link) -> dict:
     petitions = _petition_section(area, period)
     shared = {
         "figures": figures,
+        # 司法确认: applications and the court's decisions in the period (two indexed counts).
+        "judicial": selectors.judicial_counts(area, period),
         "tables": html,
         "petitions": render_to_string("petitions/dashboard_section.html", {"p": petitions}) if petitions else "",
     }
@@ -102,6 +105,9 @@ def dashboard(request, code: str | None = None):
         home, area, form, period, query, area_link, case_link = _context(request, code)
         shared = _shared_part(request, area, period, query, area_link, case_link)
         overdue = tables.overdue_table(request.user, area, case_link, shared["figures"].overdue)
+        # 久拖未决: a district's and the city's list of cases overdue for N days (settings), with who holds them.
+        long_days = long_overdue_days(area)
+        long_overdue = long_overdue_cases(user=request.user, area=area, days=long_days) if long_days else []
         trail = selectors.area_trail(area, home)
     sections = [
         render_to_string(TABLE_TEMPLATE, {"section": _section(OVERDUE, overdue, area, query)})
@@ -119,9 +125,13 @@ def dashboard(request, code: str | None = None):
             "form": form,
             "period": period,
             "figures": shared["figures"],
+            "judicial": shared["judicial"],
+            "withdrawn_url": f"{reverse('disputes:dashboard_withdrawn', args=[area.code])}?{query}",
             # HTML from render_to_string: safe strings, still safe after the cache's round trip.
             "sections": sections,
             "petitions": shared["petitions"],
+            "long_overdue": long_overdue,
+            "long_overdue_days": long_days,
         },
     )
 
@@ -147,8 +157,34 @@ def dashboard_export(request, code: str, table: str, fmt: str):
     return exports.xlsx_response(built, filename)
 
 
+@login_required
+@require_GET
+def dashboard_withdrawn(request, code: str):
+    """撤回: the period's withdrawn cases in the area, behind the dashboard's figure (number, category, how the
+    applicant asked, who approved, when)."""
+    with reporting_reads():
+        home, area, form, period, query, _area_link, _case_link = _context(request, code)
+        rows = selectors.withdrawn_rows(request.user, area, period)
+        trail = selectors.area_trail(area, home)
+    return render(
+        request,
+        "disputes/staff/dashboard_withdrawn.html",
+        {
+            "area": area,
+            "trail": trail,
+            "trail_query": query,
+            "period": period,
+            "rows": rows,
+            "truncated": len(rows) >= selectors.WITHDRAWN_LIST_LIMIT,
+            "limit": selectors.WITHDRAWN_LIST_LIMIT,
+            "back": f"{reverse('disputes:dashboard_area', args=[area.code])}?{query}",
+        },
+    )
+
+
 urlpatterns = [
     path("dashboard/", dashboard, name="dashboard"),
+    path("dashboard/<str:code>/withdrawn/", dashboard_withdrawn, name="dashboard_withdrawn"),
     path("dashboard/<str:code>/", dashboard, name="dashboard_area"),
     path("dashboard/<str:code>/export/<str:table>.<str:fmt>", dashboard_export, name="dashboard_export"),
 ]

@@ -7,8 +7,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from core.models import Notification
-from grids.areas import ancestor_paths
-from grids.roles import SUPERVISOR
+from grids.roles import nearest_supervisors
 from petitions.models import Petition
 
 # At most this many people of one department or level are told (a department is a handful of staff).
@@ -42,17 +41,11 @@ def handlers_of(petition: Petition, cache: dict[Any, Any] | None = None) -> list
 
 
 def supervisors_over(petition: Petition, cache: dict[Any, Any] | None = None) -> list[Any]:
-    """The supervisors of the petition's area: the nearest level that has any."""
+    """The supervisors of the petition's area: the nearest level that has any (`cache`: per sweep)."""
     cache = {} if cache is None else cache
     key = ("supervisors", petition.area_path)
     if key not in cache:
-        users = _active_users().filter(staff__role=SUPERVISOR)
-        found: list[Any] = []
-        for path in ancestor_paths(petition.area_path):
-            found = list(users.filter(staff__area__path=path)[:MAX_RECIPIENTS])
-            if found:
-                break
-        cache[key] = found
+        cache[key] = nearest_supervisors(petition.area_path, limit=MAX_RECIPIENTS)
     return list(cache[key])
 
 

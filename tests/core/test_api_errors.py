@@ -134,7 +134,7 @@ def test_wrong_role(make_staff, case):
 
 
 def test_reason_required(make_staff, case):
-    response = client_as(make_staff(Role.SUPERVISOR)).post(url(case, "transitions/"), {"action": "withdraw"})
+    response = client_as(make_staff(Role.SUPERVISOR)).post(url(case, "transitions/"), {"action": "merge_duplicate"})
     assert response.status_code == 400
     assert error_of(response) == {"code": "reason_required", "message": "Please give a reason for this action."}
 

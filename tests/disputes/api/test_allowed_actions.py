@@ -53,5 +53,4 @@ def test_a_mediator_who_does_not_hold_the_case_is_offered_none_of_its_handling(r
         "accept",
         "return",
         "transfer",
-        "withdraw",
     ]

@@ -84,7 +84,7 @@ class BruteForce:
             if inside(c, c.closed_at):
                 row = result[key]
                 row["closed"] += 1
-                row["withdrawn"] += c.outcome == "withdrawn"
+                row["withdrawn"] += c.outcome == "withdrawn" and c.duplicate_of_id is None
         for case, at, department in self.dispatches:
             if inside(case, at):
                 key = department if dimension == "department" else self._dims(case)[dimension]

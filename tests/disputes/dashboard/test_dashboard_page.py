@@ -283,7 +283,8 @@ def test_the_page_reads_a_bounded_number_of_queries(client, cases, staff_a, djan
     """Figures come from the rollups: the number of queries does not grow with the tree or the data.
 
     On PostgreSQL the overdue list adds four statements of its own (a savepoint, the planner setting
-    and its restoration, the release): 28 at most."""
+    and its restoration, the release): 28 at most. Issue 19 adds the judicial-confirmation counts (2), the
+    inbox badge's unread count (1) and the city's 久拖未决 list (1: its cases; their orders only when there are any)."""
     login(client, staff_a[Role.ADMIN])
-    with django_assert_max_num_queries(28):
+    with django_assert_max_num_queries(32):
         assert client.get(reverse("disputes:dashboard"), {"kind": "year", "year": "2026"}).status_code == 200
