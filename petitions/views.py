@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.actors import Actor
 from core.audit import REVEAL_HELD_BACK_CODES, phones_for_callback
-from core.casework.callbacks import MAX_UNANSWERED
+from core.casework.callbacks import MAX_UNANSWERED, next_counting_at, spread_rule, unanswered_counted
 from core.casework.forms import CallbackAttemptForm
 from core.casework.people import REVEALABLE_FIELDS, present_person
 from core.exceptions import ApplicationError, NotFoundError, as_page_errors
@@ -39,6 +39,7 @@ from petitions.selectors import (
     petition_callback_queue,
     petition_get_for,
     petition_list_for,
+    unanswered_call_times,
     user_works_petition,
 )
 
@@ -208,7 +209,13 @@ def callback_record(request: HttpRequest, tracking_number: str) -> HttpResponse:
     due = petition_callback_due(petition)
     awaiting = petition.status == Status.REPLIED and due is not None
     posted = request.method == "POST"
-    form = (CallbackAttemptForm(request.POST) if posted else CallbackAttemptForm()) if awaiting else None
+    # When the next unanswered call would count towards "unreachable" (core.casework.callbacks).
+    next_at = None
+    if awaiting:
+        rule = spread_rule()
+        times = unanswered_call_times(petition, since=petition.replied_at or timezone.now())
+        next_at = next_counting_at(unanswered_counted(times, rule=rule), rule=rule)
+    form = CallbackAttemptForm(request.POST if posted else None, next_counting_at=next_at) if awaiting else None
     status = 200
     if posted and form is not None:
         if form.is_valid():

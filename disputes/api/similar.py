@@ -18,11 +18,10 @@ from core.casework.callbacks import CallbackResult
 from disputes import services
 from disputes.api.public_serializers import ErrorSerializer
 from disputes.api.views import case_for_request
-from disputes.api.workbench import AgreementReadSerializer
+from disputes.api.workbench import AgreementReadSerializer, agreement_answer
 from disputes.models import Agreement
 from disputes.rules.enums import Outcome, Status
 from disputes.selectors import similar as similar_selectors
-from disputes.visibility import case_lens
 
 
 class SimilarCaseSerializer(serializers.Serializer):
@@ -134,8 +133,7 @@ class CaseDraftFromSimilarApi(APIView):
             dispute=case, actor=Actor.for_user(request.user), source_number=source_number
         )
         # The drafter works the case (the service checked it): the draft they just made, not a read to log.
-        lens = case_lens(request.user, case, parties=[])
-        return Response(AgreementReadSerializer(lens.agreement(agreement)).data, status=status.HTTP_201_CREATED)
+        return Response(agreement_answer(request, case, agreement, logged=False), status=status.HTTP_201_CREATED)
 
 
 urlpatterns = [

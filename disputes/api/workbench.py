@@ -9,6 +9,7 @@ and each read in clear is logged.
 
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -18,7 +19,7 @@ from core.actors import Actor
 from core.exceptions import NotFoundError
 from disputes import services, visibility
 from disputes.api.views import case_for_request
-from disputes.models import Agreement, MediationSession
+from disputes.models import Agreement, AgreementVersion, MediationSession
 
 
 class SessionSerializer(serializers.ModelSerializer):
@@ -78,14 +79,45 @@ class AgreementReadSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     masked = serializers.BooleanField()
+    # 协议版本: the current version's number and whether it is frozen; the signed version with its dates.
+    version = serializers.IntegerField(help_text=gettext_lazy("The current version's number."))
+    version_frozen = serializers.BooleanField(
+        help_text=gettext_lazy("The current version is frozen (printed for signature, signed or reported back).")
+    )
+    signed_version = serializers.IntegerField(
+        allow_null=True, help_text=gettext_lazy("The number of the version the parties signed, if any.")
+    )
+    signed_on = serializers.DateField(allow_null=True)
+    effective_on = serializers.DateField(
+        allow_null=True, help_text=gettext_lazy("The day the signed version took effect.")
+    )
 
 
-def _agreement_answer(request, case, agreement: Agreement, *, logged: bool = True) -> dict:
+def agreement_answer(request, case, agreement: Agreement, *, logged: bool = True) -> dict:
     """The agreement for this user; a read in clear is logged (`logged`=False: the text they just sent)."""
     lens = visibility.case_lens(request.user, case, parties=[])
     if logged:
         lens.log_full_reads(user=request.user, agreement=agreement, page="api")
-    return AgreementReadSerializer(lens.agreement(agreement)).data
+    current = AgreementVersion.objects.filter(agreement=agreement, version=agreement.version).first()
+    signed = agreement.signed_version if agreement.signed_version_id is not None else None
+    versions = {
+        "version": agreement.version,
+        "version_frozen": current is not None and current.frozen_at is not None,
+        "signed_version": signed.version if signed is not None else None,
+        "signed_on": signed.signed_on if signed is not None else None,
+        "effective_on": signed.effective_on if signed is not None else None,
+    }
+    return AgreementReadSerializer({**lens.agreement(agreement), **versions}).data
+
+
+class AgreementSignSerializer(serializers.Serializer):
+    signed_on = serializers.DateField(help_text=gettext_lazy("The day the parties signed the current version."))
+    effective_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=gettext_lazy("The day it takes effect (the day it was signed if absent)."),
+    )
 
 
 class PerformanceSerializer(serializers.Serializer):
@@ -136,7 +168,7 @@ class CaseAgreementApi(APIView):
         agreement = Agreement.objects.filter(dispute=case).first()
         if agreement is None:
             raise NotFoundError(_("This case has no agreement yet."), code="no_agreement")
-        return Response(_agreement_answer(request, case, agreement))
+        return Response(agreement_answer(request, case, agreement))
 
     @extend_schema(request=AgreementSerializer, responses={200: AgreementReadSerializer, 201: AgreementReadSerializer})
     def put(self, request, tracking_number: str):
@@ -148,7 +180,7 @@ class CaseAgreementApi(APIView):
             dispute=case, actor=Actor.for_user(request.user), values=payload.validated_data
         )
         return Response(
-            _agreement_answer(request, case, agreement, logged=False),
+            agreement_answer(request, case, agreement, logged=False),
             status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED,
         )
 
@@ -164,7 +196,29 @@ class CaseAgreementPerformanceApi(APIView):
         agreement = services.agreement_record_performance(
             dispute=case, actor=Actor.for_user(request.user), **payload.validated_data
         )
-        return Response(_agreement_answer(request, case, agreement))
+        return Response(agreement_answer(request, case, agreement))
+
+
+class CaseAgreementPrintApi(APIView):
+    """打印签署稿: freeze the current version for signature (a later change makes a new version)."""
+
+    @extend_schema(request=None, responses=AgreementReadSerializer)
+    def post(self, request, tracking_number: str):
+        case = case_for_request(request, tracking_number)
+        services.agreement_print_for_signature(dispute=case, actor=Actor.for_user(request.user))
+        return Response(agreement_answer(request, case, Agreement.objects.get(dispute=case)))
+
+
+class CaseAgreementSignApi(APIView):
+    """签署: record the day the parties signed the current version and the day it takes effect (freezes it)."""
+
+    @extend_schema(request=AgreementSignSerializer, responses=AgreementReadSerializer)
+    def post(self, request, tracking_number: str):
+        case = case_for_request(request, tracking_number)
+        payload = AgreementSignSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.agreement_sign(dispute=case, actor=Actor.for_user(request.user), **payload.validated_data)
+        return Response(agreement_answer(request, case, Agreement.objects.get(dispute=case)))
 
 
 class CasePartyRevealApi(APIView):
@@ -185,6 +239,8 @@ class CasePartyRevealApi(APIView):
 urlpatterns = [
     path("cases/<str:tracking_number>/sessions/", CaseSessionsApi.as_view(), name="case-sessions"),
     path("cases/<str:tracking_number>/agreement/", CaseAgreementApi.as_view(), name="case-agreement"),
+    path("cases/<str:tracking_number>/agreement/print/", CaseAgreementPrintApi.as_view(), name="case-agreement-print"),
+    path("cases/<str:tracking_number>/agreement/sign/", CaseAgreementSignApi.as_view(), name="case-agreement-sign"),
     path(
         "cases/<str:tracking_number>/agreement/performance/",
         CaseAgreementPerformanceApi.as_view(),

@@ -6,12 +6,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.actors import Actor
-from core.casework.callbacks import CallbackResult, Satisfaction
+from core.casework.callbacks import CallbackResult, Satisfaction, spread_rule, unanswered_counted
 from core.exceptions import ApplicationError, PermissionDeniedError
 from disputes.callbacks import MAX_REMARKS, SPOT_CHECK_ROLES, callback_attempt_check, callback_verdict
 from disputes.models import CallbackAttempt, Dispute, SpotCheck
 from disputes.rules.enums import EventKind, Status
-from disputes.selectors.callbacks import rating_refusal, resident_already_rated, unanswered_attempts
+from disputes.selectors.callbacks import rating_refusal, resident_already_rated, unanswered_times
 from disputes.services.casefile import DisputeRef, dispute_pk, event_record, lock_visible, notify_applicants
 from disputes.services.transitions import dispute_transition
 
@@ -46,8 +46,10 @@ def callback_record_attempt(
 ) -> CallbackAttempt:
     """One phone call of the 回访 by a caller, supervisor or admin, on a case awaiting its callback. Atomic.
 
-    Not reached: counted, and the third unanswered call closes the case as
-    unreachable. Reached: the party's satisfaction closes or reopens the case.
+    Not reached: recorded, and it counts towards "unreachable" only when spread
+    out (`core.casework.callbacks.unanswered_counted`: hours apart, over more than
+    one day); the third counted call closes the case as unreachable. Reached: the
+    party's satisfaction closes or reopens the case.
     """
     satisfaction = callback_attempt_check(role=actor.role, reached=reached, satisfaction=satisfaction)
     remarks = (remarks or "").strip()[:MAX_REMARKS]
@@ -89,8 +91,11 @@ def _record_outcome(
     }
     unanswered = 0
     if not reached:
-        unanswered = unanswered_attempts(case)
-        data["unanswered"] = unanswered
+        # This call is among the round's times (created above); the rule says which of them count.
+        times = unanswered_times(case)
+        unanswered = unanswered_counted(times, rule=spread_rule()).count
+        data["unanswered"] = len(times)
+        data["counted"] = unanswered
     event_record(case, actor, EventKind.CALLBACK, reason=remarks, data=data, now=now)
     verdict = callback_verdict(reached=reached, satisfaction=satisfaction, unanswered=unanswered)
     if verdict is None:

@@ -1,7 +1,7 @@
 """调解: the handler's work on an accepted case: mediation sessions (调解记录) and the report-back from the
 case page with its agreement. Both may change the status, through `services.transitions`."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -88,11 +88,21 @@ def outcome_report(
     reason: str = "",
     referral_reference: str = "",
     agreement: dict[str, Any] | None = None,
+    signed_on: date | None = None,
+    effective_on: date | None = None,
 ) -> Dispute:
-    """反馈 from the case page: save the agreement given with the outcome (if any), then report back. Atomic."""
+    """反馈 from the case page: save the agreement given with the outcome (if any), then report back. Atomic.
+
+    `signed_on` / `effective_on`: the signing of an agreement not signed yet (`dispute_report_back`)."""
     with transaction.atomic():
         if outcome == Outcome.AGREEMENT and agreement is not None:
             agreement_save(dispute=dispute, actor=actor, values=agreement)
         return dispute_report_back(
-            dispute=dispute, actor=actor, outcome=outcome, reason=reason, referral_reference=referral_reference
+            dispute=dispute,
+            actor=actor,
+            outcome=outcome,
+            reason=reason,
+            referral_reference=referral_reference,
+            signed_on=signed_on,
+            effective_on=effective_on,
         )

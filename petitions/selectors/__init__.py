@@ -4,7 +4,12 @@
 The package re-exports the public reads so callers write `from petitions.selectors import …`.
 """
 
-from petitions.selectors.callbacks import petition_callback_due, petition_callback_queue, unanswered_calls
+from petitions.selectors.callbacks import (
+    petition_callback_due,
+    petition_callback_queue,
+    unanswered_call_times,
+    unanswered_calls,
+)
 from petitions.selectors.lists import petition_list_for, petitions_filtered
 from petitions.selectors.repeats import (
     find_earlier_petition,
@@ -26,6 +31,7 @@ __all__ = [
     "petition_list_for",
     "petitions_filtered",
     "petitions_visible_to",
+    "unanswered_call_times",
     "unanswered_calls",
     "user_works_petition",
 ]

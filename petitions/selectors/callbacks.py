@@ -56,3 +56,9 @@ def petition_callback_due(petition: Petition) -> datetime | None:
 def unanswered_calls(petition: Petition, *, since: datetime) -> int:
     """The unanswered callback attempts of the round that began at `since` (the written reply)."""
     return PetitionCallbackAttempt.objects.filter(petition=petition, reached=False, at__gte=since).count()
+
+
+def unanswered_call_times(petition: Petition, *, since: datetime) -> list[datetime]:
+    """When the unanswered callback attempts of the round that began at `since` were made, oldest first."""
+    calls = PetitionCallbackAttempt.objects.filter(petition=petition, reached=False, at__gte=since)
+    return list(calls.order_by("at").values_list("at", flat=True))

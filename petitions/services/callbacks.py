@@ -14,7 +14,7 @@ from core.notifications import notify_staff_many
 from petitions import rules
 from petitions.models import Petition, PetitionCallbackAttempt, PetitionDeadline
 from petitions.rules import DeadlineKind, EventKind, Status
-from petitions.selectors import unanswered_calls
+from petitions.selectors import unanswered_call_times
 from petitions.services.deadlines import next_due_refresh
 from petitions.services.events import event_record
 from petitions.services.notify import handlers_of, staff_message
@@ -46,8 +46,8 @@ def petition_callback_record_attempt(
     """One phone call to the petitioner after the written reply, by a caller, supervisor or admin. Atomic.
 
     The checks and the verdict are the casework kernel's (`core.casework.callbacks`),
-    the same as a dispute's: the third unanswered call ends the round as
-    unreachable; a reached petitioner's answer ends it with their satisfaction.
+    the same as a dispute's: the third counted unanswered call (spread over hours
+    and days) ends the round as unreachable; a reached petitioner's answer ends it with their satisfaction.
     What follows fits a petition: satisfied (or basically satisfied) closes it
     (办结); dissatisfied leaves the reply standing, tells the handling department
     and the leader in charge, and the petitioner's way on is the request for
@@ -66,7 +66,9 @@ def petition_callback_record_attempt(
         attempt = PetitionCallbackAttempt.objects.create(
             petition=p, at=now, caller=actor.user, reached=reached, satisfaction=satisfaction, remarks=remarks
         )
-        unanswered = 0 if reached else unanswered_calls(p, since=p.replied_at or now)
+        # Unanswered calls count towards "unreachable" only when spread out (core.casework.callbacks).
+        times = [] if reached else unanswered_call_times(p, since=p.replied_at or now)
+        unanswered = verdicts.unanswered_counted(times, rule=verdicts.spread_rule()).count
         verdict = verdicts.verdict(reached=reached, satisfaction=satisfaction, unanswered=unanswered)
         event_record(
             p,
@@ -78,7 +80,8 @@ def petition_callback_record_attempt(
                 "reached": reached,
                 "satisfaction": satisfaction,
                 "attempt": attempt.pk,
-                "unanswered": unanswered,
+                "unanswered": len(times),
+                "counted": unanswered,
                 "result": verdict or "",
             },
         )

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import translation
 
 from core.actors import Actor
 from core.casework.callbacks import MAX_UNANSWERED, CallbackResult
@@ -115,23 +116,63 @@ def test_a_dissatisfied_petitioner_keeps_the_review_path_open_and_the_handlers_a
     assert petition.status == Status.REVIEW_REQUESTED
 
 
+# Three unanswered calls spread as the settings ask (hours apart, over two days): 11:00, 16:00, next day 11:00.
+SPREAD_CALLS = (1 / 24, 6 / 24, 1 + 1 / 24)
+
+
 def test_three_unanswered_calls_end_the_callback_as_unreachable_and_the_review_window_stays(replied, staff_a):
-    petition = replied()
+    with at(0):
+        petition = replied()
     caller = staff_a[Role.CALLBACK_CALLER]
 
-    for _ in range(MAX_UNANSWERED - 1):
-        call(petition, caller, reached=False)
+    for day in SPREAD_CALLS[:-1]:
+        with at(day):
+            call(petition, caller, reached=False)
         petition.refresh_from_db()
         assert petition.callback_result == "" and callback_deadline(petition).done_at is None
-    call(petition, caller, reached=False)
+    with at(SPREAD_CALLS[-1]):
+        call(petition, caller, reached=False)
 
     petition.refresh_from_db()
     assert petition.callback_result == CallbackResult.UNREACHABLE and petition.status == Status.REPLIED
     assert callback_deadline(petition).done_at is not None
     assert petition.events.filter(kind=EventKind.CALLBACK).count() == MAX_UNANSWERED
-    with pytest.raises(ApplicationError) as exc:
+    with pytest.raises(ApplicationError) as exc, at(2):
         call(petition, caller, reached=False)
     assert exc.value.code == "not_awaiting_callback"
+    assert [e.data["counted"] for e in petition.events.filter(kind=EventKind.CALLBACK).order_by("at")] == [1, 2, 3]
+
+
+def test_unanswered_calls_in_the_same_minute_do_not_end_the_callback(replied, staff_a):
+    with at(0):
+        petition = replied()
+    caller = staff_a[Role.CALLBACK_CALLER]
+    for minutes in range(MAX_UNANSWERED + 2):
+        with at(1 / 24 + minutes / 1440):
+            call(petition, caller, reached=False)
+    petition.refresh_from_db()
+    assert petition.callback_result == "" and callback_deadline(petition).done_at is None
+    events = list(petition.events.filter(kind=EventKind.CALLBACK).order_by("at"))
+    assert [e.data["unanswered"] for e in events] == [1, 2, 3, 4, 5]
+    assert [e.data["counted"] for e in events] == [1, 1, 1, 1, 1]
+
+
+def test_the_petition_callback_page_says_when_the_next_call_counts(replied, staff_a, client):
+    with at(0):
+        petition = replied()
+    caller = staff_a[Role.CALLBACK_CALLER]
+    with at(1 / 24):  # 11:00
+        call(petition, caller, reached=False)
+    client.force_login(caller)
+    with translation.override("en"):
+        url = reverse("petitions:callback_record", args=[petition.tracking_number])
+    with at(1 / 24 + 1 / 1440):
+        html = client.get(url).content.decode()
+    assert "An unanswered call counts towards “unreachable” only if made after" in html
+    assert 'data-next-counting="2026-03-02T15:00:00+08:00"' in html
+    with at(5 / 24):  # 15:00: a call now counts, nothing to say
+        html = client.get(url).content.decode()
+    assert "data-next-counting" not in html
 
 
 def test_the_callback_checks_are_the_dispute_callbacks(replied, staff_a, make_staff, tree):

@@ -6,8 +6,9 @@ from datetime import date, timedelta
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from disputes.models import Agreement, Dispute
+from disputes.models import Agreement, AgreementVersion, Dispute
 from disputes.rules.enums import PartyRole, Status
 from grids.models import Role
 from tests.disputes.cases import case_in
@@ -58,7 +59,19 @@ def make_case(tree, category, departments, mediator, county_department):
         )
         PartyFactory(dispute=case, role=PartyRole.RESPONDENT, name="王五", phone=RESPONDENT_PHONE)
         if case.outcome == "agreement":
-            Agreement.objects.create(dispute=case, **AGREEMENT_VALUES)
+            agreement = Agreement.objects.create(dispute=case, **AGREEMENT_VALUES)
+            # Reported back: its version 1 was signed (that day) and frozen, as the report-back does.
+            reported_on = timezone.localdate(case.reported_at)
+            version = AgreementVersion.objects.create(
+                agreement=agreement,
+                version=1,
+                frozen_at=case.reported_at,
+                frozen_by=AgreementVersion.FrozenBy.REPORTED,
+                signed_on=reported_on,
+                effective_on=reported_on,
+                **AGREEMENT_VALUES,
+            )
+            Agreement.objects.filter(pk=agreement.pk).update(signed_version=version)
         return case
 
     return make

@@ -70,6 +70,7 @@ def test_an_unanswered_call_is_counted_and_the_case_keeps_waiting(awaiting, call
         "satisfaction": "",
         "attempt": attempt.pk,
         "unanswered": 1,
+        "counted": 1,
     }
     assert (event.actor, event.actor_role, event.reason) == (
         staff_a[Role.CALLBACK_CALLER],
@@ -79,12 +80,31 @@ def test_an_unanswered_call_is_counted_and_the_case_keeps_waiting(awaiting, call
     assert Deadline.objects.open().filter(dispute=awaiting, kind=DeadlineKind.CALLBACK).exists()
 
 
-def test_the_third_unanswered_call_closes_the_case_as_unreachable(awaiting, caller):
-    for _n in range(2):
-        callback_record_attempt(dispute=awaiting, actor=caller, reached=False)
+# Unanswered calls count only when spread (hours apart, over two days): 10:00, 15:00, the next day 10:00.
+SPREAD = (timedelta(hours=1), timedelta(hours=6), timedelta(days=1, hours=1))
+
+
+def spread_calls(case, caller, offsets=SPREAD):
+    """Unanswered calls at `offsets` after the case's report-back (its callback round's start)."""
+    for offset in offsets:
+        with time_machine.travel(case.reported_at + offset, tick=False):
+            callback_record_attempt(dispute=case, actor=caller, reached=False)
+
+
+@pytest.fixture
+def awaiting_at_nine(awaiting):
+    """The case reported back at 09:00 local time, so the spread calls fall at known hours."""
+    awaiting.reported_at = datetime(2026, 12, 7, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    awaiting.save(update_fields=["reported_at"])
+    return awaiting
+
+
+def test_the_third_unanswered_call_closes_the_case_as_unreachable(awaiting_at_nine, caller):
+    awaiting = awaiting_at_nine
+    spread_calls(awaiting, caller, SPREAD[:2])
     awaiting.refresh_from_db()
     assert awaiting.status == Status.AWAITING_CALLBACK
-    callback_record_attempt(dispute=awaiting, actor=caller, reached=False)
+    spread_calls(awaiting, caller, SPREAD[2:])
     awaiting.refresh_from_db()
     assert (awaiting.status, awaiting.callback_result) == (Status.CLOSED, "unreachable")
     assert awaiting.closed_at is not None
@@ -95,8 +115,27 @@ def test_the_third_unanswered_call_closes_the_case_as_unreachable(awaiting, call
         {"callback_result": "unreachable"},
     )
     assert not Deadline.objects.open().filter(dispute=awaiting, kind=DeadlineKind.CALLBACK).exists()
-    assert [e.data["unanswered"] for e in awaiting.events.filter(kind=EventKind.CALLBACK)] == [1, 2, 3]
+    assert [e.data["counted"] for e in awaiting.events.filter(kind=EventKind.CALLBACK)] == [1, 2, 3]
     assert "callback_thanks" not in sms_kinds(awaiting)
+
+
+def test_three_unanswered_calls_in_the_same_minute_count_once(awaiting_at_nine, caller):
+    spread_calls(awaiting_at_nine, caller, [timedelta(hours=1, seconds=n) for n in range(3)])
+    awaiting_at_nine.refresh_from_db()
+    assert (awaiting_at_nine.status, awaiting_at_nine.callback_result) == (Status.AWAITING_CALLBACK, "")
+    events = awaiting_at_nine.events.filter(kind=EventKind.CALLBACK).order_by("at", "pk")
+    assert [(e.data["unanswered"], e.data["counted"]) for e in events] == [(1, 1), (2, 1), (3, 1)]
+
+
+def test_three_unanswered_calls_hours_apart_on_one_day_do_not_close_the_case(awaiting_at_nine, caller):
+    day = [timedelta(hours=1), timedelta(hours=5), timedelta(hours=9)]  # 10:00, 14:00, 18:00
+    spread_calls(awaiting_at_nine, caller, day)
+    awaiting_at_nine.refresh_from_db()
+    assert awaiting_at_nine.status == Status.AWAITING_CALLBACK
+    # The next day it closes.
+    spread_calls(awaiting_at_nine, caller, [timedelta(days=1)])
+    awaiting_at_nine.refresh_from_db()
+    assert (awaiting_at_nine.status, awaiting_at_nine.callback_result) == (Status.CLOSED, "unreachable")
 
 
 @pytest.mark.parametrize("answer", [Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED])

@@ -109,6 +109,9 @@ def test_the_whole_loop_from_submission_to_closed(clock, tree, category, departm
         (T, "accept"),
         (T, "start_mediation"),
         (EventKind.AGREEMENT, ""),
+        # The report-back signs version 1 (today) and freezes it; reported again after the reopening, as it was.
+        (EventKind.AGREEMENT_FROZEN, ""),
+        (EventKind.AGREEMENT_SIGNED, ""),
         (T, "report_back"),
         (T, "await_callback"),
         (C, ""),

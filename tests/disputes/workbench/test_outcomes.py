@@ -66,7 +66,9 @@ def test_the_agreement_opens_the_30_day_judicial_window_and_the_performance_dead
 
     assert case.status == Status.AWAITING_CALLBACK
     judicial = Deadline.objects.open().get(dispute=case, kind=DeadlineKind.JUDICIAL_CONFIRMATION)
-    assert judicial.due_at == NOW + timedelta(days=30) == NOW + timedelta(days=settings.JUDICIAL_CONFIRMATION_DAYS)
+    # Signed and in effect on the day of the report-back (1 April): until the end of 1 May (30 days on).
+    assert judicial.due_at == datetime(2026, 5, 2, 0, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert settings.JUDICIAL_CONFIRMATION_DAYS == 30
     # The parties' window, not the handler's task: the sweeper's ladder does not run on it.
     assert judicial.escalate_at is None
     performance = Deadline.objects.open().get(dispute=case, kind=DeadlineKind.PERFORMANCE)
@@ -75,8 +77,8 @@ def test_the_agreement_opens_the_30_day_judicial_window_and_the_performance_dead
     event = CaseEvent.objects.get(dispute=case, action="report_back")
     assert event.data["agreement"] == case.agreement.pk
 
-    # 30 days on: the window has passed and the page says so; the sweeper leaves it alone.
-    clock.move_to(NOW + timedelta(days=30, hours=2))
+    # 30 days on (2 May, 02:00): the window has passed and the page says so; the sweeper leaves it alone.
+    clock.move_to(datetime(2026, 5, 2, 2, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
     services.deadlines_sweep(now=timezone.now())
     assert not CaseEvent.objects.filter(
         dispute=case, kind=EventKind.DEADLINE_REMINDER, data__kind="judicial_confirmation"
@@ -92,7 +94,7 @@ def test_judicial_window_setting_is_used(clock, make_case, handler, settings):
     services.agreement_save(dispute=case, actor=handler, values=AGREEMENT_VALUES)
     services.dispute_report_back(dispute=case, actor=handler, outcome=Outcome.AGREEMENT)
     judicial = Deadline.objects.get(dispute=case, kind=DeadlineKind.JUDICIAL_CONFIRMATION)
-    assert judicial.due_at == NOW + timedelta(days=15)
+    assert judicial.due_at == datetime(2026, 4, 17, 0, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     assert not Deadline.objects.filter(dispute=case, kind=DeadlineKind.PERFORMANCE).exists(), "no date, no deadline"
 
 
