@@ -37,7 +37,13 @@ urlpatterns = [
     path("", include("disputes.api.duplicates")),
     path("", include("disputes.api.similar")),
     path("", include("disputes.api.scale")),
+    path("", include("disputes.api.withdrawal")),
     path("", include("disputes.api.callbacks")),
+    path("", include("disputes.api.judicial")),
+    path("", include("disputes.api.leader")),
+    path("", include("disputes.api.supervision")),
     # Petitions (信访): the staff API.
     path("", include("petitions.api.urls")),
+    # 收件箱: every staff member's inbox (core/inbox_api.py).
+    path("", include("core.inbox_api")),
 ]

@@ -103,6 +103,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.navigation.menu",
+                # The unread count in the header (收件箱): one query, only when a page shows it.
+                "core.inbox_views.inbox_badge",
             ],
         },
     },
@@ -244,6 +246,11 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "disputes.rules.enums.PartyRole",
         "OtherPartyRoleEnum": "disputes.api.public_serializers.OTHER_PARTY_ROLES",
         "AgreementPerformanceEnum": "disputes.api.workbench.AGREEMENT_PERFORMANCE",
+        # 司法确认: the court's result (pending, confirmed, rejected) and the decision recorded (not pending).
+        "JudicialResultEnum": "disputes.api.judicial.JUDICIAL_RESULTS",
+        "JudicialDecisionEnum": "disputes.api.judicial.JUDICIAL_DECISIONS",
+        # ... which leaves the spot check's "result" its name.
+        "ResultEnum": "disputes.models.SpotCheck.Result",
     },
 }
 
@@ -300,6 +307,8 @@ CELERY_BEAT_SCHEDULE = {
     # The notification outbox: rows whose delivery could not be queued (broker down at commit).
     "sweep-pending-notifications": {"task": "core.tasks.sweep_pending_notifications", "schedule": timedelta(minutes=1)},
     "sweep-deadlines": {"task": "disputes.tasks.sweep_deadlines", "schedule": timedelta(minutes=1)},
+    # 督办单 not signed for or not answered in time climb one level (disputes.services.supervision).
+    "sweep-orders": {"task": "disputes.tasks.sweep_orders", "schedule": timedelta(minutes=1)},
     "sweep-petition-deadlines": {"task": "petitions.tasks.sweep_petition_deadlines", "schedule": timedelta(minutes=1)},
     # Dashboard rollups (disputes/dashboard/rollups.py): the last 14 days every 5 minutes, all of it nightly.
     "refresh-rollups": {"task": "disputes.dashboard.refresh_rollups", "schedule": timedelta(minutes=5)},
@@ -438,3 +447,22 @@ if not DEBUG:
 # 督办 (supervision orders, disputes.services.supervision): hours to sign for an order, days to reply.
 SUPERVISION_SIGN_WITHIN_HOURS = env.int("SUPERVISION_SIGN_WITHIN_HOURS", default=24)
 SUPERVISION_REPLY_WITHIN_DAYS = env.int("SUPERVISION_REPLY_WITHIN_DAYS", default=3)
+
+# 回访 (core.casework.callbacks): unanswered calls count towards "unreachable" only when spread out: the
+# counted calls fall on at least this many different days, each at least this many hours after the last.
+CALLBACK_UNREACHABLE_MIN_DAYS = env.int("CALLBACK_UNREACHABLE_MIN_DAYS", default=2)
+CALLBACK_UNREACHABLE_MIN_GAP_HOURS = env.int("CALLBACK_UNREACHABLE_MIN_GAP_HOURS", default=4)
+
+# The escalation ladder (disputes.rules.clocks, issue 19): the supervisor rungs above the first
+# are this many colour gaps apart (a district or a city needs longer than a township to act).
+LADDER_UPPER_GAP_FACTOR = env.int("LADDER_UPPER_GAP_FACTOR", default=2)
+# 久拖未决: a case whose nearest running deadline passed this many days ago shows on the
+# district's dashboard, and later on the city's (disputes.selectors.overdue).
+LONG_OVERDUE_DISTRICT_DAYS = env.int("LONG_OVERDUE_DISTRICT_DAYS", default=15)
+LONG_OVERDUE_CITY_DAYS = env.int("LONG_OVERDUE_CITY_DAYS", default=30)
+
+# 收件箱 (the staff inbox, core/inbox.py): how often an open staff page asks for new items (seconds;
+# the answer is a 304 while nothing changed). STAFF_NOTIFY_SMS: also send each staff message as an SMS
+# to the staff member's phone (grids StaffProfile.phone) through NOTIFICATION_BACKEND.
+INBOX_POLL_SECONDS = env.int("INBOX_POLL_SECONDS", default=60)
+STAFF_NOTIFY_SMS = env.bool("STAFF_NOTIFY_SMS", default=False)

@@ -291,7 +291,8 @@ class Deadline(CaseworkDeadline):
     kind = models.CharField(_("kind"), max_length=30, choices=DeadlineKind.choices)
     paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
     paused_seconds = models.PositiveIntegerField(_("time paused (seconds)"), default=0)
-    # escalation_level: 0 nothing yet, 1 handler reminded, 2 supervisor told, 3 colour raised.
+    # escalation_level: the rung of the ladder taken (disputes.rules.clocks): 0 nothing yet, 1 handler
+    # reminded, 2 department head reminded (callback & co: supervisors told), 3… the supervisor levels.
 
     class Meta:
         verbose_name = _("deadline")

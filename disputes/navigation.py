@@ -29,5 +29,13 @@ MENU = (
         "disputes:callbacks", _("Callbacks"), 130, staff_in(roles.CALLBACK_CALLER, roles.SUPERVISOR, roles.ADMIN)
     ),
     MenuEntry("disputes:spot_checks", _("Spot checks"), 140, staff_in(roles.SUPERVISOR, roles.ADMIN)),
+    MenuEntry("disputes:withdrawals", _("Withdrawal approvals"), 145, staff_in(roles.SUPERVISOR, roles.ADMIN)),
+    # 督办: supervisors see the orders their office issued; handlers the orders addressed to them.
+    MenuEntry(
+        "disputes:orders",
+        _("Supervision orders"),
+        147,
+        staff_in(roles.SUPERVISOR, roles.ADMIN, roles.MEDIATOR, roles.DEPARTMENT_STAFF),
+    ),
     MenuEntry("disputes:dashboard", _("Dashboard"), 150, staff_in(roles.SUPERVISOR, roles.ADMIN)),
 )

@@ -97,9 +97,21 @@ class CaseDetailSerializer(CaseListSerializer):
             "parties",
             "events",
             "allowed_actions",
+            "leader",
         ]
 
     reasons = serializers.SerializerMethodField(help_text=_("Why the case has its colour, as sentences."))
+    leader = serializers.SerializerMethodField(
+        help_text=_("The leader in charge of the case (包案领导): user id and name, or null.")
+    )
+
+    @extend_schema_field(serializers.DictField(allow_null=True))
+    def get_leader(self, obj) -> dict | None:
+        if obj.leader_id is None:
+            return None
+        leader = obj.leader
+        profile = getattr(leader, "staff", None)
+        return {"id": leader.pk, "name": (profile.display_name if profile is not None else "") or leader.get_username()}
 
     def get_description(self, obj) -> str:
         return self.context["lens"].text("description", obj.description)
@@ -133,6 +145,22 @@ class TransitionInputSerializer(serializers.Serializer):
         max_length=60,
         default="",
         help_text=_("For report_back to litigation or the police: the court's case number or the police's reference."),
+    )
+    signed_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "For report_back by agreement whose current version is not signed yet: the day it was signed "
+            "(today if absent)."
+        ),
+    )
+    effective_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text=_(
+            "For report_back by agreement: the day it takes effect (the day it was signed if absent); the 30 "
+            "days for judicial confirmation count from it."
+        ),
     )
 
 

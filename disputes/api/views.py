@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from core.actors import Actor
 from core.api import CheckedCursorPagination, ErrorSerializer
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, PermissionDeniedError
 from disputes import selectors, services, visibility
 from disputes.api.serializers import (
     AssistanceSerializer,
@@ -77,6 +77,15 @@ class CaseTransitionApi(APIView):
         values = payload.validated_data
         actor = Actor.for_user(request.user)
         data = {k: values[k] for k in ("department", "outcome") if k in values}
+        if values["action"] == "withdraw":
+            # 撤回: only by approving the applicant's request (withdrawal/ and withdrawal/decision/).
+            raise PermissionDeniedError(
+                _(
+                    "A case is withdrawn only at the applicant's request, approved by a supervisor: "
+                    "record the applicant's request instead."
+                ),
+                code="withdrawal_needs_approval",
+            )
         if values["action"] == "report_back":
             case = services.dispute_report_back(
                 dispute=case,
@@ -84,6 +93,8 @@ class CaseTransitionApi(APIView):
                 outcome=values.get("outcome", ""),
                 reason=values["reason"],
                 referral_reference=values["referral_reference"],
+                signed_on=values.get("signed_on"),
+                effective_on=values.get("effective_on"),
             )
         else:
             case = services.dispute_transition(

@@ -8,6 +8,7 @@ from disputes.selectors.callbacks import (
     attempts_this_round,
     callback_queue,
     callback_queue_after,
+    callback_queue_search,
     callback_spot_check_sample,
     dispute_from_rating_token,
     queue_cursor,
@@ -15,6 +16,7 @@ from disputes.selectors.callbacks import (
     resident_already_rated,
     spot_check_cases,
     unanswered_attempts,
+    unanswered_times,
 )
 from disputes.selectors.cases import (
     DISPATCH_ROLES,
@@ -37,6 +39,7 @@ from disputes.selectors.duplicates import (
     without_hidden_links,
 )
 from disputes.selectors.intake import dispute_by_source, idempotency_record
+from disputes.selectors.overdue import LongOverdueRow, long_overdue_cases, long_overdue_days
 from disputes.selectors.queue import (
     QueueFilter,
     QueuePage,
@@ -58,6 +61,9 @@ from disputes.selectors.routing import departments_serving, disputes_unrouted, d
 # disputes.selectors.similar is imported by its own name (its reads are the case page's panels only).
 
 __all__ = [
+    "LongOverdueRow",
+    "long_overdue_cases",
+    "long_overdue_days",
     "QueueFilter",
     "QueuePage",
     "QueueRow",
@@ -76,6 +82,7 @@ __all__ = [
     "attempts_this_round",
     "callback_queue",
     "callback_queue_after",
+    "callback_queue_search",
     "callback_spot_check_sample",
     "departments_serving",
     "dispute_by_source",
@@ -91,6 +98,7 @@ __all__ = [
     "resident_already_rated",
     "spot_check_cases",
     "unanswered_attempts",
+    "unanswered_times",
     "user_works_case",
     "without_hidden_links",
     "DISPATCH_ROLES",

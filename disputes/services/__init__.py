@@ -11,7 +11,8 @@
 - assignment: give a case to a handler (指派), ask another department to help (联合调解)
 - parties: who may add a party, a party's fields, showing one in clear
 - edits: the description, notes, pausing the clocks
-- outcomes: the agreement (调解协议书), its performance, an outcome's own effects
+- outcomes: the agreement (调解协议书), its versions and signing, its performance, an outcome's own effects
+- judicial: the judicial confirmation (司法确认) of a signed agreement: the application and the court's ruling
 - mediation: sessions (调解记录) and the report-back from the case page
 - callbacks: the callback (回访) and spot checks (抽查)
 - duplicates: merge or dismiss a suspected duplicate (疑似重复)
@@ -73,6 +74,15 @@ from disputes.services.intake import (
     dispute_store,
     dispute_submit,
 )
+from disputes.services.judicial import (
+    check_judicial_apply,
+    check_judicial_decide,
+    judicial_apply,
+    judicial_decide,
+    judicial_of,
+    judicial_window,
+    signed_version_of,
+)
 from disputes.services.mediation import SESSION_STATES, outcome_report, session_record
 from disputes.services.outcomes import (
     AGREEMENT_EDIT_STATES,
@@ -81,12 +91,16 @@ from disputes.services.outcomes import (
     MAX_TEXT,
     PERFORMANCE_STATES,
     REFERRAL_MAX,
+    VERSION_FIELDS,
     agreement_draft,
+    agreement_print_for_signature,
     agreement_proposal,
     agreement_record_performance,
     agreement_save,
+    agreement_sign,
     agreement_update,
     clean_referral_reference,
+    judicial_due,
     outcome_apply,
 )
 from disputes.services.parties import (
@@ -128,14 +142,17 @@ __all__ = [
     "REFERRAL_MAX",
     "REVEALABLE_FIELDS",
     "SESSION_STATES",
+    "VERSION_FIELDS",
     "ChannelIntakeResult",
     "IntakeResult",
     "Submission",
     "agreement_draft",
     "agreement_draft_from_similar",
+    "agreement_print_for_signature",
     "agreement_proposal",
     "agreement_record_performance",
     "agreement_save",
+    "agreement_sign",
     "agreement_update",
     "callback_record_attempt",
     "callback_record_resident_rating",
@@ -143,6 +160,8 @@ __all__ = [
     "check_channel_key_area",
     "check_department_serves",
     "check_handler",
+    "check_judicial_apply",
+    "check_judicial_decide",
     "check_jurisdiction",
     "check_party_adder",
     "check_scale_editor",
@@ -176,6 +195,11 @@ __all__ = [
     "dispute_update_description",
     "duplicate_actions",
     "event_record",
+    "judicial_apply",
+    "judicial_decide",
+    "judicial_due",
+    "judicial_of",
+    "judicial_window",
     "lock_visible",
     "log_shown",
     "notify_applicants",
@@ -186,6 +210,7 @@ __all__ = [
     "routing_enqueue",
     "service_level_for",
     "session_record",
+    "signed_version_of",
     "spot_check_record",
     "triage_facts",
     "triage_keywords",

@@ -11,7 +11,7 @@ nothing.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +25,7 @@ from core.casework import transitions as refusal
 from core.exceptions import ApplicationError, PermissionDeniedError
 from core.notifications import notify_staff
 from disputes.callbacks import rating_url
-from disputes.models import CaseEvent, Dispute, DisputeAssist, RoutingReturn
+from disputes.models import CaseEvent, Dispute, DisputeAssist, RoutingReturn, WithdrawalRequest
 from disputes.rules import effects as effect_rules
 from disputes.rules import lifecycle
 from disputes.rules import triage as triage_rules
@@ -38,7 +38,14 @@ from disputes.services.casefile import (
     lock_visible,
     notify_applicants,
 )
-from disputes.services.deadlines import deadlines_close_for, deadlines_open_for, dispute_refresh_next_due
+from disputes.services.deadlines import (
+    deadlines_close_for,
+    deadlines_open_for,
+    dispatch_clock_retime,
+    dispute_refresh_next_due,
+)
+from disputes.services.handover import return_notices, transfer_notices
+from disputes.services.leader import leader_needed_notify
 from disputes.services.outcomes import outcome_apply
 from disputes.services.triage import triage_facts
 from grids import roles
@@ -83,6 +90,8 @@ def dispute_transition(
             raise error_class(message, code=result)
         transition = result
         check_handler(handled_case(case, action), actor, action)
+        if action == "withdraw":
+            check_withdrawal_approved(case, data)
 
         now = timezone.now()
         ctx = TransitionContext(dispute=case, actor=actor, now=now, data=data, reason=reason)
@@ -142,9 +151,14 @@ def _department_from(ctx: TransitionContext) -> Department:
 def _effect_triage(ctx: TransitionContext) -> None:
     case = ctx.dispute
     result = triage_rules.triage(triage_facts(case, now=ctx.now))
+    old_colour = case.colour
     case.colour = result.colour
+    # The dispatch clock runs the colour's window from the submission (red: 30 minutes).
+    dispatch_clock_retime(dispute=case, old_colour=old_colour, now=ctx.now)
     case.triage_reasons = result.reasons_as_dicts()
     ctx.event_data.update({"colour": Colour(result.colour).code, "reasons": case.triage_reasons})
+    # 包案: a red case asks the supervisors of its area to name its leader.
+    leader_needed_notify([case])
 
 
 def _effect_dispatch(ctx: TransitionContext) -> None:
@@ -180,6 +194,9 @@ def _effect_transfer(ctx: TransitionContext) -> None:
         )
     ctx.event_data["from_department"] = ctx.dispute.lead_department_id
     _effect_dispatch(ctx)
+    # The new lead department hears of it in its inbox (its heads, else its staff).
+    if ctx.dispute.lead_department is not None:
+        transfer_notices(ctx.dispute, ctx.dispute.lead_department)
 
 
 def _effect_accept(ctx: TransitionContext) -> None:
@@ -212,6 +229,8 @@ def _effect_return(ctx: TransitionContext) -> None:
             reason=ctx.reason,
             at=ctx.now,
         )
+    # The dispatchers of its area hear of it, with the reason, in their inbox.
+    return_notices(case, department_id=case.lead_department_id, reason=ctx.reason)
     case.routing_rule = None
     case.lead_department = None
     case.assigned_mediator = None
@@ -230,7 +249,7 @@ def _effect_report_back(ctx: TransitionContext) -> None:
     case.callback_result = ""
     ctx.event_data["outcome"] = outcome
     # The outcome's own rules (an agreement for "agreement", the court's or police's number for a referral).
-    outcome_apply(case=case, outcome=outcome, data=ctx.data, now=ctx.now, event_data=ctx.event_data)
+    outcome_apply(case=case, outcome=outcome, data=ctx.data, now=ctx.now, event_data=ctx.event_data, actor=ctx.actor)
 
 
 def _effect_close(ctx: TransitionContext) -> None:
@@ -279,9 +298,31 @@ def _notify_reopened(case: Dispute) -> None:
     )
 
 
+def check_withdrawal_approved(case: Dispute, data: dict[str, Any]) -> None:
+    """撤回 only applies an approved request of the applicant's (disputes.services.withdrawal passes it in
+    data["withdrawal_request"]): no page, API, channel or bulk action withdraws a case without one."""
+    request = data.get("withdrawal_request")
+    approved = (
+        isinstance(request, WithdrawalRequest)
+        and request.dispute_id == case.pk
+        and WithdrawalRequest.objects.filter(
+            pk=request.pk, dispute=case, state=WithdrawalRequest.State.APPROVED
+        ).exists()
+    )
+    if not approved:
+        raise PermissionDeniedError(
+            _(
+                "A case is withdrawn only at the applicant's request, approved by a supervisor: "
+                "record the applicant's request instead."
+            ),
+            code="withdrawal_needs_approval",
+        )
+
+
 def _effect_withdraw(ctx: TransitionContext) -> None:
     ctx.dispute.closed_at = ctx.now
     ctx.dispute.outcome = Outcome.WITHDRAWN
+    ctx.event_data["withdrawal_request"] = ctx.data["withdrawal_request"].pk
 
 
 def _effect_merge_duplicate(ctx: TransitionContext) -> None:
@@ -325,11 +366,20 @@ EFFECTS: dict[str, Callable[[TransitionContext], None]] = {
 
 
 def dispute_report_back(
-    *, dispute: DisputeRef, actor: Actor, outcome: str, reason: str = "", referral_reference: str = ""
+    *,
+    dispute: DisputeRef,
+    actor: Actor,
+    outcome: str,
+    reason: str = "",
+    referral_reference: str = "",
+    signed_on: date | None = None,
+    effective_on: date | None = None,
 ) -> Dispute:
     """反馈: record the outcome and open the 7-day callback in one step.
 
     `referral_reference` is the court's case number (litigation) or the police's reference (police).
+    `signed_on` / `effective_on`: for an agreement whose current version is not signed yet, the day it was
+    signed and the day it takes effect (today unless given: `services.outcomes.outcome_apply`).
     """
     with transaction.atomic():
         case = dispute_transition(
@@ -337,7 +387,12 @@ def dispute_report_back(
             action="report_back",
             actor=actor,
             reason=reason,
-            data={"outcome": outcome, "referral_reference": referral_reference},
+            data={
+                "outcome": outcome,
+                "referral_reference": referral_reference,
+                "signed_on": signed_on,
+                "effective_on": effective_on,
+            },
         )
         case = dispute_transition(dispute=case, action="await_callback", actor=Actor.system())
         _notify_outcome(case)

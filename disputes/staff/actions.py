@@ -20,6 +20,7 @@ from functools import cached_property
 from typing import Any
 
 from django import forms
+from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
@@ -27,9 +28,10 @@ from core.actors import Actor
 from core.exceptions import ApplicationError
 from core.types import RequestUser
 from disputes import services
-from disputes.models import Agreement, Deadline, Dispute
+from disputes.models import Agreement, AgreementVersion, Deadline, Dispute, WithdrawalRequest
 from disputes.rules import lifecycle
 from disputes.rules.enums import FINAL_STATUSES, Outcome
+from disputes.services import leader, supervision, withdrawal
 from disputes.services.casefile import holds_case
 from disputes.services.queue import queue_bulk
 from disputes.staff import case_forms
@@ -69,6 +71,22 @@ class Asking:
     @cached_property
     def duplicate(self) -> frozenset[str]:
         return services.duplicate_actions(user=self.user, case=self.case)
+
+    @cached_property
+    def withdrawal_pending(self) -> bool:
+        """撤回: a request of the applicant's awaits the supervisor."""
+        return WithdrawalRequest.objects.filter(dispute=self.case, state=WithdrawalRequest.State.PENDING).exists()
+
+    @cached_property
+    def agreement_version(self) -> AgreementVersion | None:
+        """The current version of the case's agreement (协议版本), None without an agreement."""
+        if not self.has_agreement:
+            return None
+        return (
+            AgreementVersion.objects.filter(agreement__dispute=self.case, agreement__version=models.F("version"))
+            .only("frozen_at", "signed_on")
+            .first()
+        )
 
     @cached_property
     def has_agreement(self) -> bool:
@@ -129,6 +147,40 @@ def edits_agreement(ask: Asking) -> bool:
     return ask.holds and ask.role in services.CASE_WORK_ROLES and ask.case.status in services.AGREEMENT_EDIT_STATES
 
 
+def prints_for_signature(ask: Asking) -> bool:
+    """打印签署稿: the current version is a draft (printing it for signature freezes it)."""
+    version = ask.agreement_version
+    return (
+        ask.holds
+        and ask.role in services.CASE_WORK_ROLES
+        and ask.case.status in services.AGREEMENT_EDIT_STATES
+        and ask.has_agreement
+        and (version is None or version.frozen_at is None)
+    )
+
+
+def signs_agreement(ask: Asking) -> bool:
+    """签署: the current version is not signed yet, while the case is handled (the report-back signs it too)."""
+    version = ask.agreement_version
+    return (
+        ask.holds
+        and ask.role in services.CASE_WORK_ROLES
+        and ask.case.status in services.AGREEMENT_EDIT_STATES
+        and ask.has_agreement
+        and (version is None or version.signed_on is None)
+    )
+
+
+def applies_judicial(ask: Asking) -> bool:
+    """申请司法确认: `services.check_judicial_apply` (reported back by a signed agreement, none pending)."""
+    return ask.holds and ask.case.outcome == Outcome.AGREEMENT and ask.passes(services.check_judicial_apply)
+
+
+def decides_judicial(ask: Asking) -> bool:
+    """记录法院裁定: an application awaits the court (`services.check_judicial_decide`)."""
+    return ask.holds and ask.case.outcome == Outcome.AGREEMENT and ask.passes(services.check_judicial_decide)
+
+
 def records_performance(ask: Asking) -> bool:
     case = ask.case
     return (
@@ -154,6 +206,36 @@ def corrects_facts(ask: Asking) -> bool:
 
 def adds_party(ask: Asking) -> bool:
     return not ask.finished and ask.passes(services.check_party_adder)
+
+
+def never(ask: Asking) -> bool:
+    """No door takes it directly (`withdraw`: only by approving the applicant's request)."""
+    return False
+
+
+def records_withdrawal(ask: Asking) -> bool:
+    """撤回: staff who may record the applicant's request, on an open case with none pending."""
+    return (
+        ask.role in withdrawal.RECORD_ROLES
+        and ask.holds
+        and ask.case.status in withdrawal.OPEN_STATES
+        and not ask.withdrawal_pending
+    )
+
+
+def decides_withdrawal(ask: Asking) -> bool:
+    """A supervisor of the case's area (or an administrator), when a request awaits them."""
+    return ask.withdrawal_pending and ask.passes(withdrawal.check_withdrawal_decider)
+
+
+def issues_orders(ask: Asking) -> bool:
+    """发督办单: a supervisor or an administrator who sees the case, while it is open (`supervision.order_issue`)."""
+    return ask.role in supervision.ISSUE_ROLES and not ask.finished
+
+
+def names_leader(ask: Asking) -> bool:
+    """包案: a supervisor whose area covers the open case, or an administrator (`leader.leader_set`)."""
+    return ask.role in leader.LEADER_ROLES and ask.passes(leader.check_leader_setter)
 
 
 def assigns(ask: Asking) -> bool:
@@ -218,6 +300,26 @@ ROWS: tuple[StaffAction, ...] = (
         gettext_lazy("The agreement has been saved."),
         api="case-agreement",
     ),
+    # 协议版本: printing the draft for signature freezes it; the signing records its dates (the 30-day window).
+    StaffAction(
+        "print_for_signature",
+        gettext_lazy("Print the agreement for signature"),
+        prints_for_signature,
+        services.agreement_print_for_signature,
+        F.EmptyForm,
+        gettext_lazy("This version of the agreement is frozen for signature: a later change makes a new version."),
+        api="case-agreement-print",
+        simple=True,
+    ),
+    StaffAction(
+        "agreement_sign",
+        gettext_lazy("Record the signing of the agreement"),
+        signs_agreement,
+        services.agreement_sign,
+        F.AgreementSignForm,
+        gettext_lazy("The signing of the agreement has been recorded."),
+        api="case-agreement-sign",
+    ),
     StaffAction(
         "report_back",
         lifecycle.TRANSITIONS["report_back"].label,
@@ -236,6 +338,25 @@ ROWS: tuple[StaffAction, ...] = (
         F.PerformanceForm,
         gettext_lazy("The performance has been recorded."),
         api="case-agreement-performance",
+    ),
+    # 司法确认 (disputes.services.judicial): the parties' application to the court, and the court's ruling.
+    StaffAction(
+        "judicial_apply",
+        gettext_lazy("Record an application for judicial confirmation"),
+        applies_judicial,
+        services.judicial_apply,
+        F.JudicialApplyForm,
+        gettext_lazy("The application for judicial confirmation has been recorded."),
+        api="case-judicial",
+    ),
+    StaffAction(
+        "judicial_decide",
+        gettext_lazy("Record the court's ruling"),
+        decides_judicial,
+        services.judicial_decide,
+        F.JudicialDecisionForm,
+        gettext_lazy("The court's ruling has been recorded."),
+        api="case-judicial-decision",
     ),
     StaffAction(
         "description",
@@ -296,7 +417,47 @@ ROWS: tuple[StaffAction, ...] = (
     T("dispatch", gettext_lazy("The case has been dispatched."), F.DepartmentForm),
     T("transfer", gettext_lazy("The case has been transferred."), F.DepartmentForm, danger=True),
     T("return", gettext_lazy("The case has been returned to dispatch."), F.ReasonForm, danger=True),
-    T("withdraw", gettext_lazy("The case has been withdrawn."), F.ReasonForm, danger=True),
+    # 撤回 (disputes.services.withdrawal): the applicant's request, recorded, then a supervisor's decision.
+    StaffAction(
+        "withdrawal_request",
+        gettext_lazy("Record the applicant's request to withdraw"),
+        records_withdrawal,
+        withdrawal.withdrawal_request,
+        F.WithdrawalRequestForm,
+        gettext_lazy("The applicant's request has been recorded: it awaits the supervisor's approval."),
+        api="case-withdrawal",
+        danger=True,
+    ),
+    StaffAction(
+        "withdrawal_decide",
+        gettext_lazy("Approve or refuse the applicant's withdrawal"),
+        decides_withdrawal,
+        withdrawal.withdrawal_decide_pending,
+        F.WithdrawalDecisionForm,
+        gettext_lazy("The decision on the withdrawal has been recorded."),
+        api="case-withdrawal-decision",
+        danger=True,
+    ),
+    # 督办 (disputes.services.supervision): an order to a department or a person to sign for and answer.
+    StaffAction(
+        "order",
+        gettext_lazy("Issue a supervision order"),
+        issues_orders,
+        supervision.order_issue,
+        F.OrderForm,
+        gettext_lazy("The supervision order has been issued."),
+        api="case-orders",
+    ),
+    # 包案 (disputes.services.leader): the leader in charge who answers for the case.
+    StaffAction(
+        "leader",
+        gettext_lazy("Name the leader in charge"),
+        names_leader,
+        leader.leader_set,
+        F.LeaderForm,
+        gettext_lazy("The leader in charge has been named."),
+        api="case-leader",
+    ),
     # 疑似重复 (disputes.services.duplicates): the label names the earlier case (the page fills it in).
     StaffAction(
         "merge_duplicate",
@@ -324,6 +485,15 @@ ROWS: tuple[StaffAction, ...] = (
     T("await_callback"),
     T("close"),
     T("reopen"),
+    # 撤回 is applied only by approving the applicant's request (its API door: withdrawal/decision/).
+    StaffAction(
+        "withdraw",
+        lifecycle.TRANSITIONS["withdraw"].label,
+        never,
+        services.dispute_transition,
+        api="case-withdrawal-decision",
+        transition=True,
+    ),
     StaffAction(
         "scale",
         gettext_lazy("Correct the people involved and the amount at stake"),

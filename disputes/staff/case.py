@@ -23,11 +23,13 @@ from core.actors import Actor
 from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError, as_page_errors
 from core.models import PersonalDataAccess
 from disputes import intake, selectors, services
-from disputes.models import Agreement, Attachment, Dispute
+from disputes.models import Agreement, AgreementVersion, Attachment, Dispute
 from disputes.rules.enums import Outcome, PartyRole
 from disputes.rules.tracking import format_tracking_number
 from disputes.staff import actions
 from disputes.staff.case_page import case_context, case_url, forms_for, person_name, place_error, visible_case
+from disputes.staff.judicial import long_date
+from disputes.staff.judicial import print_url as agreement_print_url
 from disputes.staff.scale import PREFIX as SCALE_PREFIX
 from disputes.staff.scale import ScaleForm
 
@@ -50,7 +52,7 @@ def _run(action: str, case: Dispute, actor: Actor, forms: list) -> None:
     spec = actions.PAGE_ACTIONS[action]
     actions.check_door(actor.user, case, action)
     values = forms[0].cleaned_data
-    if action in ("accept", "start_mediation", "resume", "return", "withdraw"):
+    if action in ("accept", "start_mediation", "resume", "return"):
         spec.service(dispute=case, action=action, actor=actor, reason=values.get("reason", ""))
     elif action in ("dispatch", "transfer"):
         spec.service(
@@ -79,6 +81,8 @@ def _run(action: str, case: Dispute, actor: Actor, forms: list) -> None:
             reason=values["reason"],
             referral_reference=values["referral_reference"],
             agreement=agreement,
+            signed_on=values.get("signed_on"),
+            effective_on=values.get("effective_on"),
         )
     elif action == "performance":
         spec.service(dispute=case, actor=actor, performance=values["performance"], remarks=values["remarks"])
@@ -88,6 +92,25 @@ def _run(action: str, case: Dispute, actor: Actor, forms: list) -> None:
         spec.service(dispute=case, actor=actor, description=values["description"])
     elif action == "dismiss_duplicate":
         spec.service(actor=actor, duplicate=case, reason=values["reason"])
+    elif action == "print_for_signature":
+        spec.service(dispute=case, actor=actor)
+    elif action in ("agreement_sign", "judicial_apply", "judicial_decide"):
+        spec.service(dispute=case, actor=actor, **values)
+    elif action == "leader":
+        spec.service(dispute=case, actor=actor, leader=values["leader"], reason=values["reason"])
+    elif action == "order":
+        spec.service(
+            dispute=case,
+            actor=actor,
+            reason=values["reason"],
+            requirements=values["requirements"],
+            reply_within_days=values["reply_within_days"],
+            **forms[0].recipient_args(),
+        )
+    elif action == "withdrawal_request":
+        spec.service(dispute=case, actor=actor, via=values["via"], reason=values["reason"])
+    elif action == "withdrawal_decide":
+        spec.service(dispute=case, actor=actor, approve=values["decision"] == "approve", remarks=values["remarks"])
 
 
 # --- Views ------------------------------------------------------------------------------------------
@@ -128,6 +151,8 @@ def case_action(request, tracking_number: str, action: str):
                 return HttpResponseRedirect(case_url(case), status=303)
         else:
             messages.success(request, str(actions.PAGE_ACTIONS[action].done))
+            if action == "print_for_signature":  # straight on to the print of the frozen version
+                return HttpResponseRedirect(agreement_print_url(case), status=303)
             return HttpResponseRedirect(case_url(case), status=303)
     context = case_context(request, visible_case(request, tracking_number), bound=(action, forms))
     return render(request, "disputes/staff/case.html", context, status=400)
@@ -186,17 +211,37 @@ def case_attachment(request, tracking_number: str, pk: int):
     return response
 
 
+def _print_version(agreement: Agreement, requested: str | None) -> AgreementVersion:
+    """The version to print: ?version=N, else the current one (an agreement without versions: its own text)."""
+    versions = {v.version: v for v in agreement.versions.all()}
+    if requested is not None:
+        if not requested.isdigit() or int(requested) not in versions:
+            raise Http404
+        return versions[int(requested)]
+    current = versions.get(agreement.version)
+    if current is None:
+        current = AgreementVersion(agreement=agreement, version=agreement.version)
+        for name in services.VERSION_FIELDS:
+            setattr(current, name, getattr(agreement, name))
+    return current
+
+
 @login_required
 @never_cache
 @require_GET
 def agreement_print(request, tracking_number: str):
-    """调解协议书 on A4, in clear for those working the case; each print is logged."""
+    """调解协议书 on A4, in clear for those working the case; each print is logged.
+
+    The current version prints marked "草稿 第N版" (draft, version N) until it is frozen (the case page's "print
+    for signature", the signing or the report-back), then "第N版". ?version=N prints an earlier version; when
+    the signed version is not the one printed, the page says which was signed."""
     case = visible_case(request, tracking_number)
-    agreement = Agreement.objects.filter(dispute=case).first()
+    agreement = Agreement.objects.filter(dispute=case).select_related("signed_version").first()
     if agreement is None:
         raise Http404
     if not selectors.user_works_case(request.user, case):
         raise PermissionDenied
+    shown = _print_version(agreement, request.GET.get("version"))
     audit.log_personal_data_access(
         user=request.user,
         action=PersonalDataAccess.Action.PRINT,
@@ -206,12 +251,35 @@ def agreement_print(request, tracking_number: str):
     )
     order = {PartyRole.APPLICANT: 0, PartyRole.RESPONDENT: 1, PartyRole.THIRD_PARTY: 2}
     parties = sorted(case.parties.all(), key=lambda p: (order.get(p.role, 9), p.pk))
+    signed = agreement.signed_version
+    if shown.frozen_at is None:
+        mark = _("Draft, version %(version)s") % {"version": shown.version}
+    else:
+        mark = _("Version %(version)s") % {"version": shown.version}
+    if shown.signed_on is not None:
+        mark = _("%(version)s, signed on %(date)s") % {"version": mark, "date": long_date(shown.signed_on)}
+    other_signed = None
+    if signed is not None and signed.version != shown.version:
+        other_signed = {
+            "version": signed.version,
+            "url": agreement_print_url(case, signed.version),
+            "text": (
+                _("Version %(version)s was signed on %(date)s: this page is not the signed text.")
+                % {"version": signed.version, "date": long_date(signed.signed_on)}
+                if signed.signed_on is not None
+                else _("Version %(version)s was signed: this page is not the signed text.")
+                % {"version": signed.version}
+            ),
+        }
     return render(
         request,
         "disputes/staff/agreement_print.html",
         {
             "case": case,
-            "agreement": agreement,
+            "agreement": shown,
+            "version_mark": mark,
+            "is_draft": shown.frozen_at is None,
+            "other_signed": other_signed,
             "parties": parties,
             "number": format_tracking_number(case.tracking_number),
             "mediator": person_name(case.assigned_mediator),

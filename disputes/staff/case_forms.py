@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -10,8 +11,10 @@ from core.exceptions import ApplicationError
 from core.i18n import localized_name
 from disputes import selectors, services
 from disputes.forms import MAX_DESCRIPTION
-from disputes.models import Agreement, Dispute
-from disputes.rules.enums import Colour, Outcome
+from disputes.models import Agreement, Dispute, JudicialConfirmation
+from disputes.rules.enums import Colour, Outcome, WithdrawalVia
+from disputes.selectors import supervision as order_selectors
+from disputes.services import leader as leader_service
 from disputes.staff.options import QuickSelect, cached_options
 from grids.models import Department
 
@@ -164,6 +167,19 @@ class ReportBackForm(forms.Form):
     reason = forms.CharField(
         label=_("Summary of the handling"), max_length=REASON_MAX, required=False, widget=_textarea(3)
     )
+    # 签署 / 生效: for an agreement whose current version is not signed yet (today unless given).
+    signed_on = forms.DateField(
+        label=_("Agreement signed on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("When resolved by agreement and its signing is not recorded yet; today if left empty."),
+    )
+    effective_on = forms.DateField(
+        label=_("Agreement takes effect on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The day it was signed if left empty. The 30 days for judicial confirmation count from it."),
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -188,3 +204,132 @@ class PerformanceForm(forms.Form):
         widget=forms.RadioSelect,
     )
     remarks = forms.CharField(label=_("Remarks"), max_length=TEXT_MAX, required=False, widget=_textarea(2))
+
+
+# 撤回 (disputes.services.withdrawal): staff record how the applicant asked; a supervisor approves or refuses.
+class WithdrawalRequestForm(forms.Form):
+    via = forms.ChoiceField(
+        label=_("How did the applicant ask?"),
+        choices=[(v.value, v.label) for v in WithdrawalVia if v != WithdrawalVia.SMS_LINK],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(label=_("The applicant's reason"), max_length=REASON_MAX, widget=_textarea(2))
+
+
+class WithdrawalDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve: withdraw the case")), ("refuse", _("Refuse: the case continues"))],
+        widget=forms.RadioSelect,
+    )
+    remarks = forms.CharField(
+        label=_("Remarks"),
+        max_length=REASON_MAX,
+        required=False,
+        widget=_textarea(2),
+        help_text=_("Required when you refuse."),
+    )
+
+
+# 督办 (disputes.services.supervision): a supervisor's order to a department or a person, with its reply date.
+class OrderForm(forms.Form):
+    recipient = forms.ChoiceField(label=_("Addressed to"))
+    reason = forms.CharField(
+        label=_("Why the order is issued"),
+        max_length=REASON_MAX,
+        widget=_textarea(3),
+        help_text=_("What is overdue or wrong; printed on the order."),
+    )
+    requirements = forms.CharField(
+        label=_("What is required"), max_length=REASON_MAX, required=False, widget=_textarea(2)
+    )
+    reply_within_days = forms.IntegerField(label=_("Reply due within (days)"), min_value=1, max_value=60)
+
+    def __init__(self, *args, case: Dispute, **kwargs):
+        super().__init__(*args, **kwargs)
+        departments = [
+            (f"department:{d.pk}", f"{d.display_name} ({d.area.display_name})")
+            for d in order_selectors.recipient_departments(case).select_related("area").order_by("area__depth", "name")
+        ]
+        people = [
+            (f"user:{u.pk}", (u.staff.display_name or u.get_username()) + f" ({u.staff.get_role_display()})")
+            for u in order_selectors.recipient_people(case)
+        ]
+        self.fields["recipient"].choices = [
+            ("", "---------"),
+            (_("Departments"), departments),
+            (_("People"), people),
+        ]
+        self.fields["reply_within_days"].initial = settings.SUPERVISION_REPLY_WITHIN_DAYS
+        self.has_choices = bool(departments or people)
+
+    def recipient_args(self) -> dict:
+        """The service's `to_department` / `to_user` from the chosen option."""
+        kind, _sep, pk = self.cleaned_data["recipient"].partition(":")
+        return {"to_department": pk if kind == "department" else None, "to_user": pk if kind == "user" else None}
+
+
+# 包案 (disputes.services.leader): a supervisor names the case's leader in charge.
+class LeaderForm(forms.Form):
+    leader = forms.ModelChoiceField(label=_("Leader in charge"), queryset=None)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=leader_service.MAX_REASON,
+        required=False,
+        widget=_textarea(2),
+        help_text=_("Required when you replace the leader."),
+    )
+
+    def __init__(self, *args, case: Dispute, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["leader"]
+        # Staff of the case's area and of the areas above it, the nearest first (the service's rule).
+        field.queryset = leader_service.leader_candidates(case)
+        field.label_from_instance = lambda user: (
+            f"{leader_service.leader_name(user)} ({user.staff.get_role_display()} · {user.staff.area.display_name})"
+        )
+        self.has_choices = True
+
+
+def _date_field(label, help_text="", *, required: bool = True) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+class AgreementSignForm(forms.Form):
+    """签署: the day the parties signed the current version, and the day it takes effect."""
+
+    signed_on = _date_field(_("Signed on"))
+    effective_on = _date_field(
+        _("Takes effect on"),
+        _("The day it was signed if left empty. The 30 days for judicial confirmation count from it."),
+        required=False,
+    )
+
+
+class JudicialApplyForm(forms.Form):
+    """申请司法确认: the day the parties applied, and to which court."""
+
+    applied_on = _date_field(_("Applied on"))
+    court = forms.CharField(label=_("Court"), max_length=100, help_text=_("For example 南昌市东湖区人民法院."))
+
+
+class JudicialDecisionForm(forms.Form):
+    """法院裁定: confirmed or rejected, the ruling's number and date."""
+
+    result = forms.ChoiceField(
+        label=_("The court's decision"),
+        choices=[
+            (JudicialConfirmation.Result.CONFIRMED.value, _("Confirmed by the court")),
+            (JudicialConfirmation.Result.REJECTED.value, _("Rejected by the court")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    ruling_number = forms.CharField(
+        label=_("Ruling number"), max_length=60, help_text=_("For example (2026)赣0103民特123号.")
+    )
+    decided_on = _date_field(_("Decided on"))

@@ -34,8 +34,9 @@ from disputes.rules.enums import Colour, EventKind, Outcome, Status
 from disputes.rules.tracking import format_tracking_number
 from disputes.rules.triage import reason_text
 from disputes.selectors import similar as similar_selectors
-from disputes.staff import actions, options
+from disputes.staff import actions, options, supervision, withdrawals
 from disputes.staff import case_forms as f
+from disputes.staff import judicial as staff_judicial
 from disputes.staff import scale as staff_scale
 from disputes.staff import similar as staff_similar
 
@@ -54,6 +55,10 @@ ERROR_FIELDS = {
     "note_empty": "text",
     "performance_required": "performance",
     "description_required": "description",
+    "recipient_invalid": "recipient",
+    "reply_within_invalid": "reply_within_days",
+    "via_required": "via",
+    "remarks_required": "remarks",
 }
 DEPARTMENT_ACTIONS = ("dispatch", "transfer", "assistance")
 AGREEMENT_PREFIX = "report_back-agreement"
@@ -94,6 +99,10 @@ def forms_for(action: str, case: Dispute, data=None, assisting: set[int] | None 
         ]
     if action == "description":
         return [f.DescriptionForm(data, prefix=prefix, initial=f.DescriptionForm.initial_for(case))]
+    if action == "leader":
+        return [f.LeaderForm(data, prefix=prefix, case=case, initial={"leader": case.leader_id})]
+    if action == "order":
+        return [f.OrderForm(data, prefix=prefix, case=case)]
     return [spec.form(data, prefix=prefix)]
 
 
@@ -115,7 +124,7 @@ def place_error(forms: list, exc: ApplicationError) -> bool:
 
 
 # What the case page shows of the case's own relations, read with it.
-PAGE_RELATIONS = ("category", "grid", "lead_department", "assigned_mediator__staff", "agreement")
+PAGE_RELATIONS = ("category", "grid", "lead_department", "assigned_mediator__staff", "agreement", "leader__staff")
 
 
 def visible_case(request, tracking_number: str) -> Dispute:
@@ -167,7 +176,8 @@ def _blank_variant(key: str, case: Dispute, assisting: set[int]) -> tuple | None
     if key in (
         "note",
         "return",
-        "withdraw",
+        "withdrawal_request",
+        "withdrawal_decide",
         "pause",
         "accept",
         "start_mediation",
@@ -192,7 +202,7 @@ def _fields_of(form) -> str:
 
 def _usable(key: str, forms: list) -> bool:
     """Whether an action's form can be filled in: a department action needs a department to choose."""
-    return not (key in DEPARTMENT_ACTIONS and not forms[0].has_choices)
+    return not ((key in DEPARTMENT_ACTIONS or key == "order") and not forms[0].has_choices)
 
 
 def _blank_forms(key: str, case: Dispute, assisting: set[int]) -> tuple[list[FormView], bool]:
@@ -373,6 +383,17 @@ def _event_details(event: CaseEvent, linked: frozenset[str] = frozenset()) -> li
         details.append(str(Agreement.Performance(data["performance"]).label))
     if event.kind == EventKind.SCALE_SET:
         details.extend(scale.scale_event_details(data))
+    # 督办单: its number, and whether it was late (disputes.staff.supervision).
+    details.extend(supervision.event_details(event))
+    # 协议版本 and 司法确认: the version, the old and new terms, the signing, the application, the ruling.
+    details.extend(staff_judicial.event_details(event))
+    if event.kind == EventKind.LEADER_SET and data.get("to_name"):
+        if data.get("from_name"):
+            details.append(
+                _("Leader in charge: %(from)s → %(to)s") % {"from": data["from_name"], "to": data["to_name"]}
+            )
+        else:
+            details.append(_("Leader in charge: %(name)s") % {"name": data["to_name"]})
     return details
 
 
@@ -440,14 +461,23 @@ def case_context(request, case: Dispute, *, bound=None, revealed: dict | None = 
         "works_case": lens.works,
         "assisting": [a.department for a in assists],
         "mediator": person_name(case.assigned_mediator),
+        # 包案领导 (disputes.services.leader).
+        "leader": person_name(case.leader),
         "place": case.grid.full_name(),
         "sessions": [lens.session(s) for s in sessions],
         "agreement": _agreement_view(lens, agreement),
+        # 协议版本: which version was signed (and when), which is the current draft; 司法确认's panel.
+        "agreement_versions": staff_judicial.versions_view(case, agreement),
+        "judicial": staff_judicial.judicial_panel(case, agreement),
         "attachments": [
             {"pk": a.pk, "size": a.size, "original_name": lens.text("attachment.name", a.original_name)}
             for a in case.attachments.order_by("pk")
         ],
         "timeline": _timeline(case, lens, linked),
+        # 督办: the case's open orders (disputes.staff.supervision).
+        "orders_panel": supervision.case_orders_panel(request.user, case),
+        # 撤回: the request awaiting the supervisor (disputes.staff.withdrawals).
+        "withdrawal": withdrawals.pending_panel(case),
     }
     # 类案参考 and 当事人历史 (disputes.staff.similar), read when the reader asks for them (?similar=1): they cost
     # a search over the closed cases and a logged view of each case listed, which not every visit needs.

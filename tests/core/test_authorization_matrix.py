@@ -29,6 +29,7 @@ from core.actors import Actor
 from disputes.callbacks import rating_token
 from disputes.models import Attachment
 from disputes.rules.enums import Status
+from disputes.services.supervision import OrderSpec, orders_issue
 from disputes.views import SUBMITTED_SALT
 from grids.models import DepartmentKind, Role
 from petitions import services as petition_services
@@ -123,6 +124,15 @@ DECISIONS: dict[str, Decision] = {
         "403 404 400/404 400/404 400/404 400/404 400/404 400 400", "POST"
     ),
     "api/v1/cases/<str:tracking_number>/colour/": D("403 404 400/404 400/404 400/404 400/404 400/404 400 400", "POST"),
+    # 撤回: an empty body is refused (400) to whoever sees the case; who may record or decide is in the writes matrix.
+    "api/v1/cases/<str:tracking_number>/withdrawal/": D(
+        "403 404 400/404 400/404 400/404 400/404 400/404 400 400", "POST"
+    ),
+    "api/v1/cases/<str:tracking_number>/withdrawal/decision/": D(
+        "403 404 400/404 400/404 400/404 400/404 400/404 400 400", "POST"
+    ),
+    # 包案: only a supervisor whose area covers the case (or an administrator) names its leader; the role first.
+    "api/v1/cases/<str:tracking_number>/leader/": D("403 404 403/404 403/404 403/404 403/404 400/404 400 400", "POST"),
     "api/v1/cases/<str:tracking_number>/assistance/": D(
         "403 404 400/404 400/404 400/404 400/404 400/404 400 400", "POST"
     ),
@@ -158,6 +168,19 @@ DECISIONS: dict[str, Decision] = {
     "api/v1/cases/<str:tracking_number>/agreement/performance/": D(
         "403 404 400/404 400/404 400/404 400/404 400/404 400 400", "POST"
     ),
+    # 协议版本: printing for signature needs a draft (this case's agreement is reported back: 400 for its
+    # handlers), the case workers only; signing, judicial confirmation: an empty body is refused (400) to whoever
+    # sees the case (who may is in the writes matrix); the judicial state is read by whoever sees the case.
+    "api/v1/cases/<str:tracking_number>/agreement/print/": D(
+        "403 404 400/404 400/404 403/404 403/404 403/404 400 400", "POST"
+    ),
+    "api/v1/cases/<str:tracking_number>/agreement/sign/": D(
+        "403 404 400/404 400/404 400/404 400/404 400/404 400 400", "POST"
+    ),
+    "api/v1/cases/<str:tracking_number>/judicial/": D("403 404 200/404 200/404 200/404 200/404 200/404 200 200"),
+    "api/v1/cases/<str:tracking_number>/judicial/decision/": D(
+        "403 404 400/404 400/404 400/404 400/404 400/404 400 400", "POST"
+    ),
     "api/v1/cases/<str:tracking_number>/parties/<int:party_id>/reveal/": D(
         "403 404 200/404 200/404 200/404 200/404 200/404 200 200", "POST", extra=REVEAL
     ),
@@ -165,6 +188,16 @@ DECISIONS: dict[str, Decision] = {
     "api/v1/callbacks/<str:tracking_number>/attempts/": D("403 403 403 403 403 400/404 400/404 400 400", "POST"),
     "api/v1/spot-checks/sample/": D("403 403 403 403 403 403 400 400 400"),
     "api/v1/spot-checks/": D("403 403 403 403 403 403 400 400 400", "POST"),
+    # 督办单 (disputes.api.supervision): issuing needs a reason (400 before the role is checked, as for the other
+    # case actions; the role refusal is in test_authorization_writes.py). The order "in" is addressed to a person
+    # outside the matrix, so of the roles only an administrator may sign it (the superuser, after, finds it signed:
+    # 409); closing an unanswered order is 400 for its office's supervisor and administrators, 403 for the rest.
+    "api/v1/cases/<str:tracking_number>/orders/": D("403 404 400/404 400/404 400/404 400/404 400/404 400 400", "POST"),
+    "api/v1/orders/": D("403 200 200 200 200 200 200 200 200"),
+    "api/v1/orders/<int:pk>/": D("403 404 200/404 200/404 200/404 200/404 200/404 200 200"),
+    "api/v1/orders/<int:pk>/sign/": D("403 404 403/404 403/404 403/404 403/404 403/404 200 409", "POST"),
+    "api/v1/orders/<int:pk>/reply/": D("403 404 400/404 400/404 400/404 400/404 400/404 400 400", "POST"),
+    "api/v1/orders/<int:pk>/close/": D("403 404 403/404 403/404 403/404 403/404 400/404 400 400", "POST"),
     "open311/v2/^discovery\\.(?P<fmt>json|xml)$": D("200 200 200 200 200 200 200 200 200"),
     "open311/v2/^services\\.(?P<fmt>json|xml)$": D("200 200 200 200 200 200 200 200 200"),
     "open311/v2/^services/(?P<service_code>[-\\w]+)\\.(?P<fmt>json|xml)$": D("200 200 200 200 200 200 200 200 200"),
@@ -213,7 +246,20 @@ DECISIONS: dict[str, Decision] = {
     "work/callbacks/<str:tracking_number>/": D("302L 403 403 403 403 200/404 200/404 200 200"),
     "work/spot-checks/": D("302L 403 403 403 403 403 200 200 200"),
     "work/dashboard/": D("302L 403 403 403 403 403 200 200 200"),
+    # 督办 pages: the list for every staff member (supervisors' "issued" box, everyone's "received"); one order, its
+    # print view and its forms on the cases the reader may see (the same rules as the API's above).
+    "work/orders/": D("302L 403 200 200 200 200 200 200 200"),
+    "work/orders/<int:pk>/": D("302L 404 200/404 200/404 200/404 200/404 200/404 200 200"),
+    "work/orders/<int:pk>/print/": D("302L 404 200/404 200/404 200/404 200/404 200/404 200 200"),
+    "work/orders/<int:pk>/sign/": D("302L 404 403/404 403/404 403/404 403/404 403/404 303 409", "POST"),
+    "work/orders/<int:pk>/reply/": D("302L 404 400/404 400/404 400/404 400/404 400/404 400 400", "POST"),
+    "work/orders/<int:pk>/close/": D("302L 404 400/404 400/404 400/404 400/404 400/404 400 400", "POST"),
     "work/dashboard/<str:code>/": D("302L 403 403 403 403 403 200/404 200 200"),
+    # 撤回: the period's withdrawn cases behind the dashboard's figure, as the dashboard itself.
+    "work/dashboard/<str:code>/withdrawn/": D("302L 403 403 403 403 403 200/404 200 200"),
+    # 撤回审批: the supervisors' list of pending requests; deciding one names a request (here nobody's: 404).
+    "work/withdrawals/": D("302L 403 403 403 403 403 200 200 200"),
+    "work/withdrawals/<int:pk>/decide/": D("302L 403 403 403 403 403 404 404 404", "POST"),
     "work/dashboard/<str:code>/export/<str:table>.<str:fmt>": D("302L 403 403 403 403 403 200/404 200 200"),
     "areas/<int:pk>/children.json": D("200 200 200 200 200 200 200 200 200"),
     "places/": D("302L 404 200 200 200 200 200 200 200"),
@@ -256,6 +302,14 @@ DECISIONS: dict[str, Decision] = {
     "api/v1/petitions/<str:tracking_number>/callback-attempts/": D(
         "403 403 403 403 403 400/404 400/404 400 400", "POST"
     ),
+    # 收件箱: every signed-in account has its own inbox (a resident's account an empty one). Opening an
+    # item that is not the reader's is 404; an empty "mark read" form goes back with a message (303).
+    "inbox/": D("302L 200 200 200 200 200 200 200 200"),
+    "inbox/<int:pk>/open/": D("302L 404 404 404 404 404 404 404 404"),
+    "inbox/read/": D("302L 303 303 303 303 303 303 303 303", "POST"),
+    "api/v1/inbox/": D("403 200 200 200 200 200 200 200 200"),
+    "api/v1/inbox/read/": D("403 400 400 400 400 400 400 400 400", "POST"),
+    "api/v1/inbox/summary/": D("403 200 200 200 200 200 200 200 200"),
 }
 
 
@@ -272,6 +326,7 @@ class World:
     departments: dict
     category: object
     petitions: dict  # "in" / "out" -> (Petition, PetitionLetter)
+    orders: dict = field(default_factory=dict)  # "in" / "out" -> SupervisionOrder (督办单)
 
 
 @pytest.fixture
@@ -318,7 +373,21 @@ def world(tree, category, departments, staff_a, settings, tmp_path, django_user_
         SUPERUSER: django_user_model.objects.create_superuser("root", "root@example.org", "a-long-password-1"),
     }
     users.update({role.value: user for role, user in staff_a.items()})
-    return World(users, cases, parties, attachments, tree, departments, category, petitions)
+    found = World(users, cases, parties, attachments, tree, departments, category, petitions)
+    found.orders = _orders(tree, cases, departments)
+    return found
+
+
+def _orders(tree, cases, departments) -> dict:
+    """A 督办单 on each case from its township's office: "in" to a person outside the matrix, "out" to B's committee."""
+    recipient = UserFactory(username="order-recipient")
+    StaffFactory(user=recipient, role=Role.MEDIATOR, area=tree.town_a, department=departments["a"])
+    specs = [
+        OrderSpec(case=cases["in"], issuing_area=tree.town_a, reason="超期未回访", to_user=recipient),
+        OrderSpec(case=cases["out"], issuing_area=tree.town_b, reason="超期未回访", to_department=departments["b"]),
+    ]
+    made = orders_issue(specs=specs, actor=Actor.system())
+    return {"in": made[0], "out": made[1]}
 
 
 def _petitions(tree, category, departments) -> dict:
@@ -376,6 +445,12 @@ def kwargs_for(name: str, route: str, world: World, where: str) -> dict:
         values["tracking_number"], values["pk"] = petition.tracking_number, letter.pk
         if name.endswith(("petitioner_reveal", "petitioner-reveal")):
             values["pk"] = petition.petitioners.first().pk
+    elif name.startswith(("api:order-", "disputes:order_")) or name == "disputes:order":
+        values["pk"] = world.orders[where].pk
+    elif name == "disputes:withdrawal_decide":
+        values["pk"] = 2**31 - 1  # a request that is nobody's
+    elif name == "inbox_open":
+        values["pk"] = 2**31 - 1  # an item that is nobody's here
     elif name == "disputes:case_attachment":
         values["pk"] = world.attachments[where].pk
     elif name.startswith("grids:department"):

@@ -29,20 +29,23 @@ from django.utils import timezone
 
 from disputes.models import (
     Agreement,
+    AgreementVersion,
     CallbackAttempt,
     CaseEvent,
     Deadline,
     Dispute,
     DisputeAssist,
+    JudicialConfirmation,
     MediationSession,
     Party,
+    WithdrawalRequest,
 )
 from disputes.rules.enums import DeadlineKind, PartyRole, Status
 from disputes.staff.actions import PAGE_ACTIONS as ACTIONS
 from grids.models import Role
 from tests.core.test_authorization_matrix import ANON, DECISIONS, RESIDENT, ROLES, SUPERUSER, status_class, url_patterns
 from tests.disputes.cases import case_in, with_agreement
-from tests.factories import DepartmentFactory, PartyFactory, UserFactory
+from tests.factories import DepartmentFactory, PartyFactory, StaffFactory, UserFactory
 
 M, DS, D, C, S, A = (
     Role.MEDIATOR.value,
@@ -60,6 +63,7 @@ EVERY_STAFF = CASE_STAFF | {C}
 DISPATCH = {D, S, A, SUPERUSER}
 CALLERS = {C, S, A, SUPERUSER}
 ADMINS = {A, SUPERUSER}
+DECIDERS = {S, A, SUPERUSER}  # 撤回: a supervisor of the case's area, administrators
 
 TRANSITIONS = "api/v1/cases/<str:tracking_number>/transitions/"
 PAGE_ACTION = "work/case/<str:tracking_number>/do/<slug:action>/"
@@ -83,6 +87,10 @@ class Write:
     duplicate: bool = False  # the case is linked as a possible duplicate of an earlier case of the same place
     # 参照起草: the URL names a closed case with an agreement in the same grid (disputes.similar).
     similar_source: bool = False
+    withdrawal_pending: bool = False  # 撤回: the applicant's request awaits the supervisor
+    # 协议版本 / 司法确认: the case's agreement is a "draft", "signed" (version 1, in effect since the report-back),
+    # or "judicial" (signed, and an application awaits the court).
+    agreement: str = ""
 
     @property
     def is_api(self) -> bool:
@@ -138,6 +146,49 @@ def _county(world: WriteWorld) -> int:
     return world.county_department.pk
 
 
+COURT = "南昌市东湖区人民法院"
+RULING = "(2026)赣0103民特123号"
+
+
+def _today() -> str:
+    return timezone.localdate().isoformat()
+
+
+def _agreement_state(case: Dispute, state: str) -> None:
+    """The agreement a write on it needs (Write.agreement)."""
+    agreement = Agreement.objects.filter(dispute=case).first() or with_agreement(case)
+    if state == "draft":
+        return
+    day = timezone.localdate(case.reported_at or timezone.now())
+    text = {name: getattr(agreement, name) for name in ("facts", "points_in_dispute", "terms", "performance_method")}
+    version = AgreementVersion.objects.create(
+        agreement=agreement,
+        version=1,
+        frozen_at=timezone.now(),
+        frozen_by="reported",
+        signed_on=day,
+        effective_on=day,
+        **text,
+    )
+    Agreement.objects.filter(pk=agreement.pk).update(signed_version=version)
+    if state == "judicial":
+        JudicialConfirmation.objects.create(
+            dispute=case, agreement_version=version, applied_on=day, court=COURT, area_path=case.area_path
+        )
+
+
+ORDER_ISSUERS = {S, A, SUPERUSER}  # 督办单: the supervisors of the case's area, and administrators
+LEADERS = {S, A, SUPERUSER}  # 包案: the supervisors of the case's area, and administrators
+
+
+def _county_leader(world: WriteWorld) -> int:
+    """A supervisor of the county: in the area chain of a case of either township, so a valid 包案领导."""
+    user = UserFactory(username="county-leader")
+    if not hasattr(user, "staff"):
+        StaffFactory(user=user, role=Role.SUPERVISOR, area=world.tree.county)
+    return user.pk
+
+
 WRITES: dict[str, Write] = dict(
     [
         # --- The staff API: the closed loop's transitions (one door, dispute_transition) ---------------
@@ -168,8 +219,49 @@ WRITES: dict[str, Write] = dict(
         _transition("close", Status.AWAITING_CALLBACK, CALLERS),
         _transition("reopen", Status.AWAITING_CALLBACK, CALLERS, reason=REASON),
         _transition("resume", Status.REOPENED, HANDLERS),
-        _transition("withdraw", Status.ACCEPTED, CASE_STAFF, reason=REASON),
+        # 撤回: nobody withdraws directly (withdrawal_needs_approval); the request and its approval below.
+        _transition("withdraw", Status.ACCEPTED, set(), reason=REASON),
+        (
+            "api:withdrawal",
+            Write(
+                "api/v1/cases/<str:tracking_number>/withdrawal/",
+                Status.ACCEPTED,
+                frozenset(CASE_STAFF),
+                {"via": "phone", "reason": REASON},
+                ok="201",
+            ),
+        ),
+        (
+            "api:withdrawal:decision",
+            Write(
+                "api/v1/cases/<str:tracking_number>/withdrawal/decision/",
+                Status.ACCEPTED,
+                frozenset(DECIDERS),
+                {"decision": "approve"},
+                withdrawal_pending=True,
+            ),
+        ),
         # --- The staff API: the other actions on a case ---------------------------------------------------
+        (
+            "api:leader",
+            Write(
+                "api/v1/cases/<str:tracking_number>/leader/",
+                Status.ACCEPTED,
+                frozenset(LEADERS),
+                lambda w: {"leader": _county_leader(w)},
+            ),
+        ),
+        # 督办单: a supervisor of the case's area (or an administrator) orders the county's bureau (serving both).
+        (
+            "api:order",
+            Write(
+                "api/v1/cases/<str:tracking_number>/orders/",
+                Status.ACCEPTED,
+                frozenset(ORDER_ISSUERS),
+                lambda w: {"to_department": _county(w), "reason": REASON},
+                ok="201",
+            ),
+        ),
         (
             "api:colour",
             Write(
@@ -283,6 +375,46 @@ WRITES: dict[str, Write] = dict(
             ),
         ),
         (
+            "api:agreement:print",
+            Write(
+                "api/v1/cases/<str:tracking_number>/agreement/print/",
+                Status.IN_MEDIATION,
+                frozenset(HANDLERS),
+                agreement="draft",
+            ),
+        ),
+        (
+            "api:agreement:sign",
+            Write(
+                "api/v1/cases/<str:tracking_number>/agreement/sign/",
+                Status.IN_MEDIATION,
+                frozenset(HANDLERS),
+                lambda w: {"signed_on": _today()},
+                agreement="draft",
+            ),
+        ),
+        (
+            "api:judicial",
+            Write(
+                "api/v1/cases/<str:tracking_number>/judicial/",
+                Status.AWAITING_CALLBACK,
+                frozenset(HANDLERS),
+                lambda w: {"applied_on": _today(), "court": COURT},
+                ok="201",
+                agreement="signed",
+            ),
+        ),
+        (
+            "api:judicial:decision",
+            Write(
+                "api/v1/cases/<str:tracking_number>/judicial/decision/",
+                Status.AWAITING_CALLBACK,
+                frozenset(HANDLERS),
+                lambda w: {"result": "confirmed", "ruling_number": RULING, "decided_on": _today()},
+                agreement="judicial",
+            ),
+        ),
+        (
             "api:duplicates:merge",
             Write(
                 "api/v1/cases/<str:tracking_number>/duplicates/",
@@ -326,6 +458,32 @@ WRITES: dict[str, Write] = dict(
             {"report_back-outcome": "resolved_otherwise", "report_back-reason": "双方和解"},
         ),
         _page("performance", Status.AWAITING_CALLBACK, HANDLERS, {"performance-performance": "performed"}),
+        _page("print_for_signature", Status.IN_MEDIATION, HANDLERS, agreement="draft"),
+        _page(
+            "agreement_sign",
+            Status.IN_MEDIATION,
+            HANDLERS,
+            lambda w: {"agreement_sign-signed_on": _today()},
+            agreement="draft",
+        ),
+        _page(
+            "judicial_apply",
+            Status.AWAITING_CALLBACK,
+            HANDLERS,
+            lambda w: {"judicial_apply-applied_on": _today(), "judicial_apply-court": COURT},
+            agreement="signed",
+        ),
+        _page(
+            "judicial_decide",
+            Status.AWAITING_CALLBACK,
+            HANDLERS,
+            lambda w: {
+                "judicial_decide-result": "confirmed",
+                "judicial_decide-ruling_number": RULING,
+                "judicial_decide-decided_on": _today(),
+            },
+            agreement="judicial",
+        ),
         _page("note", Status.ACCEPTED, EVERY_STAFF, {"note-text": "已电话联系"}),
         _page("description", Status.ACCEPTED, CASE_STAFF, {"description-description": "对方说要砍死我全家。"}),
         _page("assistance", Status.ACCEPTED, CASE_STAFF, lambda w: {"assistance-department": _county(w)}),
@@ -340,9 +498,32 @@ WRITES: dict[str, Write] = dict(
             lambda w: {"transfer-department": _county(w), "transfer-reason": REASON},
         ),
         _page("return", Status.DISPATCHED, HANDLERS, {"return-reason": REASON}),
-        _page("withdraw", Status.ACCEPTED, CASE_STAFF, {"withdraw-reason": REASON}),
+        _page(
+            "withdrawal_request",
+            Status.ACCEPTED,
+            CASE_STAFF,
+            {"withdrawal_request-via": "in_person", "withdrawal_request-reason": REASON},
+        ),
+        _page(
+            "withdrawal_decide",
+            Status.ACCEPTED,
+            DECIDERS,
+            {"withdrawal_decide-decision": "approve"},
+            withdrawal_pending=True,
+        ),
         _page("merge_duplicate", Status.DISPATCHED, CASE_STAFF, {"merge_duplicate-reason": REASON}, duplicate=True),
         _page("dismiss_duplicate", Status.DISPATCHED, CASE_STAFF, {"dismiss_duplicate-reason": REASON}, duplicate=True),
+        _page(
+            "order",
+            Status.ACCEPTED,
+            ORDER_ISSUERS,
+            lambda w: {
+                "order-recipient": f"department:{_county(w)}",
+                "order-reason": REASON,
+                "order-reply_within_days": "3",
+            },
+        ),
+        _page("leader", Status.ACCEPTED, LEADERS, lambda w: {"leader-leader": _county_leader(w)}),
         # The case page's scale form (disputes/staff/scale.py), posted on its own.
         (
             "page:scale",
@@ -413,6 +594,20 @@ NOT_CASE_WRITES = {
     "api/v1/petitions/<str:tracking_number>/letters/",
     "api/v1/petitions/<str:tracking_number>/to-dispute/",
     "api/v1/petitions/<str:tracking_number>/callback-attempts/",
+    # 收件箱: a reader marks their own messages read (tests/core/test_inbox*.py: others' ids are ignored).
+    "inbox/read/",
+    "api/v1/inbox/read/",
+    # 督办单 once issued: sign, reply, close name the order, not the case (tests/disputes/*/test_supervision*.py
+    # and the read matrix's rows).
+    "api/v1/orders/<int:pk>/sign/",
+    "api/v1/orders/<int:pk>/reply/",
+    "api/v1/orders/<int:pk>/close/",
+    "work/orders/<int:pk>/sign/",
+    "work/orders/<int:pk>/reply/",
+    "work/orders/<int:pk>/close/",
+    # 撤回审批 from the supervisors' list names a request, not a case (tests/disputes/workbench/test_withdrawals_page.py
+    # and the read matrix's row).
+    "work/withdrawals/<int:pk>/decide/",
 }
 
 
@@ -474,6 +669,10 @@ def make_case(world: WriteWorld, write: Write, where: str) -> Dispute:
         )
         with_agreement(source)
         case.similar_source = source
+    if write.agreement:
+        _agreement_state(case, write.agreement)
+    if write.withdrawal_pending:
+        WithdrawalRequest.objects.create(dispute=case, via="phone", reason=REASON, area_path=case.area_path)
     if write.paused:
         Deadline.objects.filter(dispute=case, kind__in=[DeadlineKind.ACCEPT, DeadlineKind.RESOLVE]).update(
             paused_at=timezone.now() - timedelta(hours=2)
@@ -493,6 +692,9 @@ def stored(case: Dispute) -> tuple:
         list(DisputeAssist.objects.filter(dispute=case).values_list("department_id", flat=True)),
         list(MediationSession.objects.filter(dispute=case).values_list("pk", flat=True)),
         list(CallbackAttempt.objects.filter(dispute=case).values_list("pk", flat=True)),
+        list(WithdrawalRequest.objects.filter(dispute=case).values_list("pk", "state")),
+        list(AgreementVersion.objects.filter(agreement__dispute=case).values()),
+        list(JudicialConfirmation.objects.filter(dispute=case).values()),
         Dispute.objects.count(),
         CaseEvent.objects.count(),
         Party.objects.count(),
@@ -567,4 +769,4 @@ def test_every_staff_write_has_a_row():
 def test_the_write_matrix_size():
     """The number of cells (users × places × writes): a figure to quote; it grows with every write."""
     cells = len(WRITES) * len(ROLES) * 2
-    assert cells == 50 * 9 * 2
+    assert cells == 65 * 9 * 2

@@ -30,7 +30,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from demo import agreements as agreements_demo
+from demo import leaders as leaders_demo
 from demo import places, worker
+from demo import supervision as supervision_demo
 from demo.cases import (
     ASSIST_FIELDS,
     DEADLINE_FIELDS,
@@ -38,6 +41,7 @@ from demo.cases import (
     EVENT_FIELDS,
     PARTY_FIELDS,
     RETURN_FIELDS,
+    WITHDRAWAL_FIELDS,
     Batch,
     CaseGenerator,
     Context,
@@ -47,7 +51,7 @@ from demo.cases import (
 from demo.loader import BulkLoader
 from demo.rand import DemoRandom
 from demo.reference import Login, ReferenceSeeder, handler_username
-from disputes.models import CaseEvent, Deadline, Dispute, DisputeAssist, Party, RoutingReturn
+from disputes.models import CaseEvent, Deadline, Dispute, DisputeAssist, Party, RoutingReturn, WithdrawalRequest
 from disputes.rules.tracking import new_tracking_number
 
 TABLES = (
@@ -57,6 +61,7 @@ TABLES = (
     ("deadline", Deadline, DEADLINE_FIELDS),
     ("dispute_assist", DisputeAssist, ASSIST_FIELDS),
     ("routing_return", RoutingReturn, RETURN_FIELDS),
+    ("withdrawal_request", WithdrawalRequest, WITHDRAWAL_FIELDS),
 )
 
 
@@ -98,11 +103,26 @@ class Command(BaseCommand):
 
         seeder = ReferenceSeeder()
         logins = seeder.seed()
+        # 督办: the centres' 机关代字 and each department's head, before the cases (the generator reads the heads).
+        supervision_demo.seed_offices()
+        logins.append(Login("bumen_head", "department_staff", "西湖区", "西湖区人社局（科室负责人）"))
         created = ", ".join(f"{n} {table}" for table, n in sorted(seeder.created.items())) or "nothing (already there)"
         self.stdout.write(f"Reference data: created {created}.")
 
         if cases:
             self._cases(target=cases, seed=seed, batch_size=batch_size, workers=workers)
+        if Dispute.objects.exists():
+            issued = supervision_demo.seed_orders()
+            if issued:
+                self.stdout.write(f"Supervision orders: {issued} issued on overdue cases of 西湖区.")
+            # 包案 and 协办: leaders for the open red cases, a few cases the labour bureau (bumen) assists.
+            led, assisted = leaders_demo.seed_leaders(), leaders_demo.seed_assists()
+            if led or assisted:
+                self.stdout.write(f"Leaders in charge: {led} red cases; {assisted} cases assisted by bumen.")
+            # 调解协议书 versions and 司法确认: signed agreements on reported cases, two applications to the court.
+            signed = agreements_demo.seed_agreements()
+            if signed:
+                self.stdout.write(f"Agreements: {signed} signed, on cases of 西湖区 reported back by agreement.")
 
         self.stdout.write(f"Done in {time.perf_counter() - started:.1f} s.")
         self._print_logins(logins, handler_accounts=len(seeder.departments))
@@ -210,6 +230,7 @@ class Command(BaseCommand):
             "deadline": batch.deadlines,
             "dispute_assist": batch.assists,
             "routing_return": batch.returns,
+            "withdrawal_request": batch.withdrawals,
         }
         for _attempt in range(3):
             try:

@@ -24,7 +24,7 @@ from core.actors import Actor
 from core.casework import effects as casework_effects
 from core.exceptions import ApplicationError, NotFoundError, PermissionDeniedError
 from disputes import services
-from disputes.models import CaseEvent, Deadline, Dispute
+from disputes.models import CaseEvent, Deadline, Dispute, WithdrawalRequest
 from disputes.rules import clocks, lifecycle
 from disputes.rules import effects as effect_rules
 from disputes.rules.enums import Colour, DeadlineKind, EventKind, Outcome, Status
@@ -146,6 +146,12 @@ def arguments(world, action: str, case: Dispute | None = None) -> dict:
     kwargs = {"reason": REASON if lifecycle.TRANSITIONS[action].needs_reason else ""}
     if action == "merge_duplicate" and case is not None:
         kwargs["data"] = {"into": case.duplicate_of_id}
+    if action == "withdraw" and case is not None:
+        # 撤回 applies the applicant's request a supervisor approved (disputes.services.withdrawal).
+        approved = WithdrawalRequest.objects.create(
+            dispute=case, via="phone", reason=REASON, state=WithdrawalRequest.State.APPROVED, area_path=case.area_path
+        )
+        kwargs["data"] = {"withdrawal_request": approved}
     if action == "dispatch":
         kwargs["data"] = {"department": world.dept_a}
     elif action == "transfer":
@@ -217,6 +223,7 @@ def _expected(row: casework_effects.Effect) -> Effect:
 # The one table the services apply (and the demo generator walks); each action's row is checked below.
 EFFECTS = {action: _expected(row) for action, row in effect_rules.EFFECTS.items()}
 DUE_IN = {
+    "dispatch": WHITE.dispatch_within,
     "accept": WHITE.accept_within,
     "resolve": WHITE.resolve_within,
     "callback": timedelta(days=settings.CALLBACK_DUE_DAYS),
@@ -545,10 +552,13 @@ def test_next_due_follows_the_case_through_the_loop(world, db):
     with_agreement(case)
     case = services.dispute_report_back(dispute=case, actor=handler, outcome=Outcome.AGREEMENT)
     case = services.dispute_transition(dispute=case, action="close", actor=actor_for(world, Role.CALLBACK_CALLER))
-    # Closed, with only the parties' window for judicial confirmation (司法确认) still open.
-    judicial = NOW + timedelta(days=settings.JUDICIAL_CONFIRMATION_DAYS)
+    # Closed, with only the parties' window for judicial confirmation (司法确认) still open: signed and in
+    # effect on the day of the report-back (6 May), until the end of the 30th day after it.
+    judicial = datetime(2026, 6, 6, 0, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert settings.JUDICIAL_CONFIRMATION_DAYS == 30
     assert (case.status, case.next_due_at, case.reopened_count) == (Status.CLOSED, judicial, 1)
-    assert list(CaseEvent.objects.filter(dispute=case).values_list("action", flat=True)) == [
+    # The report-back's signing of the agreement (an AGREEMENT_FROZEN and an AGREEMENT_SIGNED event) has no action.
+    assert list(CaseEvent.objects.filter(dispute=case).exclude(action="").values_list("action", flat=True)) == [
         "triage",
         "dispatch",
         "accept",
@@ -577,6 +587,12 @@ def test_report_back_schedules_the_callback_in_one_call(world, db, status):
     assert result.status == Status.AWAITING_CALLBACK
     assert (result.outcome, result.reported_at) == (Outcome.AGREEMENT, NOW)
     events = list(CaseEvent.objects.filter(dispute=case).order_by("id"))
+    assert [(e.kind, e.action, e.from_status, e.to_status, e.actor_role, e.actor_id) for e in events[:2]] == [
+        # The report-back signs the agreement's current version (today) and freezes it, in its transaction.
+        (EventKind.AGREEMENT_FROZEN, "", "", "", Role.MEDIATOR, mediator.pk),
+        (EventKind.AGREEMENT_SIGNED, "", "", "", Role.MEDIATOR, mediator.pk),
+    ]
+    events = events[2:]
     assert [(e.action, e.from_status, e.to_status, e.actor_role, e.actor_id) for e in events] == [
         ("report_back", status, Status.REPORTED, Role.MEDIATOR, mediator.pk),
         ("await_callback", Status.REPORTED, Status.AWAITING_CALLBACK, lifecycle.SYSTEM, None),

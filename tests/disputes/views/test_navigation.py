@@ -13,14 +13,18 @@ from grids.models import Role
 from tests.factories import UserFactory
 
 PUBLIC = ["disputes:submit", "disputes:track"]
-EVERY_SIGNED_IN = [*PUBLIC, "disputes:queue", "disputes:walk_in", "grids:places"]
+# "inbox" is core's own entry (收件箱, every signed-in account), first of the staff menu.
+EVERY_SIGNED_IN = [*PUBLIC, "inbox", "disputes:queue", "disputes:walk_in", "grids:places"]
 CALLBACKS = ["disputes:callbacks"]
-SUPERVISION = ["disputes:spot_checks", "disputes:dashboard"]
+# 督办 (disputes:orders): supervisors' issued orders, handlers' orders to them; between spot checks and the dashboard.
+ORDERS = ["disputes:orders"]
+# 撤回审批 (disputes:withdrawals): the pending withdrawal requests, for supervisors and administrators.
+SUPERVISION = ["disputes:spot_checks", "disputes:withdrawals", *ORDERS, "disputes:dashboard"]
 EXPECTED = {
     "anonymous": PUBLIC,
     "no_role": EVERY_SIGNED_IN,
-    Role.MEDIATOR: EVERY_SIGNED_IN,
-    Role.DEPARTMENT_STAFF: EVERY_SIGNED_IN,
+    Role.MEDIATOR: EVERY_SIGNED_IN + ORDERS,
+    Role.DEPARTMENT_STAFF: EVERY_SIGNED_IN + ORDERS,
     Role.DISPATCHER: EVERY_SIGNED_IN,
     Role.CALLBACK_CALLER: EVERY_SIGNED_IN + CALLBACKS,
     Role.SUPERVISOR: EVERY_SIGNED_IN + CALLBACKS + SUPERVISION,
@@ -67,7 +71,7 @@ def test_the_menu_of_each_kind_of_user(client, user_for, who):
 
 def test_each_app_declares_its_entries_and_core_names_none():
     names = [entry.url_name for entry in navigation.entries()]
-    assert names == PUBLIC + ["disputes:queue", "disputes:walk_in", "grids:places", *CALLBACKS, *SUPERVISION]
+    assert names == PUBLIC + ["inbox", "disputes:queue", "disputes:walk_in", "grids:places", *CALLBACKS, *SUPERVISION]
     with open("templates/base.html", encoding="utf-8") as template:
         text = template.read()
     assert not any(role in text for role in Role.values), "base.html names a role"

@@ -18,7 +18,9 @@ from core.exceptions import ApplicationError
 from disputes import services
 from disputes.models import Agreement, CaseEvent, Deadline, DisputeAssist, MediationSession
 from disputes.rules import lifecycle
-from disputes.rules.enums import Colour, DeadlineKind, EventKind, Status
+from disputes.rules.enums import Colour, DeadlineKind, EventKind, Status, WithdrawalVia
+from disputes.services import leader as leader_service
+from disputes.services import supervision, withdrawal
 from disputes.staff.actions import PAGE_ACTIONS as ACTIONS
 from disputes.staff.actions import actions_for, check_door
 from grids.models import Role
@@ -42,7 +44,7 @@ class Rollback(Exception):
 
 def perform(action: str, case, actor: Actor, department) -> None:
     """The action through its service, with valid input."""
-    if action in ("accept", "start_mediation", "resume", "return", "withdraw"):
+    if action in ("accept", "start_mediation", "resume", "return"):
         services.dispute_transition(dispute=case, action=action, actor=actor, reason=REASON)
     elif action in ("dispatch", "transfer"):
         services.dispute_transition(
@@ -72,6 +74,30 @@ def perform(action: str, case, actor: Actor, department) -> None:
         services.dispute_merge_duplicate(actor=actor, duplicate=case, into=case.duplicate_of_id or 0, reason=REASON)
     elif action == "dismiss_duplicate":
         services.dispute_dismiss_duplicate(actor=actor, duplicate=case, reason=REASON)
+    elif action == "withdrawal_request":
+        withdrawal.withdrawal_request(dispute=case, actor=actor, via=WithdrawalVia.PHONE, reason=REASON)
+    elif action == "withdrawal_decide":
+        withdrawal.withdrawal_decide_pending(dispute=case, actor=actor, approve=False, remarks=REASON)
+    elif action == "print_for_signature":
+        services.agreement_print_for_signature(dispute=case, actor=actor)
+    elif action == "agreement_sign":
+        services.agreement_sign(dispute=case, actor=actor, signed_on=timezone.localdate())
+    elif action == "judicial_apply":
+        services.judicial_apply(
+            dispute=case, actor=actor, applied_on=timezone.localdate(), court="南昌市东湖区人民法院"
+        )
+    elif action == "judicial_decide":
+        services.judicial_decide(
+            dispute=case,
+            actor=actor,
+            result="confirmed",
+            ruling_number="(2026)赣0103民特123号",
+            decided_on=timezone.localdate(),
+        )
+    elif action == "leader":
+        leader_service.leader_set(dispute=case, actor=actor, leader=leader_service.leader_candidates(case).first())
+    elif action == "order":
+        supervision.order_issue(dispute=case, actor=actor, to_department=department, reason=REASON)
     elif action == "description":
         # Its doors check who may first (the registry), and its service checks the same rule again.
         check_door(actor.user, case, action)
@@ -108,6 +134,25 @@ def test_the_page_offers_exactly_what_the_services_accept(status, people, make_c
         html = client_for(user).get(case_url(case)).content.decode()
         assert rendered_actions(html) == expected, (status, who)
         # Nothing was changed by the tries.
+        case.refresh_from_db()
+        assert case.status == status
+
+
+@pytest.mark.parametrize("status", sorted(withdrawal.OPEN_STATES))
+def test_with_a_withdrawal_pending_the_page_offers_exactly_what_the_services_accept(
+    status, people, make_case, county_department
+):
+    """撤回: while the applicant's request awaits a decision, no second one is offered, and the supervisors of
+    the area (and administrators) are offered the decision."""
+    case = make_case(status)
+    withdrawal.withdrawal_request(dispute=case, actor=Actor.resident(), via=WithdrawalVia.SMS_LINK, reason=REASON)
+    for who, user in people.items():
+        expected = {a for a in ACTIONS if accepted_by_service(a, case, user, county_department)}
+        assert actions_for(user, case, keys=ACTIONS) == expected, (status, who)
+        assert "withdrawal_request" not in expected
+        assert ("withdrawal_decide" in expected) == (who in (Role.SUPERVISOR, Role.ADMIN)), (status, who)
+        html = client_for(user).get(case_url(case)).content.decode()
+        assert rendered_actions(html) == expected, (status, who)
         case.refresh_from_db()
         assert case.status == status
 
@@ -180,12 +225,19 @@ def test_transfer_and_assistance(make_case, mediator, county_department, departm
     assert (case.status, case.lead_department) == (Status.DISPATCHED, departments["b"])
 
 
-def test_colour_override_and_withdraw(make_case, mediator):
+def test_colour_override_and_withdraw(make_case, mediator, staff_a):
     case = make_case(Status.IN_MEDIATION)
     assert post(mediator, case, "colour", {"colour-colour": Colour.RED, "colour-reason": "扬言报复"}).status_code == 303
     case.refresh_from_db()
     assert case.colour == Colour.RED and case.colour_overridden
-    assert post(mediator, case, "withdraw", {"withdraw-reason": "双方自行和解"}).status_code == 303
+    # 撤回: no direct withdrawal; the mediator records the applicant's request, the supervisor approves it.
+    assert post(mediator, case, "withdraw", {"withdraw-reason": "双方自行和解"}).status_code == 404
+    data = {"withdrawal_request-via": "phone", "withdrawal_request-reason": "双方自行和解"}
+    assert post(mediator, case, "withdrawal_request", data).status_code == 303
+    case.refresh_from_db()
+    assert case.status == Status.IN_MEDIATION
+    decision = {"withdrawal_decide-decision": "approve", "withdrawal_decide-remarks": ""}
+    assert post(staff_a[Role.SUPERVISOR], case, "withdrawal_decide", decision).status_code == 303
     case.refresh_from_db()
     assert case.status == Status.WITHDRAWN
 
