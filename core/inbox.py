@@ -204,7 +204,7 @@ def _unread_count_statement(alias: str) -> tuple[str, tuple[Any, ...]]:
     ).order_by()
     sql, params = rows.values("pk")[:UNREAD_CAP].query.get_compiler(alias).as_sql()
     # COUNT over the LIMIT subquery: it stops at the cap whatever the reader's backlog.
-    return "SELECT COUNT(*) FROM (" + sql + ") AS unread", tuple(params)  # noqa: S608 - the ORM's own compiled SQL; values are parameters
+    return "SELECT COUNT(*) FROM (" + sql + ") AS unread", tuple(params)  # noqa: S608  # nosec B608 - the ORM's compiled SQL; values are parameters
 
 
 def inbox_unread_count(user: Any) -> int:

@@ -435,10 +435,10 @@ def withdrawn_rows(user, area: Area, period: Period, *, limit: int = WITHDRAWN_L
     """The period's withdrawn cases in the area (those the dashboard's figure counts), newest first, with how
     the applicant asked and who approved; at most `limit` (two queries)."""
     cases = list(withdrawn_in_period(user, area_path=area.path, start=period.start, end=period.end)[:limit])
-    requests = approved_requests([c.pk for c in cases])
+    approved = approved_requests([c.pk for c in cases])
     rows = []
     for case in cases:
-        request = requests.get(case.pk)
+        request = approved.get(case.pk)
         rows.append(
             WithdrawnRow(
                 tracking_number=case.tracking_number,
