@@ -86,7 +86,10 @@ def judicial_panel(case: Dispute, agreement: Agreement | None) -> dict[str, Any]
     if not applications and (signed is None or not reported):
         return None
     window = None
-    if signed is not None and reported:
+    # The days left matter while the parties may still apply: not while an application awaits the court or
+    # after a confirmation (after a rejection they may apply again within the same window).
+    applied = any(a.result != JudicialConfirmation.Result.REJECTED for a in applications)
+    if signed is not None and reported and not applied:
         first, last = services.judicial_window(case, signed)
         left = (last - timezone.localdate()).days
         if left >= 0:

@@ -254,6 +254,7 @@ def test_the_page_offers_apply_then_decide_and_shows_the_panel(reported, mediato
     html = unescape(client.get(page).content.decode())
     assert 'data-judicial-result="pending"' in html and COURT in html
     assert 'data-action="judicial_apply"' not in html and 'data-action="judicial_decide"' in html
+    assert "data-days-left" not in html, "no countdown while the application awaits the court"
 
     answer = client.post(
         action_url(reported, "judicial_decide"),
@@ -324,3 +325,12 @@ def test_the_api_hides_other_areas_and_refuses_other_roles(reported, staff_a, ma
     assert api_for(elsewhere).get(url).status_code == 404
     assert api_for(staff_a[Role.DISPATCHER]).post(url, payload, format="json").status_code == 403
     assert not JudicialConfirmation.objects.exists()
+
+
+def test_after_a_rejection_the_page_counts_the_days_left_again(reported, handler, mediator):
+    apply(reported, handler)
+    decide(reported, handler, result="rejected")
+    with translation.override("en"):
+        html = unescape(client_for(mediator).get(case_url(reported)).content.decode())
+    assert 'data-judicial-result="rejected"' in html
+    assert "28 days left to apply (until Dec. 31, 2026)." in html
