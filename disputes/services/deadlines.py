@@ -3,14 +3,12 @@ the escalation ladder when they pass (on `core.casework.sweep`)."""
 
 from collections.abc import Iterable
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Min, Q
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -24,7 +22,7 @@ from disputes.rules import clocks
 from disputes.rules import effects as effect_rules
 from disputes.rules import triage as triage_rules
 from disputes.rules.enums import Colour, DeadlineKind, EventKind
-from disputes.services.casefile import event_new
+from disputes.services.casefile import case_link, event_new
 from disputes.services.leader import leader_needed_notices
 from disputes.services.supervision import OrderSpec, orders_issue
 from grids import roles
@@ -226,7 +224,7 @@ class _Ladder:
             "level": step.level,
             "due_at": deadline.due_at.isoformat(),
         }
-        link = _case_link(case)
+        link = case_link(case)
         if step.action == clocks.REMIND:
             self.events.append(event_new(case, self.system, EventKind.DEADLINE_REMINDER, now=self.now, data=data))
             text = _reminder_text(case, deadline)
@@ -347,19 +345,6 @@ def deadlines_sweep(*, now: datetime | None = None, batch: int = 500, max_rows: 
         batch=batch,
         max_rows=max_rows,
     )
-
-
-def _case_link(case: Dispute) -> str:
-    return _case_link_pattern().replace(LINK_PLACEHOLDER, case.tracking_number)
-
-
-LINK_PLACEHOLDER = "TRACKINGNUMBER"
-
-
-@cache
-def _case_link_pattern() -> str:
-    # Reversed once: the pattern is the same for every case of a sweep (reverse per row cost more than the row).
-    return reverse("disputes:case", kwargs={"tracking_number": LINK_PLACEHOLDER})
 
 
 def _staff_message(user: Any, kind: str, body: str, case: Dispute, link: str = "") -> Notification:

@@ -8,23 +8,19 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core.notifications import notify_staff
 from disputes import visibility
 from disputes.models import Dispute
+from disputes.services.casefile import case_link
 from grids import roles
 from grids.areas import ancestor_paths
 from grids.models import Department
 
 # At most this many people are told of one hand-over.
 MAX_RECIPIENTS = 20
-
-
-def _link(case: Dispute) -> str:
-    return reverse("disputes:case", kwargs={"tracking_number": case.tracking_number})
 
 
 def department_recipients(department_id: int) -> list[Any]:
@@ -54,7 +50,7 @@ def transfer_notices(case: Dispute, department: Department) -> int:
         }
     recipients = department_recipients(department.pk)
     for user in recipients:
-        notify_staff(user=user, kind="transfer", body=body, dispute_id=case.pk, link=_link(case))
+        notify_staff(user=user, kind="transfer", body=body, dispute_id=case.pk, link=case_link(case))
     return len(recipients)
 
 
@@ -78,5 +74,5 @@ def return_notices(case: Dispute, *, department_id: int | None, reason: str) -> 
             "reason": masked,
         }
     for user in recipients:
-        notify_staff(user=user, kind="return", body=body, dispute_id=case.pk, link=_link(case))
+        notify_staff(user=user, kind="return", body=body, dispute_id=case.pk, link=case_link(case))
     return len(recipients)

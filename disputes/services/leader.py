@@ -15,7 +15,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Case, QuerySet, When
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -25,7 +24,7 @@ from core.models import Notification
 from core.notifications import notify_staff, notify_staff_many
 from disputes.models import Dispute
 from disputes.rules.enums import FINAL_STATUSES, Colour, EventKind
-from disputes.services.casefile import DisputeRef, event_record, lock_visible, refuse_if_finished
+from disputes.services.casefile import DisputeRef, case_link, event_record, lock_visible, refuse_if_finished
 from grids import roles
 from grids.areas import ancestor_paths
 
@@ -34,10 +33,6 @@ LEADER_ROLES = frozenset({roles.SUPERVISOR, roles.ADMIN})
 MAX_REASON = 2000
 # How many supervisors of one level are asked to name a leader for a red case.
 MAX_ASKED = 20
-
-
-def case_link(case: Dispute) -> str:
-    return reverse("disputes:case", kwargs={"tracking_number": case.tracking_number})
 
 
 def leader_name(user: Any) -> str:

@@ -10,7 +10,6 @@ so a department must not be able to make a hard case vanish on its own word.
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -20,7 +19,14 @@ from core.notifications import notify_staff
 from disputes.models import Dispute, WithdrawalRequest
 from disputes.rules import lifecycle
 from disputes.rules.enums import EventKind, WithdrawalVia
-from disputes.services.casefile import DisputeRef, check_handler, event_record, lock_visible, notify_applicants
+from disputes.services.casefile import (
+    DisputeRef,
+    case_link,
+    check_handler,
+    event_record,
+    lock_visible,
+    notify_applicants,
+)
 from disputes.services.transitions import dispute_transition
 from grids import roles
 
@@ -35,10 +41,6 @@ OPEN_STATES = lifecycle.TRANSITIONS["withdraw"].sources
 MAX_SUPERVISORS = 20
 
 RequestRef = WithdrawalRequest | int
-
-
-def _case_url(case: Dispute) -> str:
-    return reverse("disputes:case", kwargs={"tracking_number": case.tracking_number})
 
 
 def check_withdrawal_recorder(case: Dispute, actor: Actor) -> None:
@@ -131,7 +133,7 @@ def withdrawal_request(*, dispute: DisputeRef, actor: Actor, via: str, reason: s
                 "number": case.tracking_number_display,
                 "via": WithdrawalVia(via).label,
             }
-        link = _case_url(case)
+        link = case_link(case)
         for user in roles.nearest_supervisors(case.area_path, limit=MAX_SUPERVISORS):
             notify_staff(user=user, kind="withdrawal_requested", body=body, dispute_id=case.pk, link=link)
     return request
@@ -245,6 +247,6 @@ def _notify_decision(case: Dispute, request: WithdrawalRequest, actor: Actor, ap
         else:
             body = _("Case %(number)s: the withdrawal was refused; the case continues.")
         body %= {"number": case.tracking_number_display}
-    link = _case_url(case)
+    link = case_link(case)
     for user in recipients.values():
         notify_staff(user=user, kind="withdrawal_decided", body=body, dispute_id=case.pk, link=link)
