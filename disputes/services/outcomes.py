@@ -271,6 +271,17 @@ def _locked_agreement(case: Dispute) -> Agreement:
     return agreement
 
 
+def _current_version_to_work(dispute: DisputeRef, actor: Actor) -> tuple[Dispute, Agreement, AgreementVersion]:
+    """The case (locked, checked for its handlers, still handled), its agreement (locked) and current version:
+    what printing for signature and signing start from. Call inside a transaction."""
+    case = lock_visible(dispute, actor)
+    check_case_work(case, actor)
+    if case.status not in AGREEMENT_EDIT_STATES:
+        raise wrong_state(case)
+    agreement = _locked_agreement(case)
+    return case, agreement, _version_row(agreement, user=actor.user)
+
+
 def agreement_print_for_signature(*, dispute: DisputeRef, actor: Actor) -> AgreementVersion:
     """打印签署稿: the current version is printed for the parties to sign, so it is frozen (an AGREEMENT_FROZEN
     event) and prints as "version N", no longer as a draft. A later change makes the next version.
@@ -279,12 +290,7 @@ def agreement_print_for_signature(*, dispute: DisputeRef, actor: Actor) -> Agree
     current version is frozen already (it prints as it is from the print view).
     """
     with transaction.atomic():
-        case = lock_visible(dispute, actor)
-        check_case_work(case, actor)
-        if case.status not in AGREEMENT_EDIT_STATES:
-            raise wrong_state(case)
-        agreement = _locked_agreement(case)
-        version = _version_row(agreement, user=actor.user)
+        case, agreement, version = _current_version_to_work(dispute, actor)
         if version.frozen_at is not None:
             raise ConflictError(
                 _("Version %(version)d of the agreement is frozen already: print it as it is.")
@@ -308,12 +314,7 @@ def agreement_sign(
     reopening makes a new version, which is signed in its turn.
     """
     with transaction.atomic():
-        case = lock_visible(dispute, actor)
-        check_case_work(case, actor)
-        if case.status not in AGREEMENT_EDIT_STATES:
-            raise wrong_state(case)
-        agreement = _locked_agreement(case)
-        version = _version_row(agreement, user=actor.user)
+        case, agreement, version = _current_version_to_work(dispute, actor)
         if version.signed_on is not None:
             raise ConflictError(
                 _("Version %(version)d of the agreement is signed already.") % {"version": version.version},

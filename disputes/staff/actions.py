@@ -150,25 +150,13 @@ def edits_agreement(ask: Asking) -> bool:
 def prints_for_signature(ask: Asking) -> bool:
     """打印签署稿: the current version is a draft (printing it for signature freezes it)."""
     version = ask.agreement_version
-    return (
-        ask.holds
-        and ask.role in services.CASE_WORK_ROLES
-        and ask.case.status in services.AGREEMENT_EDIT_STATES
-        and ask.has_agreement
-        and (version is None or version.frozen_at is None)
-    )
+    return edits_agreement(ask) and ask.has_agreement and (version is None or version.frozen_at is None)
 
 
 def signs_agreement(ask: Asking) -> bool:
     """签署: the current version is not signed yet, while the case is handled (the report-back signs it too)."""
     version = ask.agreement_version
-    return (
-        ask.holds
-        and ask.role in services.CASE_WORK_ROLES
-        and ask.case.status in services.AGREEMENT_EDIT_STATES
-        and ask.has_agreement
-        and (version is None or version.signed_on is None)
-    )
+    return edits_agreement(ask) and ask.has_agreement and (version is None or version.signed_on is None)
 
 
 def applies_judicial(ask: Asking) -> bool:
