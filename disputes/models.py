@@ -437,6 +437,11 @@ class CallbackAttempt(CaseworkCallbackAttempt):
 
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="callback_attempts")
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.CALLER)
+    # The party called (满意率 counts parties reached); null on attempts recorded before parties were
+    # told apart, which count as the applicant's.
+    party = models.ForeignKey(
+        "Party", verbose_name=_("party"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("callback attempt")
@@ -736,6 +741,68 @@ class SpotCheck(models.Model):
         return f"{self.dispute_id} {self.result}"
 
 
+class CriminalConversion(models.Model):
+    """民转刑 / 刑转命: a dispute that later became a criminal case (or a homicide), found from the police's
+    files and traced back to the case, with the review that asks what was missed (复盘倒查) and its
+    accountability outcome (追责). A correct referral of a crime to the police (outcome "police") is not one."""
+
+    class Kind(models.TextChoices):
+        CRIMINAL = "criminal", _("Became a criminal case (民转刑)")
+        HOMICIDE = "homicide", _("Became a homicide (刑转命)")
+
+    class Accountability(models.TextChoices):
+        PENDING = "", _("Not yet decided")
+        NONE = "none", _("No one at fault")
+        REMINDER = "reminder", _("Reminder talk")
+        CRITICISM = "criticism", _("Criticised in a notice")
+        ADMONISHMENT = "admonishment", _("Admonished")
+        DISCIPLINE = "discipline", _("Disciplinary action")
+        OTHER = "other", _("Other")
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="criminal_conversions")
+    kind = models.CharField(_("what it became"), max_length=10, choices=Kind.choices)
+    # The case's path, copied: counted by area like the case.
+    area_path = models.CharField(max_length=255, editable=False)
+    police_case_number = models.CharField(_("police case number"), max_length=60)
+    police_unit = models.CharField(_("police unit"), max_length=100, blank=True)
+    # The day the crime happened: the register counts by it.
+    occurred_on = models.DateField(_("date of the crime"))
+    # The day the police's referral back reached the centre.
+    reported_on = models.DateField(_("date the police told the centre"))
+    summary = models.TextField(_("what happened"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", editable=False
+    )
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+    # 复盘倒查
+    review_missed = models.TextField(_("what was missed"), blank=True)
+    review_responsible = models.TextField(_("by whom"), blank=True)
+    review_changes = models.TextField(_("what changes"), blank=True)
+    accountability = models.CharField(
+        _("accountability"), max_length=15, choices=Accountability.choices, blank=True, default=""
+    )
+    accountability_notes = models.TextField(_("accountability notes"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("dispute turned criminal")
+        verbose_name_plural = _("disputes turned criminal")
+        constraints = [models.UniqueConstraint(fields=["dispute", "kind"], name="conversion_unique_kind")]
+        indexes = [
+            models.Index(
+                fields=["area_path", "occurred_on"],
+                name="conversion_area_day",
+                opclasses=["varchar_pattern_ops", "date_ops"],
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id} {self.kind} {self.occurred_on}"
+
+
 class DisputeRollup(models.Model):
     """汇总表: the dashboard's counts per day (or month) × village-level area × one breakdown.
 
@@ -767,6 +834,7 @@ class DisputeRollup(models.Model):
     resolved = models.PositiveIntegerField(default=0)
     agreement = models.PositiveIntegerField(default=0)
     litigation = models.PositiveIntegerField(default=0)
+    # 移送公安: referred to the police as a criminal matter (民转刑 is counted from CriminalConversion).
     police = models.PositiveIntegerField(default=0)
     on_time = models.PositiveIntegerField(default=0)
     reopened = models.PositiveIntegerField(default=0)
@@ -794,6 +862,19 @@ class DisputeRollup(models.Model):
     h12 = models.PositiveIntegerField(default=0)
     # Only in the NOW rows: unfinished cases past their nearest deadline at the last refresh.
     overdue = models.PositiveIntegerField(default=0)
+    # 受理口径, on the day of submission, by the case's state now: registered cases counted in the
+    # resolution rate's denominator, those resolved, those still being worked (在办).
+    registered = models.PositiveIntegerField(default=0)
+    registered_resolved = models.PositiveIntegerField(default=0)
+    registered_open = models.PositiveIntegerField(default=0)
+    # On the report-back day: oral agreements (also counted in `resolved`).
+    oral_agreement = models.PositiveIntegerField(default=0)
+    # 满意率 by parties: parties reached by the callback and those satisfied, on the report-back day.
+    parties_reached = models.PositiveIntegerField(default=0)
+    parties_satisfied = models.PositiveIntegerField(default=0)
+    # 按期办结率's open part: open cases past a resolve deadline at the end of the day (month rows:
+    # the month's end, or now for the current month). A state, never summed over days.
+    open_overdue = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [

@@ -76,7 +76,15 @@ COUNT_FIELDS = (
     "returned",
     "resolve_seconds",
     *HISTOGRAM_FIELDS,
+    "registered",
+    "registered_resolved",
+    "registered_open",
+    "oral_agreement",
+    "parties_reached",
+    "parties_satisfied",
 )
+# States, not events: read at the end of the period, never summed over days (see rollups).
+STATE_FIELDS = ("open_overdue",)
 
 
 def bucket_of(seconds: int) -> int:
@@ -129,30 +137,49 @@ def _number(value: float | None, places: int = 1) -> str:
 
 
 def resolution_rate(counts: dict) -> Rate:
-    """化解率. Numerator: cases concluded in the period with outcome "resolved by agreement" or
-    "resolved otherwise". Denominator: cases concluded (reported back) in the period with any
-    outcome but "withdrawn" (agreement, otherwise, litigation, police)."""
+    """化解率 (受理口径, the centres' default). Numerator: cases registered in the period that are now
+    resolved (outcome agreement, oral agreement or resolved otherwise). Denominator: cases registered in
+    the period (submission day), less those withdrawn by the parties and suspected duplicates merged
+    into an earlier case. Cases still being worked stay in the denominator (在办, `in_progress`)."""
+    return Rate(counts["registered_resolved"], counts["registered"])
+
+
+def in_progress(counts: dict) -> int:
+    """在办. Cases registered in the period that are still open (not yet reported back)."""
+    return counts["registered_open"]
+
+
+def resolution_rate_concluded(counts: dict) -> Rate:
+    """化解率 (办结口径). Numerator: cases reported back in the period resolved (agreement, oral agreement
+    or otherwise). Denominator: cases reported back in the period with any outcome but "withdrawn"."""
     return Rate(counts["resolved"], counts["concluded"])
 
 
 def mediation_success_rate(counts: dict) -> Rate:
-    """调解成功率. Numerator: cases concluded in the period with a mediation agreement (调解协议).
-    Denominator: cases concluded in the period (as for the resolution rate)."""
-    return Rate(counts["agreement"], counts["concluded"])
+    """调解成功率. Numerator: cases reported back in the period with a mediation agreement, written or
+    oral (People's Mediation Law art. 28). Denominator: cases reported back in the period (as 办结口径)."""
+    return Rate(counts["agreement"] + counts["oral_agreement"], counts["concluded"])
 
 
 def callback_satisfaction(counts: dict) -> Rate:
-    """满意率. Numerator: callbacks answered "satisfied" or "basically satisfied". Denominator: callbacks
-    that reached a party (satisfied + basically satisfied + dissatisfied); unreachable ones are left
-    out. Each case counts its latest verdict, in the period of its latest report-back."""
+    """满意率 (by parties, as the seeds count: "回访当事人1012人"). Numerator: parties reached by the
+    callback who were satisfied or basically satisfied (each party's latest answer). Denominator: parties
+    reached. Counted in the period of the case's latest report-back."""
+    return Rate(counts["parties_satisfied"], counts["parties_reached"])
+
+
+def callback_satisfaction_cases(counts: dict) -> Rate:
+    """满意率 by cases, shown beside it. Numerator: cases whose latest callback verdict is satisfied or
+    basically satisfied. Denominator: cases with a verdict from a party reached; unreachable left out."""
     return Rate(counts["satisfied"], counts["reached"])
 
 
 def on_time_rate(counts: dict) -> Rate:
-    """按期办结率. Numerator: concluded cases none of whose resolution deadlines (办结时限, kept as
-    Deadline rows; cancelled ones by a transfer excepted) was met late. Denominator: cases concluded
-    in the period."""
-    return Rate(counts["on_time"], counts["concluded"])
+    """按期办结率. Numerator: cases reported back in the period none of whose resolution deadlines (办结时限;
+    cancelled ones by a transfer excepted) was met late. Denominator: cases reported back in the period
+    plus the open cases past a resolution deadline at the end of the period (now, for a period that has
+    not ended): an overdue case still open counts against the rate."""
+    return Rate(counts["on_time"], counts["concluded"] + counts.get("open_overdue", 0))
 
 
 def average_days_to_resolve(counts: dict) -> float | None:
@@ -182,10 +209,10 @@ def median_days_to_resolve(counts: dict) -> float | None:
     return float(DAY_BUCKETS[-1][0])  # pragma: no cover - the loop always returns
 
 
-def turned_criminal(counts: dict) -> Rate:
-    """民转刑. Numerator: cases concluded in the period by referral to the police as a criminal matter
-    (outcome "police"). Denominator: cases concluded in the period. The centres aim for zero."""
-    return Rate(counts["police"], counts["concluded"])
+def referred_to_police(counts: dict) -> int:
+    """移送公安. Cases reported back in the period by referral to the police as a criminal matter
+    (outcome "police"): a correct referral, not 民转刑 (which is counted from the register)."""
+    return counts["police"]
 
 
 def repeat_disputes(counts: dict) -> Rate:
@@ -227,7 +254,7 @@ class Figures:
 
     @classmethod
     def empty(cls, population: int = 0) -> Figures:
-        return cls(dict.fromkeys(COUNT_FIELDS, 0), population)
+        return cls(dict.fromkeys(COUNT_FIELDS + STATE_FIELDS, 0), population)
 
     def __getitem__(self, name: str) -> int:
         return self.counts[name]
@@ -249,8 +276,20 @@ class Figures:
         return on_time_rate(self.counts)
 
     @property
-    def turned_criminal(self) -> Rate:
-        return turned_criminal(self.counts)
+    def referred_to_police(self) -> int:
+        return referred_to_police(self.counts)
+
+    @property
+    def resolution_rate_concluded(self) -> Rate:
+        return resolution_rate_concluded(self.counts)
+
+    @property
+    def in_progress(self) -> int:
+        return in_progress(self.counts)
+
+    @property
+    def callback_satisfaction_cases(self) -> Rate:
+        return callback_satisfaction_cases(self.counts)
 
     @property
     def repeat_disputes(self) -> Rate:
@@ -297,7 +336,10 @@ LABELS = {
     "on_time_rate": _("On-time rate"),
     "average_days": _("Average days to resolve"),
     "median_days": _("Median days to resolve"),
-    "turned_criminal": _("Disputes turned criminal"),
+    "resolution_rate_concluded": _("Resolution rate (by report-back)"),
+    "in_progress": _("Still being worked"),
+    "callback_satisfaction_cases": _("Callback satisfaction (by cases)"),
+    "referred_to_police": _("Referred to the police"),
     "repeat_disputes": _("Repeat disputes"),
     "reopened_share": _("Reopened after callback"),
     "return_rate": _("Return rate"),

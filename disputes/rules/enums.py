@@ -47,6 +47,8 @@ class Colour(models.IntegerChoices):
 
 class Outcome(models.TextChoices):
     AGREEMENT = "agreement", _("Resolved by agreement")
+    # 口头调解协议 (People's Mediation Law art. 28): agreed before the mediator, recorded, not written up.
+    ORAL_AGREEMENT = "oral_agreement", _("Resolved by oral agreement")
     RESOLVED_OTHERWISE = "resolved_otherwise", _("Resolved otherwise")
     LITIGATION = "litigation", _("Mediation failed, referred to litigation")
     POLICE = "police", _("Referred to the police as a criminal matter")
