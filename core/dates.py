@@ -9,8 +9,11 @@ them and refuses the rest with a 400 that says the range. The range is far
 wider than any case, petition or report can need.
 """
 
-from datetime import date
+from datetime import date, datetime
 
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 EARLIEST_YEAR = 1900
@@ -28,3 +31,17 @@ def out_of_range_message() -> str:
         "earliest": EARLIEST_YEAR,
         "latest": LATEST_YEAR,
     }
+
+
+def long_date(value: date | datetime | None) -> str:
+    """2027年1月15日 (no zero padding) in Chinese, 15 January 2027 in English; "" for no date.
+
+    The one written date of documents and sentences (agreements, orders, notices): never 2027-01-15.
+    A datetime is read in the site's time zone.
+    """
+    if value is None:
+        return ""
+    day = timezone.localtime(value).date() if isinstance(value, datetime) else value
+    if (get_language() or "").startswith("zh"):
+        return f"{day.year}年{day.month}月{day.day}日"
+    return date_format(day, "j F Y")

@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 class BaseModel(models.Model):
     """Every table records when a row was made and last changed."""
 
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         abstract = True
@@ -33,18 +33,23 @@ class Notification(BaseModel):
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     recipient_phone = models.CharField(_("phone"), max_length=20, blank=True)
     recipient_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     kind = models.CharField(_("kind"), max_length=40)
     body = models.TextField(_("message"))
-    dispute_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    dispute_id = models.BigIntegerField(_("case ID"), null=True, blank=True, db_index=True)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
     # The staff inbox (收件箱): where the item leads (a case or petition page) and when its reader read it.
-    link = models.CharField(max_length=200, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
+    link = models.CharField(_("link"), max_length=200, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -75,12 +80,14 @@ class DocumentCounter(models.Model):
     so numbers are unique per office, year and kind, with no gaps from rolled-back work.
     """
 
-    issuer = models.CharField(max_length=60)
-    kind = models.CharField(max_length=30)
-    year = models.PositiveSmallIntegerField()
-    last_number = models.PositiveIntegerField(default=0)
+    issuer = models.CharField(_("issuing office"), max_length=60)
+    kind = models.CharField(_("kind of document"), max_length=30)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last_number = models.PositiveIntegerField(_("last number issued"), default=0)
 
     class Meta:
+        verbose_name = _("document number counter")
+        verbose_name_plural = _("document number counters")
         constraints = [
             models.UniqueConstraint(fields=["issuer", "kind", "year"], name="document_counter_unique"),
         ]
@@ -97,15 +104,17 @@ class PersonalDataAccess(models.Model):
         EXPORT = "export", _("Exported")
         PRINT = "print", _("Printed")
 
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("staff account"), on_delete=models.PROTECT, related_name="+"
+    )
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
     # What was shown: e.g. "party.phone", "party.id_number", "dispute.parties".
     what = models.CharField(_("what"), max_length=60)
     # The case (tracking number) or, for an export, a description of the rows.
     case_ref = models.CharField(_("case"), max_length=40, blank=True, db_index=True)
-    object_id = models.BigIntegerField(null=True, blank=True)
-    detail = models.JSONField(default=dict, blank=True)
+    object_id = models.BigIntegerField(_("record ID"), null=True, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("personal data access")

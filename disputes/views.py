@@ -37,6 +37,7 @@ from disputes.forms import (
     quiet,
 )
 from disputes.models import Dispute
+from disputes.rules import pauses
 from disputes.rules.enums import Channel, EventKind, Outcome, Status, WithdrawalVia
 from disputes.rules.tracking import format_tracking_number
 from disputes.selectors import dispute_for_resident, dispute_get_for, resident_timeline, staff_profile
@@ -301,7 +302,7 @@ ACTION_TEXT = {
 KIND_TEXT = {
     EventKind.SUPPLEMENTED: gettext_lazy("You added more information"),
     EventKind.ATTACHMENT_ADDED: gettext_lazy("Files added"),
-    EventKind.CLOCK_PAUSED: gettext_lazy("Waiting for information from one of the parties"),
+    # EventKind.CLOCK_PAUSED: its category's words (disputes.rules.pauses), in resident_events.
     EventKind.CLOCK_RESUMED: gettext_lazy("Handling continues"),
     EventKind.WITHDRAWAL_REQUESTED: gettext_lazy("You asked to withdraw the case"),
     # Public only when refused: an approval shows as the withdrawal itself.
@@ -315,6 +316,9 @@ def resident_events(case: Dispute) -> list[dict]:
     for event in resident_timeline(case):
         if event.kind == EventKind.TRANSITION:
             label = ACTION_TEXT.get(event.action)
+        elif event.kind == EventKind.CLOCK_PAUSED:
+            # The category staff chose, never their free-text reason (it may name people or an illness).
+            label = pauses.resident_pause_text(event.data)
         else:
             label = KIND_TEXT.get(event.kind)
         if label is None:

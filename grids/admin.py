@@ -34,6 +34,7 @@ class AreaForm(MoveNodeForm):
             position.choices = [(APPEND, _("Last child of"))]
             position.initial = APPEND
             position.widget = forms.HiddenInput()
+            position.label = _("Place in the tree")
             parent = self.fields["treebeard_ref_node"]
             parent.label = _("Parent area")
             parent.empty_label = _("-- none: a new top-level area --")

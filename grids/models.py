@@ -22,6 +22,10 @@ class Area(MP_Node, BaseModel):
     prefix match on `path`, which the jurisdiction selector and the dashboard use.
     """
 
+    # treebeard's columns (MP_Node), declared again as they are only to give them names.
+    path = models.CharField(_("tree path"), max_length=255, unique=True)
+    depth = models.PositiveIntegerField(_("depth in the tree"))
+    numchild = models.PositiveIntegerField(_("areas directly below"), default=0)
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
@@ -108,7 +112,9 @@ class Role(models.TextChoices):
 class StaffProfile(BaseModel):
     """工作人员: a staff member's area, department, role and (for mediators) specialties."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("account"), on_delete=models.CASCADE, related_name="staff"
+    )
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="staff")
     department = models.ForeignKey(
         Department,

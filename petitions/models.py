@@ -20,7 +20,7 @@ class Petition(BaseModel):
     # Any level: a petition may be about a township's or a county's decision, not only a grid's.
     area = models.ForeignKey("grids.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
     # The area's tree path, copied so "this area and below" is one indexed prefix match.
-    area_path = models.CharField(max_length=255, editable=False)
+    area_path = models.CharField(_("area path"), max_length=255, editable=False)
     category = models.ForeignKey(
         "disputes.Category", verbose_name=_("category"), on_delete=models.PROTECT, related_name="+"
     )
@@ -84,7 +84,7 @@ class Petition(BaseModel):
         _("callback result"), max_length=20, choices=CallbackResult.choices, blank=True, default=""
     )
     # The nearest open deadline: the list sorts on it without a join.
-    next_due_at = models.DateTimeField(null=True, blank=True)
+    next_due_at = models.DateTimeField(_("next time limit"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("petition")
@@ -112,7 +112,9 @@ class Petition(BaseModel):
 class Petitioner(BaseModel):
     """信访人: one of the people who brought the petition."""
 
-    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="petitioners")
+    petition = models.ForeignKey(
+        Petition, verbose_name=_("petition"), on_delete=models.CASCADE, related_name="petitioners"
+    )
     name = models.CharField(_("name"), max_length=100)
     phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
     id_number = models.CharField(_("ID-card number"), max_length=18, blank=True, db_index=True)
@@ -130,23 +132,28 @@ class Petitioner(BaseModel):
 class PetitionEvent(CaseworkEvent):
     """时间线: one append-only entry on a petition's timeline."""
 
-    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=30, choices=EventKind.choices)
-    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
-    to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    petition = models.ForeignKey(Petition, verbose_name=_("petition"), on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=30, choices=EventKind.choices)
+    from_status = models.CharField(_("status before"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("status after"), max_length=20, choices=Status.choices, blank=True)
 
     class Meta:
+        verbose_name = _("petition timeline entry")
+        verbose_name_plural = _("petition timeline entries")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["petition", "at"], name="petition_event_at")]
 
     def __str__(self) -> str:
-        return f"{self.petition_id} {self.kind} {self.action}"
+        # Labels, not codes: the admin shows this beside each timeline row.
+        return f"{self.petition_id} {self.get_kind_display()}"
 
 
 class PetitionDeadline(CaseworkDeadline):
     """法定时限: a statutory period kept in the database and swept by beat."""
 
-    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="deadlines")
+    petition = models.ForeignKey(
+        Petition, verbose_name=_("petition"), on_delete=models.CASCADE, related_name="deadlines"
+    )
     kind = models.CharField(_("kind"), max_length=30, choices=DeadlineKind.choices)
     # escalation_level: 0 nothing yet, 1 handling department reminded, 2 escalated to the area's supervisors.
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
@@ -180,7 +187,9 @@ class PetitionDeadline(CaseworkDeadline):
 class PetitionCallbackAttempt(CaseworkCallbackAttempt):
     """回访: one phone call to the petitioner after the written reply (三函一回访's callback)."""
 
-    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="callback_attempts")
+    petition = models.ForeignKey(
+        Petition, verbose_name=_("petition"), on_delete=models.CASCADE, related_name="callback_attempts"
+    )
 
     class Meta:
         verbose_name = _("petition callback attempt")
@@ -194,11 +203,15 @@ class PetitionCallbackAttempt(CaseworkCallbackAttempt):
 class PetitionLetterCounter(models.Model):
     """The last document number an office used in a year; its row is locked to hand out the next one."""
 
-    office = models.ForeignKey("grids.Department", on_delete=models.CASCADE, related_name="+")
-    year = models.PositiveSmallIntegerField()
-    last_number = models.PositiveIntegerField(default=0)
+    office = models.ForeignKey(
+        "grids.Department", verbose_name=_("issuing office"), on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    last_number = models.PositiveIntegerField(_("last number issued"), default=0)
 
     class Meta:
+        verbose_name = _("letter number counter")
+        verbose_name_plural = _("letter number counters")
         constraints = [models.UniqueConstraint(fields=["office", "year"], name="petition_letter_counter_unique")]
 
     def __str__(self) -> str:
@@ -213,7 +226,7 @@ class PetitionLetter(BaseModel):
     number alone identifies the letter within the office's year.
     """
 
-    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="letters")
+    petition = models.ForeignKey(Petition, verbose_name=_("petition"), on_delete=models.CASCADE, related_name="letters")
     kind = models.CharField(_("kind"), max_length=20, choices=LetterKind.choices)
     office = models.ForeignKey(
         "grids.Department", verbose_name=_("issuing office"), on_delete=models.PROTECT, related_name="+"
@@ -223,7 +236,12 @@ class PetitionLetter(BaseModel):
     recipient = models.CharField(_("to"), max_length=100)
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     text = models.TextField(_("text"))
 

@@ -28,6 +28,7 @@ from core.audit import REVEAL_HELD_BACK_CODES, phones_for_callback
 from core.casework.callbacks import MAX_UNANSWERED, next_counting_at, spread_rule, unanswered_counted
 from core.casework.forms import CallbackAttemptForm
 from core.casework.people import REVEALABLE_FIELDS, present_person
+from core.durations import time_left_words
 from core.exceptions import ApplicationError, NotFoundError, as_page_errors
 from core.types import RequestUser
 from petitions import services
@@ -179,6 +180,7 @@ def _queue_item(p: Any, now: datetime) -> dict[str, Any]:
         "petition": p,
         "petitioner": present_person(people[0], works=False, fields=())["name"] if people else "",
         "overdue": p.callback_due < now,
+        "due_words": time_left_words(p.callback_due, now),
         "unanswered": sum(1 for a in p.all_attempts if not a.reached and a.at >= (p.replied_at or a.at)),
     }
 

@@ -46,17 +46,22 @@ class AppendOnlyModel(models.Model):
 class CaseworkEvent(AppendOnlyModel):
     """时间线: who did what, when, from which state to which, and why. Subclasses add the case and `kind` choices."""
 
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(_("time"), default=timezone.now)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    actor_role = models.CharField(max_length=20)
+    actor_role = models.CharField(_("role"), max_length=20)
     kind = models.CharField(max_length=30)
-    action = models.CharField(max_length=30, blank=True)
+    action = models.CharField(_("action"), max_length=30, blank=True)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
-    reason = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    data = models.JSONField(_("details recorded"), default=dict, blank=True)
 
     class Meta:
         abstract = True
@@ -79,8 +84,8 @@ class CaseworkDeadline(BaseModel):
     due_at = models.DateTimeField(_("due at"))
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
-    escalation_level = models.PositiveSmallIntegerField(default=0)
-    escalate_at = models.DateTimeField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    escalate_at = models.DateTimeField(_("next escalation at"), null=True, blank=True)
 
     objects = DeadlineQuerySet.as_manager()
 
@@ -95,9 +100,14 @@ class CaseworkDeadline(BaseModel):
 class CaseworkCallbackAttempt(models.Model):
     """回访: one attempt to reach a party and ask whether they are satisfied."""
 
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(_("time"), default=timezone.now)
     caller = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("caller"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     reached = models.BooleanField(_("reached"))
     satisfaction = models.CharField(_("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True)

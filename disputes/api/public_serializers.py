@@ -29,6 +29,7 @@ from core.api import ErrorBodySerializer, ErrorSerializer  # noqa: F401 (re-expo
 from core.exceptions import ApplicationError
 from core.validators import normalise_phone, validate_id_number, validate_mobile
 from disputes.models import CaseEvent, Category, Dispute
+from disputes.rules import pauses
 from disputes.rules.enums import AmountBand, EventKind, PartyRole, PeopleBand, Status
 from disputes.scale import FIELDS as SCALE_FIELDS
 from disputes.scale import MAX_PEOPLE, clean_scale
@@ -389,6 +390,8 @@ def timeline_text(event: CaseEvent) -> str:
     """What a public event means to the resident: the new status, or the kind of entry. Never its free text."""
     if event.kind == EventKind.TRANSITION and event.to_status:
         return str(Status(event.to_status).label)
+    if event.kind == EventKind.CLOCK_PAUSED:
+        return pauses.resident_pause_text(event.data)
     return str(EventKind(event.kind).label)
 
 

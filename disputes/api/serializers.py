@@ -8,6 +8,7 @@ from disputes.forms import MAX_DESCRIPTION
 from disputes.models import CaseEvent, Dispute, Party
 from disputes.rules import lifecycle
 from disputes.rules.enums import Colour, Outcome, PartyRole
+from disputes.rules.pauses import PauseReason
 from disputes.rules.triage import reason_text
 
 
@@ -185,6 +186,12 @@ class NoteSerializer(serializers.Serializer):
 class ClockSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["pause", "resume"])
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    category = serializers.ChoiceField(
+        choices=PauseReason.choices,
+        required=False,
+        default=PauseReason.OTHER,
+        help_text=_("Pausing: why, as the resident is told (the reason itself stays with staff)."),
+    )
 
 
 class PartyInputSerializer(serializers.Serializer):

@@ -179,7 +179,9 @@ class CaseClockApi(APIView):
         values = _validated(ClockSerializer, request)
         actor = Actor.for_user(request.user)
         if values["action"] == "pause":
-            services.dispute_pause_clock(dispute=case, actor=actor, reason=values["reason"])
+            services.dispute_pause_clock(
+                dispute=case, actor=actor, reason=values["reason"], category=values["category"]
+            )
         else:
             services.dispute_resume_clock(dispute=case, actor=actor)
         return _detail(case, request)

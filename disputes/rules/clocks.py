@@ -9,8 +9,7 @@ can lengthen the per-colour windows in the admin.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.utils.translation import ngettext
-
+from core import durations
 from disputes.rules.enums import Colour
 
 
@@ -140,26 +139,5 @@ def next_step(
 
 
 def time_left_words(due: datetime, now: datetime) -> str:
-    """剩 2 天 / 已超期 3 小时: the largest whole unit (days, hours, then minutes).
-
-    The one wording of time left for the case page and the queue alike.
-    """
-    seconds = (due - now).total_seconds()
-    left = abs(seconds)
-    if seconds >= 0:
-        if left >= 86400:
-            n = int(left // 86400)
-            return ngettext("%(count)d day left", "%(count)d days left", n) % {"count": n}
-        if left >= 3600:
-            n = int(left // 3600)
-            return ngettext("%(count)d hour left", "%(count)d hours left", n) % {"count": n}
-        n = max(int(left // 60), 1)
-        return ngettext("%(count)d minute left", "%(count)d minutes left", n) % {"count": n}
-    if left >= 86400:
-        n = int(left // 86400)
-        return ngettext("%(count)d day overdue", "%(count)d days overdue", n) % {"count": n}
-    if left >= 3600:
-        n = int(left // 3600)
-        return ngettext("%(count)d hour overdue", "%(count)d hours overdue", n) % {"count": n}
-    n = max(int(left // 60), 1)
-    return ngettext("%(count)d minute overdue", "%(count)d minutes overdue", n) % {"count": n}
+    """剩余2天 / 已超期3小时: the one wording of time left, `core.durations.time_left_words`."""
+    return durations.time_left_words(due, now)

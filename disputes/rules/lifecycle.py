@@ -7,6 +7,7 @@ each action opens and closes are `disputes.rules.effects`.
 """
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.casework.transitions import Transition, TransitionTable
 from core.casework.transitions import transition as _t
@@ -71,7 +72,8 @@ TRANSITIONS = TransitionTable(
             {S.AWAITING_CALLBACK},
             S.CLOSED,
             {SYSTEM, CALLBACK_CALLER, SUPERVISOR},
-            _("Close"),
+            # 归档: the close after the callback (办结 is the report-back).
+            pgettext_lazy("case action", "Close"),
         ),
         _t(
             "reopen",

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
+from core.staff_names import person_name
 from disputes.models import Dispute, SupervisionOrder
 from disputes.rules.enums import OPEN_STATUSES, Colour, Status
 from disputes.selectors.cases import disputes_visible_to
@@ -105,8 +106,4 @@ def long_overdue_cases(
 
 
 def _staff_name(user: Any) -> str:
-    if user is None:
-        return ""
-    profile = getattr(user, "staff", None)
-    name: str = (profile.display_name if profile is not None else "") or user.get_username()
-    return name
+    return person_name(user)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from core.actors import Actor
 from core.exceptions import ApplicationError, PermissionDeniedError
 from disputes.models import CaseEvent, Deadline, Dispute
-from disputes.rules import clocks
+from disputes.rules import clocks, pauses
 from disputes.rules.enums import EventKind
 from disputes.services.casefile import DisputeRef, check_handler, event_record, lock_visible, refuse_if_finished
 from disputes.services.deadlines import PAUSABLE, dispute_refresh_next_due
@@ -65,8 +65,16 @@ def check_clock_keeper(case: Dispute, actor: Actor) -> None:
         raise PermissionDeniedError(_("Your role may not take this action."), code="wrong_role")
 
 
-def dispute_pause_clock(*, dispute: DisputeRef, actor: Actor, reason: str) -> Dispute:
-    """The case waits on a party (e.g. a document, a hospital stay): its handling clocks stop."""
+def dispute_pause_clock(*, dispute: DisputeRef, actor: Actor, reason: str, category: str = "") -> Dispute:
+    """The case waits on a party (e.g. a document, a hospital stay): its handling clocks stop.
+
+    `category` (`disputes.rules.pauses.PauseReason`, "other" when empty) is what the resident is told;
+    the free-text `reason` stays with staff."""
+    category = category or pauses.PauseReason.OTHER
+    if category not in pauses.PauseReason.values:
+        raise ApplicationError(
+            _("Choose why the clock is paused."), code="invalid_pause_reason", extra={"field": "category"}
+        )
     if not (reason or "").strip():
         raise ApplicationError(
             _("Please give a reason for this action."), code="reason_required", extra={"field": "reason"}
@@ -84,7 +92,9 @@ def dispute_pause_clock(*, dispute: DisputeRef, actor: Actor, reason: str) -> Di
             raise ApplicationError(_("No running clock to pause."), code="nothing_to_pause")
         dispute_refresh_next_due(dispute=case)
         case.save(update_fields=["next_due_at", "updated_at"])
-        event_record(case, actor, EventKind.CLOCK_PAUSED, reason=reason, now=now, public=True)
+        event_record(
+            case, actor, EventKind.CLOCK_PAUSED, reason=reason, data={pauses.DATA_KEY: category}, now=now, public=True
+        )
     return case
 
 

@@ -22,6 +22,7 @@ from core.actors import Actor
 from core.exceptions import ApplicationError, PermissionDeniedError
 from core.models import Notification
 from core.notifications import notify_staff, notify_staff_many
+from core.staff_names import person_name
 from disputes.models import Dispute
 from disputes.rules.enums import FINAL_STATUSES, Colour, EventKind
 from disputes.services.casefile import DisputeRef, case_link, event_record, lock_visible, refuse_if_finished
@@ -36,12 +37,8 @@ MAX_ASKED = 20
 
 
 def leader_name(user: Any) -> str:
-    """A staff member's display name (their username when they have none)."""
-    if user is None:
-        return ""
-    profile = getattr(user, "staff", None)
-    shown: str = (profile.display_name if profile is not None else "") or user.get_username()
-    return shown
+    """A staff member's name (core.staff_names.person_name)."""
+    return person_name(user)
 
 
 def leader_candidates(case: Dispute) -> QuerySet[Any]:

@@ -379,7 +379,7 @@ ROWS: tuple[StaffAction, ...] = (
         gettext_lazy("Pause the clock while waiting on a party"),
         pauses,
         services.dispute_pause_clock,
-        F.ReasonForm,
+        F.PauseForm,
         gettext_lazy("The clock has been paused."),
         api="case-clock",
     ),

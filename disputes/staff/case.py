@@ -65,7 +65,7 @@ def _run(action: str, case: Dispute, actor: Actor, forms: list) -> None:
     elif action == "colour":
         spec.service(dispute=case, actor=actor, colour=values["colour"], reason=values["reason"])
     elif action == "pause":
-        spec.service(dispute=case, actor=actor, reason=values["reason"])
+        spec.service(dispute=case, actor=actor, reason=values["reason"], category=values.get("category", ""))
     elif action == "resume_clock":
         spec.service(dispute=case, actor=actor)
     elif action == "session":
@@ -281,6 +281,8 @@ def agreement_print(request, tracking_number: str):
             "is_draft": shown.frozen_at is None,
             "other_signed": other_signed,
             "parties": parties,
+            # 一式N份: one copy for each party and one the committee keeps.
+            "copies": len(parties) + 1,
             "number": format_tracking_number(case.tracking_number),
             "mediator": person_name(case.assigned_mediator),
             "case_url": case_url(case),

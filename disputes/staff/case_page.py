@@ -22,13 +22,14 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from core import staff_names
 from core.exceptions import ApplicationError, NotFoundError
 from core.masking import mask_address, mask_id_number, mask_phone
 from core.templatetags.form_fields import field_html
 from disputes import scale, selectors, services, visibility
 from disputes.callbacks import callback_reason_text
 from disputes.models import Agreement, CaseEvent, Dispute
-from disputes.rules import lifecycle
+from disputes.rules import lifecycle, pauses
 from disputes.rules.clocks import time_left_words
 from disputes.rules.enums import Colour, EventKind, Outcome, Status
 from disputes.rules.tracking import format_tracking_number
@@ -249,10 +250,7 @@ REVEAL_LABELS = {
 
 
 def person_name(user) -> str:
-    if user is None:
-        return ""
-    profile = getattr(user, "staff", None)
-    return (profile.display_name if profile is not None else "") or user.get_username()
+    return staff_names.person_name(user)
 
 
 def page_actions(
@@ -387,6 +385,8 @@ def _event_details(event: CaseEvent, linked: frozenset[str] = frozenset()) -> li
     details.extend(supervision.event_details(event))
     # 协议版本 and 司法确认: the version, the old and new terms, the signing, the application, the ruling.
     details.extend(staff_judicial.event_details(event))
+    if event.kind == EventKind.CLOCK_PAUSED and data.get(pauses.DATA_KEY) in pauses.PauseReason.values:
+        details.append(str(pauses.PauseReason(data[pauses.DATA_KEY]).label))
     if event.kind == EventKind.LEADER_SET and data.get("to_name"):
         if data.get("from_name"):
             details.append(

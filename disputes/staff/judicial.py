@@ -6,10 +6,11 @@ from datetime import date
 from typing import Any
 
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from core import dates
 from disputes import services
 from disputes.models import Agreement, AgreementVersion, CaseEvent, Dispute, JudicialConfirmation
 from disputes.rules.enums import EventKind, Outcome
@@ -32,8 +33,8 @@ FIELD_LABELS = {
 
 
 def long_date(value: date | None) -> str:
-    """2026年12月1日 (or the English site's date format)."""
-    return formats.date_format(value, "DATE_FORMAT") if value is not None else ""
+    """2026年12月1日 (or 1 December 2026 on the English site): core.dates.long_date."""
+    return dates.long_date(value)
 
 
 def print_url(case: Dispute, version: int | None = None) -> str:

@@ -17,13 +17,13 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from core import dates, staff_names
 from core.actors import Actor
 from core.exceptions import ApplicationError, NotFoundError
 from disputes import visibility
@@ -42,21 +42,13 @@ STAFF = frozenset(roles.STAFF_ROLES)
 
 
 def person_name(user: Any) -> str:
-    """A staff member's display name, else their username (as the case page names people)."""
-    if user is None:
-        return ""
-    profile = getattr(user, "staff", None)
-    return (profile.display_name if profile is not None else "") or user.get_username()
+    """A staff member's name (core.staff_names.person_name)."""
+    return staff_names.person_name(user)
 
 
 def long_date(value: datetime | date | None) -> str:
-    """2026年12月7日 (no zero padding) in Chinese, 7 December 2026 in English."""
-    if value is None:
-        return ""
-    day = timezone.localtime(value).date() if isinstance(value, datetime) else value
-    if (get_language() or "").startswith("zh"):
-        return f"{day.year}年{day.month}月{day.day}日"
-    return date_format(day, "j F Y")
+    """2026年12月7日 (no zero padding) in Chinese, 7 December 2026 in English (core.dates.long_date)."""
+    return dates.long_date(value)
 
 
 def office_name(area: Any) -> str:

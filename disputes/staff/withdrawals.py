@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.actors import Actor
 from core.exceptions import ApplicationError, NotFoundError
+from core.staff_names import person_name
 from disputes.models import Dispute, WithdrawalRequest
 from disputes.rules.enums import Colour, WithdrawalVia
 from disputes.selectors import withdrawal as selectors
@@ -27,10 +28,7 @@ from grids import roles
 
 
 def _name(user: Any) -> str:
-    if user is None:
-        return ""
-    profile = getattr(user, "staff", None)
-    return (profile.display_name if profile is not None else "") or user.get_username()
+    return person_name(user)
 
 
 def recorded_by_text(request: WithdrawalRequest) -> str:

@@ -12,6 +12,7 @@ from core.actors import Actor
 from core.casework.transitions import WRONG_STATE
 from core.exceptions import ApplicationError
 from core.notifications import notify_staff_many
+from core.staff_names import person_name
 from grids.models import Department
 from petitions import rules
 from petitions.models import Petition, PetitionDeadline, PetitionLetter, PetitionLetterCounter
@@ -92,7 +93,7 @@ def _recipients(p: Petition, kind: str, now: datetime) -> tuple[str, list[Any]]:
             raise ApplicationError(
                 _("Name the leader in charge before sending a reminder letter."), code="leader_required"
             )
-        name = p.leader_name or (leader.get_username() if leader is not None else "")
+        name = p.leader_name or person_name(leader)
         return name, [leader] if leader is not None and leader.is_active else []
     if kind == LetterKind.SUPERVISION:
         overdue = (

@@ -200,7 +200,7 @@ CHINESE = [
     (lambda: lifecycle.TRANSITIONS["report_back"].label, "反馈处置结果", "Report back with an outcome"),
     (lambda: Status.TRIAGED.label, "已研判，待派单", "Triaged, awaiting dispatch"),
     (lambda: Status.AWAITING_CALLBACK.label, "待回访", "Awaiting callback"),
-    (lambda: Status.CLOSED.label, "已办结", "Closed"),
+    (lambda: Status.CLOSED.label, "已归档", "Closed"),
     (lambda: Status.WITHDRAWN.label, "已撤回", "Withdrawn"),
     (lambda: Status.REOPENED.label, "重新办理", "Reopened"),
     (lambda: Colour.RED.label, "红单", "Red"),
@@ -260,7 +260,7 @@ def test_a_refused_transition_answers_in_the_clients_language(staff_a, tree, cat
     chinese = refuse()
     assert chinese["code"] == "wrong_state"
     assert CJK.search(chinese["message"])
-    assert chinese["message"] == "案件当前状态为“已办结”，不能进行此操作。"
+    assert chinese["message"] == "案件当前状态为“已归档”，不能进行此操作。"
 
     english = refuse(HTTP_ACCEPT_LANGUAGE="en")
     assert english["code"] == "wrong_state"

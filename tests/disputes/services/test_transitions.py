@@ -498,7 +498,7 @@ def test_refusals_speak_the_users_language(world, db):
             with pytest.raises(ApplicationError) as caught:
                 services.dispute_transition(dispute=case, action="accept", actor=actor_for(world, Role.MEDIATOR))
             expected = translation.gettext("This action is not possible while the case is “%(status)s”.") % {
-                "status": translation.gettext("Closed")
+                "status": translation.pgettext("case status", "Closed")
             }
             messages[language] = str(caught.value.message)
             assert messages[language] == expected

@@ -6,6 +6,7 @@ from html import unescape
 import pytest
 from django.utils.translation import gettext
 
+from core.dates import long_date
 from core.models import PersonalDataAccess
 from disputes.models import Agreement
 from disputes.rules.enums import Status
@@ -51,7 +52,8 @@ def test_the_print_shows_the_whole_agreement_and_is_logged(case, mediator, depar
     for text in AGREEMENT_VALUES.values():
         if text:
             assert text in html
-    assert future(10).isoformat() in html
+    # The perform-by date written out (core.dates.long_date), never 2026-12-18.
+    assert long_date(future(10)) in html and future(10).isoformat() not in html
     for clause in CLAUSES:
         assert gettext(clause) in unescape(html)
     # A signature line per party, the mediator's and the committee's seal.

@@ -103,7 +103,7 @@ def test_editing_after_a_reopening_makes_version_2_and_the_signed_version_1_stan
     # The case page: which version was signed, and the current draft; the timeline quotes both terms.
     with translation.override("en"):
         html = unescape(client_for(mediator).get(en(case_url(case))).content.decode())
-    assert "Signed: version 1 (signed on Dec. 1, 2026, in effect from Dec. 1, 2026)" in html
+    assert "Signed: version 1 (signed on 1 December 2026, in effect from 1 December 2026)" in html
     assert "Current draft: version 2" in html
     assert 'data-signed-version="1"' in html and "Print the signed version 1" in html
     assert f"What was agreed: “{TERMS_V1}” → “{TERMS_V2}”" in html
@@ -112,11 +112,11 @@ def test_editing_after_a_reopening_makes_version_2_and_the_signed_version_1_stan
     # The print view: the current draft is marked as such and says which version was signed.
     current = print_html(mediator, case)
     assert "Draft, version 2" in current and TERMS_V2 in current and TERMS_V1 not in current
-    assert "Version 1 was signed on Dec. 1, 2026: this page is not the signed text." in current
+    assert "Version 1 was signed on 1 December 2026: this page is not the signed text." in current
     # ?version=1 prints the signed text, ¥86,400.
     signed = print_html(mediator, case, version=1)
     assert TERMS_V1 in signed and TERMS_V2 not in signed
-    assert "Version 1, signed on Dec. 1, 2026" in signed and "Draft" not in signed
+    assert "Version 1, signed on 1 December 2026" in signed and "Draft" not in signed
     assert "this page is not the signed text" not in signed
 
 
@@ -366,14 +366,14 @@ def test_the_window_moves_with_the_clock_and_the_page_counts_the_days_left(clock
     # In effect on 25 November: until 25 December; on 1 December, 24 days are left.
     with translation.override("en"):
         html = unescape(client_for(mediator).get(en(case_url(case))).content.decode())
-    assert "24 days left to apply (until Dec. 25, 2026)." in html
+    assert "24 days left to apply (until 25 December 2026)." in html
     assert 'data-days-left="24"' in html
     clock.move_to(datetime(2026, 12, 25, 23, 0, tzinfo=TZ))
     html = unescape(client_for(mediator).get(en(case_url(case))).content.decode())
     assert 'data-days-left="0"' in html
     clock.move_to(datetime(2026, 12, 26, 9, 0, tzinfo=TZ))
     html = unescape(client_for(mediator).get(en(case_url(case))).content.decode())
-    assert "The window to apply ended on Dec. 25, 2026." in html
+    assert "The window to apply ended on 25 December 2026." in html
 
 
 # --- The API --------------------------------------------------------------------------------------------------

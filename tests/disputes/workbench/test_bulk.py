@@ -57,7 +57,7 @@ def test_assign_changes_each_eligible_case_and_lists_the_refused_one(
         (ok2.tracking_number, True, ""),
         (closed.tracking_number, False, "wrong_state"),
     ]
-    assert "已办结" in results[3].message  # the refusal in the user's language (Chinese by default)
+    assert "已归档" in results[3].message  # the refusal in the user's language (Chinese by default)
     for case in (ok1, ok2):
         case.refresh_from_db()
         assert case.assigned_mediator == a_mediator

@@ -168,7 +168,9 @@ def test_clock_buttons_follow_the_clock(make_case, mediator):
     case = make_case(Status.IN_MEDIATION)
     assert {"pause"} <= actions_for(mediator, case, keys=ACTIONS)
     assert "resume_clock" not in actions_for(mediator, case, keys=ACTIONS)
-    answer = client_for(mediator).post(action_url(case, "pause"), {"pause-reason": "等待伤情鉴定"})
+    answer = client_for(mediator).post(
+        action_url(case, "pause"), {"pause-reason": "等待伤情鉴定", "pause-category": "appraisal"}
+    )
     assert answer.status_code == 303
     actions = actions_for(mediator, case, keys=ACTIONS)
     assert "resume_clock" in actions and "pause" not in actions

@@ -31,7 +31,9 @@ NOW = datetime(2025, 3, 10, 9, 0, tzinfo=timezone.get_default_timezone())
     [
         (timedelta(days=2, hours=5), "2 days left"),
         (timedelta(days=1), "1 day left"),
-        (timedelta(hours=3, minutes=59), "3 hours left"),
+        (timedelta(hours=3, minutes=20), "3 hours left"),
+        # Time left rounds to the nearest unit (core.durations): 3 h 59 min reads 4 hours.
+        (timedelta(hours=3, minutes=59), "4 hours left"),
         (timedelta(minutes=20), "20 minutes left"),
         (timedelta(seconds=10), "1 minute left"),
         (-timedelta(hours=3, minutes=10), "3 hours overdue"),

@@ -235,7 +235,7 @@ def test_the_page_offers_apply_then_decide_and_shows_the_panel(reported, mediato
         page = case_url(reported)
         html = unescape(client.get(page).content.decode())
     assert "Judicial confirmation" in html
-    assert "28 days left to apply (until Dec. 31, 2026)." in html
+    assert "28 days left to apply (until 31 December 2026)." in html
     assert 'data-action="judicial_apply"' in html and 'data-action="judicial_decide"' not in html
 
     refused = client.post(
@@ -275,8 +275,8 @@ def test_the_timeline_names_the_application_and_the_ruling(reported, handler, me
     decide(reported, handler)
     with translation.override("en"):
         html = unescape(client_for(mediator).get(case_url(reported)).content.decode())
-    assert f"Applied on Dec. 2, 2026 to {COURT}" in html
-    assert f"Confirmed by the court: ruling {RULING} of Dec. 3, 2026" in html
+    assert f"Applied on 2 December 2026 to {COURT}" in html
+    assert f"Confirmed by the court: ruling {RULING} of 3 December 2026" in html
 
 
 # --- The API ----------------------------------------------------------------------------------------------
@@ -333,4 +333,4 @@ def test_after_a_rejection_the_page_counts_the_days_left_again(reported, handler
     with translation.override("en"):
         html = unescape(client_for(mediator).get(case_url(reported)).content.decode())
     assert 'data-judicial-result="rejected"' in html
-    assert "28 days left to apply (until Dec. 31, 2026)." in html
+    assert "28 days left to apply (until 31 December 2026)." in html
