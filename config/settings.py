@@ -251,6 +251,8 @@ SPECTACULAR_SETTINGS = {
         "JudicialDecisionEnum": "disputes.api.judicial.JUDICIAL_DECISIONS",
         # ... which leaves the spot check's "result" its name.
         "ResultEnum": "disputes.models.SpotCheck.Result",
+        # 民转刑 / 刑转命: what the dispute became (another "kind" than the period's and the others').
+        "ConversionKindEnum": "disputes.models.CriminalConversion.Kind",
     },
 }
 
@@ -430,6 +432,10 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
+# SQLite (the embedded default) builds covering indexes without their INCLUDE columns: still correct,
+# only PostgreSQL reads them without touching the table.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
+
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
@@ -441,7 +447,7 @@ if not DEBUG:
     # asked to warn about it.
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
     if not SECURE_HSTS_PRELOAD:
-        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+        SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W021"]
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 
 # 督办 (supervision orders, disputes.services.supervision): hours to sign for an order, days to reply.
@@ -460,9 +466,23 @@ LADDER_UPPER_GAP_FACTOR = env.int("LADDER_UPPER_GAP_FACTOR", default=2)
 # district's dashboard, and later on the city's (disputes.selectors.overdue).
 LONG_OVERDUE_DISTRICT_DAYS = env.int("LONG_OVERDUE_DISTRICT_DAYS", default=15)
 LONG_OVERDUE_CITY_DAYS = env.int("LONG_OVERDUE_CITY_DAYS", default=30)
+# 大屏 (disputes/staff/bigscreen.py): how often the wall screen fetches its figures again, in seconds.
+DASHBOARD_SCREEN_REFRESH_SECONDS = env.int("DASHBOARD_SCREEN_REFRESH_SECONDS", default=300)
 
 # 收件箱 (the staff inbox, core/inbox.py): how often an open staff page asks for new items (seconds;
 # the answer is a 304 while nothing changed). STAFF_NOTIFY_SMS: also send each staff message as an SMS
 # to the staff member's phone (grids StaffProfile.phone) through NOTIFICATION_BACKEND.
 INBOX_POLL_SECONDS = env.int("INBOX_POLL_SECONDS", default=60)
 STAFF_NOTIFY_SMS = env.bool("STAFF_NOTIFY_SMS", default=False)
+
+# 排名通报 (disputes.dashboard.ranking): the composite score's weights (points out of 100; each component
+# scores 0-100, see the module for the formulas), e.g. RANKING_WEIGHTS="resolution=30,on_time=25,...";
+# areas with fewer cases registered in the month than RANKING_MIN_CASES are listed unranked; the monthly
+# notice names the last RANKING_NOTICE_LAGGARDS ranked areas (and any with red cases overdue).
+RANKING_WEIGHTS = env.dict(
+    "RANKING_WEIGHTS",
+    cast={"value": int},
+    default={"resolution": 30, "on_time": 25, "satisfaction": 20, "overdue": 15, "repeat": 10},
+)
+RANKING_MIN_CASES = env.int("RANKING_MIN_CASES", default=5)
+RANKING_NOTICE_LAGGARDS = env.int("RANKING_NOTICE_LAGGARDS", default=3)

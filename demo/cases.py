@@ -1154,7 +1154,7 @@ class _Walk:
                 self._close(lifecycle.CALLBACK_CALLER, self._person(lifecycle.CALLBACK_CALLER), how)
         elif status == S.CLOSED:
             # Rarely, a party comes back after the case was closed.
-            resolved = self.outcome in (Outcome.AGREEMENT, Outcome.RESOLVED_OTHERWISE)
+            resolved = self.outcome in (Outcome.AGREEMENT, Outcome.ORAL_AGREEMENT, Outcome.RESOLVED_OTHERWISE)
             if r >= 0.008 or self.reopened >= 2 or not resolved:
                 return False
             if not self._advance(_skew(rng, DAY, 30 * DAY)):

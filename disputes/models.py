@@ -2,7 +2,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -103,19 +103,25 @@ class Dispute(BaseModel):
 
     tracking_number = models.CharField(_("tracking number"), max_length=16, unique=True)
     # Open311's service_request_id: random, never the tracking number, so the public list opens no case.
-    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    public_id = models.CharField(_("public ID"), max_length=16, unique=True, default=new_public_id, editable=False)
     category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+")
     description = models.TextField(_("what happened"))
     occurred_at = models.DateTimeField(_("when it happened"), null=True, blank=True)
     occurred_place = models.CharField(_("where it happened"), max_length=200, blank=True)
     grid = models.ForeignKey("grids.Area", verbose_name=_("grid"), on_delete=models.PROTECT, related_name="+")
     # The grid's tree path, copied so "this area and below" is one indexed prefix match.
-    area_path = models.CharField(max_length=255, editable=False)
+    area_path = models.CharField(_("area path"), max_length=255, editable=False)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     source_id = models.CharField(_("source system id"), max_length=100, blank=True)
     # The machine channel's key that sent it: source ids are unique per key, not per channel.
     channel_key = models.ForeignKey(
-        "ChannelKey", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+        "ChannelKey",
+        verbose_name=_("API key"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
     )
     # 疑似重复: a submission that looks like an open case of the same people, kept as its own case
     # and linked for staff to merge by hand (never merged automatically: the link tells the submitter nothing).
@@ -137,7 +143,7 @@ class Dispute(BaseModel):
 
     colour = models.PositiveSmallIntegerField(_("colour"), choices=Colour.choices, default=Colour.WHITE)
     triage_reasons = models.JSONField(_("triage reasons"), default=list, blank=True)
-    colour_overridden = models.BooleanField(default=False)
+    colour_overridden = models.BooleanField(_("colour set by hand"), default=False)
     # Written only by disputes.services.dispute_transition.
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED)
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
@@ -159,7 +165,13 @@ class Dispute(BaseModel):
     )
     # The diversion rule that chose the lead department (null: chosen by a person).
     routing_rule = models.ForeignKey(
-        DiversionRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+        DiversionRule,
+        verbose_name=_("diversion rule"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
     )
     assigned_mediator = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -174,8 +186,8 @@ class Dispute(BaseModel):
     reported_at = models.DateTimeField(_("reported back at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # The nearest open deadline: the queue sorts on it without a join.
-    next_due_at = models.DateTimeField(null=True, blank=True)
-    reopened_count = models.PositiveSmallIntegerField(default=0)
+    next_due_at = models.DateTimeField(_("next time limit"), null=True, blank=True)
+    reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     # The court's case number (litigation) or the police's reference (criminal referral).
     referral_reference = models.CharField(_("court case number or police reference"), max_length=60, blank=True)
     # The last callback's verdict; "unreachable" after three unanswered attempts.
@@ -214,6 +226,9 @@ class Dispute(BaseModel):
             models.Index(fields=["assigned_mediator", "status"], name="dispute_mediator_status"),
             models.Index(fields=["submitted_at"], name="dispute_submitted_at"),
             models.Index(fields=["leader", "status"], name="dispute_leader_status"),
+            # The cases behind a figure dated by report-back or closing (disputes.dashboard.drilldown).
+            models.Index(fields=["reported_at"], name="dispute_reported_at", condition=Q(reported_at__isnull=False)),
+            models.Index(fields=["closed_at"], name="dispute_closed_at", condition=Q(closed_at__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -231,10 +246,14 @@ class Dispute(BaseModel):
 class DisputeAssist(BaseModel):
     """联合调解: an assisting department on a case."""
 
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="assists")
-    department = models.ForeignKey("grids.Department", on_delete=models.PROTECT, related_name="assists")
+    dispute = models.ForeignKey(Dispute, verbose_name=_("case"), on_delete=models.CASCADE, related_name="assists")
+    department = models.ForeignKey(
+        "grids.Department", verbose_name=_("department"), on_delete=models.PROTECT, related_name="assists"
+    )
 
     class Meta:
+        verbose_name = _("assisting department")
+        verbose_name_plural = _("assisting departments")
         constraints = [models.UniqueConstraint(fields=["dispute", "department"], name="dispute_assist_unique")]
         indexes = [models.Index(fields=["department", "dispute"], name="assist_dept_dispute")]
 
@@ -242,7 +261,7 @@ class DisputeAssist(BaseModel):
 class Party(BaseModel):
     """当事人: an applicant, respondent or third party on a case."""
 
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="parties")
+    dispute = models.ForeignKey(Dispute, verbose_name=_("case"), on_delete=models.CASCADE, related_name="parties")
     role = models.CharField(_("role"), max_length=20, choices=PartyRole.choices)
     name = models.CharField(_("name"), max_length=100)
     phone = models.CharField(_("phone"), max_length=20, blank=True, db_index=True)
@@ -269,25 +288,28 @@ class Party(BaseModel):
 class CaseEvent(CaseworkEvent):
     """时间线: one append-only entry on a case's timeline."""
 
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=30, choices=EventKind.choices)
-    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
-    to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    dispute = models.ForeignKey(Dispute, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=30, choices=EventKind.choices)
+    from_status = models.CharField(_("status before"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("status after"), max_length=20, choices=Status.choices, blank=True)
     # Shown on the resident's tracking page; internal notes are not.
-    is_public = models.BooleanField(default=False)
+    is_public = models.BooleanField(_("public"), default=False)
 
     class Meta:
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["dispute", "at"], name="event_dispute_at")]
 
     def __str__(self) -> str:
-        return f"{self.dispute_id} {self.kind} {self.action}"
+        # Labels, not codes: the admin shows this beside each timeline row.
+        return f"{self.dispute_id} {self.get_kind_display()}"
 
 
 class Deadline(CaseworkDeadline):
     """时限: a due date kept in the database and swept by beat (never a broker ETA)."""
 
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="deadlines")
+    dispute = models.ForeignKey(Dispute, verbose_name=_("case"), on_delete=models.CASCADE, related_name="deadlines")
     kind = models.CharField(_("kind"), max_length=30, choices=DeadlineKind.choices)
     paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
     paused_seconds = models.PositiveIntegerField(_("time paused (seconds)"), default=0)
@@ -315,6 +337,16 @@ class Deadline(CaseworkDeadline):
                 fields=["due_at", "dispute"],
                 name="deadline_open_callback",
                 condition=Q(kind="callback", done_at__isnull=True, cancelled_at__isnull=True),
+            ),
+            # Resolve clocks that fell due unmet: the cases open and overdue at a period's end
+            # (the rollups' open_overdue state and the drill-down list behind it).
+            models.Index(
+                fields=["due_at"],
+                name="deadline_resolve_late",
+                include=["dispute", "done_at", "cancelled_at", "paused_at"],
+                condition=Q(kind="resolve")
+                & (Q(done_at__isnull=True) | Q(done_at__gt=F("due_at")))
+                & (Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=F("due_at"))),
             ),
         ]
 
@@ -353,13 +385,24 @@ class TriageKeyword(BaseModel):
 class RoutingReturn(models.Model):
     """退回: a department sent a case back as misrouted. Counted per rule and department for the dashboard."""
 
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="returns")
-    department = models.ForeignKey("grids.Department", on_delete=models.PROTECT, related_name="+")
-    rule = models.ForeignKey(DiversionRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="returns")
-    reason = models.TextField()
-    at = models.DateTimeField(default=timezone.now)
+    dispute = models.ForeignKey(Dispute, verbose_name=_("case"), on_delete=models.CASCADE, related_name="returns")
+    department = models.ForeignKey(
+        "grids.Department", verbose_name=_("department"), on_delete=models.PROTECT, related_name="+"
+    )
+    rule = models.ForeignKey(
+        DiversionRule,
+        verbose_name=_("diversion rule"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="returns",
+    )
+    reason = models.TextField(_("reason"))
+    at = models.DateTimeField(_("time"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("return to dispatch")
+        verbose_name_plural = _("returns to dispatch")
         indexes = [models.Index(fields=["department", "at"], name="routing_return_dept_at")]
 
     def __str__(self) -> str:
@@ -369,12 +412,12 @@ class RoutingReturn(models.Model):
 class Attachment(BaseModel):
     """附件: a photo or PDF given with a case. Stored privately under a random name, served by a checked view."""
 
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="attachments")
-    storage_name = models.CharField(max_length=64, unique=True, editable=False)
+    dispute = models.ForeignKey(Dispute, verbose_name=_("case"), on_delete=models.CASCADE, related_name="attachments")
+    storage_name = models.CharField(_("stored file name"), max_length=64, unique=True, editable=False)
     original_name = models.CharField(_("file name"), max_length=200)
-    content_type = models.CharField(max_length=60)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
+    content_type = models.CharField(_("file type"), max_length=60)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256 checksum"), max_length=64)
 
     class Meta:
         verbose_name = _("attachment")
@@ -390,7 +433,7 @@ class ChannelKey(BaseModel):
     name = models.CharField(_("name"), max_length=100)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     prefix = models.CharField(_("key prefix"), max_length=12, unique=True, editable=False)
-    key_hash = models.CharField(max_length=128, editable=False)
+    key_hash = models.CharField(_("key hash"), max_length=128, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
     # A key may be limited to one area (a county's 110 link): it files and reads cases there only.
@@ -415,13 +458,15 @@ class ChannelKey(BaseModel):
 class IdempotencyRecord(models.Model):
     """A machine channel's Idempotency-Key and the case it created: a resent record returns the same case."""
 
-    channel_key = models.ForeignKey(ChannelKey, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=100)
-    request_hash = models.CharField(max_length=64)
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
+    channel_key = models.ForeignKey(ChannelKey, verbose_name=_("API key"), on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(_("idempotency key"), max_length=100)
+    request_hash = models.CharField(_("request hash"), max_length=64)
+    dispute = models.ForeignKey(Dispute, verbose_name=_("case"), on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("repeated-request record")
+        verbose_name_plural = _("repeated-request records")
         constraints = [models.UniqueConstraint(fields=["channel_key", "key"], name="idempotency_unique")]
 
     def __str__(self) -> str:
@@ -435,8 +480,10 @@ class CallbackAttempt(CaseworkCallbackAttempt):
         CALLER = "caller", _("Phone callback")
         RESIDENT = "resident", _("Resident's own rating")
 
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="callback_attempts")
-    source = models.CharField(max_length=10, choices=Source.choices, default=Source.CALLER)
+    dispute = models.ForeignKey(
+        Dispute, verbose_name=_("case"), on_delete=models.CASCADE, related_name="callback_attempts"
+    )
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.CALLER)
     # The party called (满意率 counts parties reached); null on attempts recorded before parties were
     # told apart, which count as the applicant's.
     party = models.ForeignKey(
@@ -455,13 +502,18 @@ class CallbackAttempt(CaseworkCallbackAttempt):
 class MediationSession(BaseModel):
     """调解记录: one mediation session held on a case."""
 
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="sessions")
+    dispute = models.ForeignKey(Dispute, verbose_name=_("case"), on_delete=models.CASCADE, related_name="sessions")
     held_at = models.DateTimeField(_("held at"))
     place = models.CharField(_("place"), max_length=200)
     attendees = models.TextField(_("attendees"))
     notes = models.TextField(_("notes"), blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -481,7 +533,7 @@ class Agreement(BaseModel):
         PERFORMED = "performed", _("Performed")
         NOT_PERFORMED = "not_performed", _("Not performed")
 
-    dispute = models.OneToOneField(Dispute, on_delete=models.CASCADE, related_name="agreement")
+    dispute = models.OneToOneField(Dispute, verbose_name=_("case"), on_delete=models.CASCADE, related_name="agreement")
     facts = models.TextField(_("facts"))
     points_in_dispute = models.TextField(_("points in dispute"))
     terms = models.TextField(_("what was agreed"))
@@ -493,14 +545,24 @@ class Agreement(BaseModel):
     performance_recorded_at = models.DateTimeField(_("performance recorded at"), null=True, blank=True)
     performance_remarks = models.TextField(_("performance remarks"), blank=True)
     drafted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("drafted by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     # The text above is the current version's; `version` is its number (AgreementVersion keeps every one).
     version = models.PositiveSmallIntegerField(_("version"), default=1)
     # The version the parties signed, with its signing and effective dates (the 30-day window of
     # judicial confirmation counts from the effective date: People's Mediation Law art. 33).
     signed_version = models.ForeignKey(
-        "AgreementVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "AgreementVersion",
+        verbose_name=_("signed version"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
@@ -520,16 +582,23 @@ class AgreementVersion(models.Model):
         SIGNED = "signed", _("Signed")
         REPORTED = "reported", _("Reported back")
 
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="versions")
+    agreement = models.ForeignKey(
+        Agreement, verbose_name=_("agreement"), on_delete=models.CASCADE, related_name="versions"
+    )
     version = models.PositiveSmallIntegerField(_("version"))
     facts = models.TextField(_("facts"))
     points_in_dispute = models.TextField(_("points in dispute"))
     terms = models.TextField(_("what was agreed"))
     performance_method = models.TextField(_("how it is performed"))
     perform_by = models.DateField(_("perform by"), null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     frozen_at = models.DateTimeField(_("frozen at"), null=True, blank=True)
     frozen_by = models.CharField(_("frozen by"), max_length=10, choices=FrozenBy.choices, blank=True)
@@ -554,22 +623,36 @@ class JudicialConfirmation(models.Model):
         CONFIRMED = "confirmed", _("Confirmed")
         REJECTED = "rejected", _("Rejected")
 
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="judicial_confirmations")
-    agreement_version = models.ForeignKey(AgreementVersion, on_delete=models.PROTECT, related_name="+")
+    dispute = models.ForeignKey(
+        Dispute, verbose_name=_("case"), on_delete=models.CASCADE, related_name="judicial_confirmations"
+    )
+    agreement_version = models.ForeignKey(
+        AgreementVersion, verbose_name=_("agreement version"), on_delete=models.PROTECT, related_name="+"
+    )
     applied_on = models.DateField(_("applied on"))
     court = models.CharField(_("court"), max_length=100)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     result = models.CharField(_("result"), max_length=10, choices=Result.choices, default=Result.PENDING)
     ruling_number = models.CharField(_("ruling number"), max_length=60, blank=True)
     decided_on = models.DateField(_("decided on"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     # Copied from the case so the dashboard counts by area and period with one indexed query.
-    area_path = models.CharField(max_length=255, editable=False)
+    area_path = models.CharField(_("area path"), max_length=255, editable=False)
 
     class Meta:
         verbose_name = _("judicial confirmation")
@@ -600,15 +683,24 @@ class SupervisionOrder(models.Model):
     and one to reply (办理情况). Issued by a supervisor, or by the sweep when the escalation ladder reaches a
     supervisor; a late signature or reply raises it to the level above (`escalated_to`)."""
 
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="supervision_orders")
+    dispute = models.ForeignKey(
+        Dispute, verbose_name=_("case"), on_delete=models.CASCADE, related_name="supervision_orders"
+    )
     # The issuing office: the centre of this area (its 机关代字 is on the number).
-    issuing_area = models.ForeignKey("grids.Area", on_delete=models.PROTECT, related_name="+")
-    year = models.PositiveSmallIntegerField()
-    number = models.PositiveIntegerField()
+    issuing_area = models.ForeignKey(
+        "grids.Area", verbose_name=_("issuing area"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    number = models.PositiveIntegerField(_("number"))
     # The number as printed (代字〔2026〕12号), kept so a renamed office does not renumber old orders.
     document_number = models.CharField(_("number"), max_length=60)
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     is_automatic = models.BooleanField(_("issued by the escalation ladder"), default=False)
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
@@ -634,21 +726,36 @@ class SupervisionOrder(models.Model):
     reply_due_at = models.DateTimeField(_("reply by"))
     signed_at = models.DateTimeField(_("signed for at"), null=True, blank=True)
     signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signed for by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
     replied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("replied by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     reply = models.TextField(_("what was done"), blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # The order this one was raised from (a late signature or reply one level down).
     raised_from = models.OneToOneField(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="escalated_to"
+        "self",
+        verbose_name=_("raised from"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="escalated_to",
     )
     escalated_at = models.DateTimeField(_("raised a level at"), null=True, blank=True)
     # The sweep's key: when this order is next late (sign_due_at until signed, then reply_due_at).
-    escalate_at = models.DateTimeField(null=True, blank=True)
+    escalate_at = models.DateTimeField(_("next escalation at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("supervision order")
@@ -681,22 +788,34 @@ class WithdrawalRequest(models.Model):
         APPROVED = "approved", _("Approved")
         REFUSED = "refused", _("Refused")
 
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="withdrawal_requests")
+    dispute = models.ForeignKey(
+        Dispute, verbose_name=_("case"), on_delete=models.CASCADE, related_name="withdrawal_requests"
+    )
     via = models.CharField(_("how the applicant asked"), max_length=10, choices=WithdrawalVia.choices)
     reason = models.TextField(_("reason"))
     # Empty when the applicant asked through the SMS link or tracking page themselves.
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    requested_at = models.DateTimeField(default=timezone.now)
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_remarks = models.TextField(_("remarks"), blank=True)
     # Copied from the case: the supervisors' list of pending requests is one indexed prefix match.
-    area_path = models.CharField(max_length=255, editable=False)
+    area_path = models.CharField(_("area path"), max_length=255, editable=False)
 
     class Meta:
         verbose_name = _("withdrawal request")
@@ -724,11 +843,16 @@ class SpotCheck(models.Model):
         CONFIRMED = "confirmed", _("Confirmed")
         PROBLEM = "problem", _("Problem found")
 
-    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="spot_checks")
+    dispute = models.ForeignKey(Dispute, verbose_name=_("case"), on_delete=models.CASCADE, related_name="spot_checks")
     checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("checked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(_("time"), default=timezone.now)
     result = models.CharField(_("result"), max_length=20, choices=Result.choices)
     remarks = models.TextField(_("remarks"), blank=True)
 
@@ -759,10 +883,12 @@ class CriminalConversion(models.Model):
         DISCIPLINE = "discipline", _("Disciplinary action")
         OTHER = "other", _("Other")
 
-    dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, related_name="criminal_conversions")
+    dispute = models.ForeignKey(
+        Dispute, verbose_name=_("case"), on_delete=models.PROTECT, related_name="criminal_conversions"
+    )
     kind = models.CharField(_("what it became"), max_length=10, choices=Kind.choices)
     # The case's path, copied: counted by area like the case.
-    area_path = models.CharField(max_length=255, editable=False)
+    area_path = models.CharField(_("area path"), max_length=255, editable=False)
     police_case_number = models.CharField(_("police case number"), max_length=60)
     police_unit = models.CharField(_("police unit"), max_length=100, blank=True)
     # The day the crime happened: the register counts by it.
@@ -771,9 +897,14 @@ class CriminalConversion(models.Model):
     reported_on = models.DateField(_("date the police told the centre"))
     summary = models.TextField(_("what happened"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        editable=False,
     )
-    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
     # 复盘倒查
     review_missed = models.TextField(_("what was missed"), blank=True)
     review_responsible = models.TextField(_("by whom"), blank=True)
@@ -783,9 +914,15 @@ class CriminalConversion(models.Model):
     )
     accountability_notes = models.TextField(_("accountability notes"), blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
     )
-    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("dispute turned criminal")
@@ -877,6 +1014,8 @@ class DisputeRollup(models.Model):
     open_overdue = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("dashboard rollup")
+        verbose_name_plural = _("dashboard rollups")
         indexes = [
             models.Index(
                 fields=["dimension", "grain", "area_path", "day"],
@@ -887,3 +1026,50 @@ class DisputeRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.area_path} {self.dimension}={self.value}"
+
+
+class RankingNotice(models.Model):
+    """排名通报 as issued: its number, who issued it and when, and what it printed.
+
+    Written only by `disputes.services.ranking_notice.notice_issue`, once per office and month. An issued
+    notice is an official document: `snapshot` holds everything it shows (the headline figures, each
+    area's counts, rank, score and change on last month, the weights, the areas named as lagging),
+    serialised when it was issued, and the printed page renders from it, never from the rollups, so a
+    rebuild of the rollups cannot change what was issued.
+    """
+
+    area = models.ForeignKey(
+        "grids.Area", verbose_name=_("area of the issuing office"), on_delete=models.PROTECT, related_name="+"
+    )
+    # The month ranked: its first day.
+    month = models.DateField(_("month ranked"))
+    # disputes.dashboard.ranking.Basis (not imported: that module reads this one).
+    basis = models.CharField(
+        _("ranking basis"),
+        max_length=12,
+        choices=[("area", _("By where the case is")), ("department", _("By the handling department's area"))],
+    )
+    year = models.PositiveSmallIntegerField(_("year of the number"))
+    number = models.PositiveIntegerField(_("number"))
+    # 西湖矛调通〔2026〕3号, as printed; the office's code and name as they were at issue time.
+    number_text = models.CharField(_("document number"), max_length=80)
+    office_code = models.CharField(_("office code"), max_length=40)
+    office_name = models.CharField(_("issuing office"), max_length=120)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("issued by"), on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # 签发人 as named when it was issued: still shown once the account is gone.
+    issued_by_name = models.CharField(_("issuer's name"), max_length=150, blank=True)
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    snapshot = models.JSONField(_("figures as issued"), default=dict)
+
+    class Meta:
+        verbose_name = _("ranking notice")
+        verbose_name_plural = _("ranking notices")
+        constraints = [
+            models.UniqueConstraint(fields=["area", "month"], name="ranking_notice_one_per_month"),
+            models.UniqueConstraint(fields=["area", "year", "number"], name="ranking_notice_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number_text

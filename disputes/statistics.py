@@ -5,10 +5,11 @@ rollup table (`disputes.dashboard.rollups`) or, in the tests, from a brute-force
 pass over the cases. Each count is attributed to the period by the date of its
 own event, in local time (Asia/Shanghai):
 
-* submitted, repeat — the day the case was submitted (登记);
-* concluded, resolved, agreement, litigation, police, on_time, reopened,
-  days to resolve, and the callback verdicts — the day of the report-back
-  (反馈, `reported_at`), i.e. the period in which the case was concluded;
+* submitted, repeat, and the registered counts (registered, registered_resolved,
+  registered_open) — the day the case was submitted (登记), by the case's state now;
+* concluded, resolved, agreement, oral_agreement, litigation, police, on_time,
+  reopened, days to resolve, and the callback counts (by case and by party) — the
+  day of the report-back (反馈, `reported_at`);
 * closed, withdrawn — the day the case was closed (`closed_at`);
 * dispatched, returned — the day of the dispatch (派单) or return (退回) event.
 
@@ -16,20 +17,23 @@ A case is counted by its *current* state: a case reopened after its callback
 leaves "concluded" until it is reported back again, and then counts once, on the
 day of its latest report-back, with its latest callback verdict.
 
-The resolution rate (化解率) is **resolved ÷ concluded**: of the cases reported
-back in the period with an outcome (agreement, resolved otherwise, referred to
-litigation, referred to the police), the share resolved (by agreement or
-otherwise). Withdrawn cases are left out (the parties dropped them: no verdict
-on the centre's work) and so are cases still being handled (so a recent month
-is not dragged down by work in progress). This is how the seeds' 97–99.8 %
-figures read: resolved among the disputes dealt with (调处), not among all
-registered.
+States are not events (`STATE_FIELDS`: open_overdue): they are read at the end
+of the period (the end of its last month; now, for a period that has not ended),
+never summed over days.
+
+What each figure divides by is written once, in its function below (the
+docstring) and in `DEFINITIONS`, which the 口径说明 page, the API and
+docs/figures.md all read. The default resolution rate (化解率) is the centres'
+受理口径: resolved among the disputes registered in the period, those still being
+worked shown beside it as 在办; the figure by report-back (办结口径) is kept beside
+it, labelled.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -126,7 +130,7 @@ class Rate:
         return self.display()
 
 
-def _number(value: float | None, places: int = 1) -> str:
+def number_text(value: float | None, places: int = 1) -> str:
     if value is None:
         return EMPTY
     quantum = Decimal(1).scaleb(-places)
@@ -316,13 +320,13 @@ class Figures:
         return cases_per_10k(self.counts, self.population)
 
     def average_days_display(self) -> str:
-        return _number(self.average_days)
+        return number_text(self.average_days)
 
     def median_days_display(self) -> str:
-        return _number(self.median_days)
+        return number_text(self.median_days)
 
     def per_10k_display(self) -> str:
-        return _number(self.per_10k, 2)
+        return number_text(self.per_10k, 2)
 
 
 # Labels shown on the page and in the exports, in one place.
@@ -346,3 +350,196 @@ LABELS = {
     "per_10k": _("Cases per 10,000 residents"),
     "overdue": _("Overdue cases now"),
 }
+
+
+# --- 口径说明: every figure's definition, in one place ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Definition:
+    """One figure as the 口径说明 page, the API ("definition") and docs/figures.md state it."""
+
+    key: str  # the Figures property (or count) it describes
+    term: str  # the centres' own name for it
+    label: Any  # LABELS[key]
+    numerator: Any
+    denominator: Any
+    counted_by: Any  # the date that puts a case in the period
+    example: Any = ""
+
+    def text(self) -> str:
+        """The definition in one sentence (the API's "definition" field)."""
+        return str(DEFINITION_SENTENCE) % {
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "counted_by": self.counted_by,
+        }
+
+
+DEFINITION_SENTENCE = _("%(numerator)s ÷ %(denominator)s; counted by %(counted_by)s.")
+A_COUNT = _("— (a count)")
+SUBMISSION_DAY = _("the day the case was submitted, by the case's state now")
+REPORT_BACK_DAY = _("the day of the case's latest report-back")
+REGISTERED = _(
+    "cases submitted in the period, less those withdrawn by the parties and duplicates merged into an earlier case"
+)
+CONCLUDED = _("cases reported back in the period with any outcome but withdrawn")
+
+DEFINITIONS: tuple[Definition, ...] = (
+    Definition(
+        "submitted",
+        "登记数",
+        LABELS["submitted"],
+        _("cases submitted in the period, from every channel"),
+        A_COUNT,
+        _("the day the case was submitted"),
+    ),
+    Definition(
+        "resolution_rate",
+        "化解率（受理口径）",
+        LABELS["resolution_rate"],
+        _(
+            "cases registered in the period that are now resolved: by a mediation agreement, written or oral, "
+            "or otherwise"
+        ),
+        REGISTERED,
+        SUBMISSION_DAY,
+        _("Disputes registered 343, resolved 341: 341 ÷ 343 = 99.4%."),
+    ),
+    Definition(
+        "in_progress",
+        "在办",
+        LABELS["in_progress"],
+        _(
+            "cases registered in the period still being worked (not yet reported back; a case reported back "
+            "and awaiting its callback is concluded, not in progress)"
+        ),
+        A_COUNT,
+        SUBMISSION_DAY,
+    ),
+    Definition(
+        "resolution_rate_concluded",
+        "化解率（办结口径）",
+        LABELS["resolution_rate_concluded"],
+        _("cases reported back in the period resolved: by a mediation agreement, written or oral, or otherwise"),
+        CONCLUDED,
+        REPORT_BACK_DAY,
+    ),
+    Definition(
+        "mediation_success_rate",
+        "调解成功率",
+        LABELS["mediation_success_rate"],
+        _("cases reported back in the period with a mediation agreement, written or oral"),
+        CONCLUDED,
+        REPORT_BACK_DAY,
+    ),
+    Definition(
+        "callback_satisfaction",
+        "满意率（按当事人）",
+        LABELS["callback_satisfaction"],
+        _(
+            "parties reached by the callback who were satisfied or basically satisfied (each party's latest "
+            "answer since the report-back)"
+        ),
+        _("parties reached by the callback"),
+        REPORT_BACK_DAY,
+        _("Parties called back: 1,012 people."),
+    ),
+    Definition(
+        "callback_satisfaction_cases",
+        "满意率（按案件）",
+        LABELS["callback_satisfaction_cases"],
+        _("cases whose latest callback verdict is satisfied or basically satisfied"),
+        _("cases whose callback reached a party (unreachable ones left out)"),
+        REPORT_BACK_DAY,
+    ),
+    Definition(
+        "on_time_rate",
+        "按期办结率",
+        LABELS["on_time_rate"],
+        _("cases reported back in the period without missing a resolution deadline"),
+        _(
+            "cases reported back in the period, plus the open cases past a resolution deadline at the end of the "
+            "period (now, for a period not yet over)"
+        ),
+        _("the day of the report-back; open overdue cases at the end of the period"),
+    ),
+    Definition(
+        "referred_to_police",
+        "移送公安",
+        LABELS["referred_to_police"],
+        _("cases reported back in the period as referred to the police as a criminal matter (not 民转刑)"),
+        A_COUNT,
+        REPORT_BACK_DAY,
+    ),
+    Definition(
+        "repeat_disputes",
+        "重复纠纷",
+        LABELS["repeat_disputes"],
+        _("cases submitted in the period whose parties had another case in the previous 12 months"),
+        _("cases submitted in the period"),
+        _("the day the case was submitted"),
+    ),
+    Definition(
+        "reopened_share",
+        "回访不满意重办",
+        LABELS["reopened_share"],
+        _("cases reported back in the period that had been reopened at least once"),
+        CONCLUDED,
+        REPORT_BACK_DAY,
+    ),
+    Definition(
+        "return_rate",
+        "退回率",
+        LABELS["return_rate"],
+        _("returns (退回) of cases by a department in the period"),
+        _("dispatches and transfers of cases to that department in the period"),
+        _("the day of the dispatch or return"),
+    ),
+    Definition(
+        "average_days",
+        "平均化解天数",
+        LABELS["average_days"],
+        _("the days from submission to report-back, summed over the resolved cases reported back in the period"),
+        _("those resolved cases"),
+        REPORT_BACK_DAY,
+    ),
+    Definition(
+        "median_days",
+        "化解天数中位数",
+        LABELS["median_days"],
+        _("the median of the days from submission to report-back of the resolved cases reported back in the period"),
+        _("— (a median)"),
+        REPORT_BACK_DAY,
+    ),
+    Definition(
+        "per_10k",
+        "万人纠纷数",
+        LABELS["per_10k"],
+        _("cases submitted in the period × 10,000"),
+        _("the area's population"),
+        _("the day the case was submitted"),
+    ),
+    Definition(
+        "overdue",
+        "超期案件",
+        LABELS["overdue"],
+        _("open cases past their nearest deadline (any clock) at the last refresh"),
+        A_COUNT,
+        _("the last refresh (not a figure of the period)"),
+    ),
+)
+DEFINITIONS_BY_KEY = {d.key: d for d in DEFINITIONS}
+
+
+def definitions_markdown() -> str:
+    """The table of docs/figures.md, in the active language (English for the file)."""
+    header = (
+        f"| {_('Figure')} | {_('Numerator')} | {_('Denominator')} | {_('Counted by')} | {_('Example')} |",
+        "|---|---|---|---|---|",
+    )
+    rows = (
+        f"| {d.term} ({d.label}) | {d.numerator} | {d.denominator} | {d.counted_by} | {d.example} |"
+        for d in DEFINITIONS
+    )
+    return "\n".join((*header, *rows)) + "\n"

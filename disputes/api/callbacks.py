@@ -27,7 +27,8 @@ class CallbackAttemptSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CallbackAttempt
-        fields = ["at", "source", "caller", "reached", "satisfaction", "remarks"]
+        fields = ["at", "source", "caller", "party", "reached", "satisfaction", "remarks"]
+        extra_kwargs = {"party": {"help_text": gettext_lazy("The party called (null: the first applicant).")}}
 
 
 class MaskedPersonSerializer(serializers.Serializer):
@@ -94,6 +95,12 @@ class CallbackAttemptInputSerializer(serializers.Serializer):
         help_text=gettext_lazy("Required when the party was reached; forbidden when not."),
     )
     remarks = serializers.CharField(required=False, allow_blank=True, max_length=callbacks.MAX_REMARKS, default="")
+    party = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=gettext_lazy("The id of the party called, one of the case's; the first applicant if absent."),
+    )
 
     def validate(self, attrs):
         if attrs["reached"] and not attrs.get("satisfaction"):
@@ -243,6 +250,7 @@ class CallbackAttemptApi(APIView):
             reached=values["reached"],
             satisfaction=values["satisfaction"],
             remarks=values["remarks"],
+            party=values.get("party"),
         )
         case.refresh_from_db()
         body = {

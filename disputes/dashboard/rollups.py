@@ -8,7 +8,14 @@ How the table is kept up to date, and why beat rather than the transition servic
   verdicts of everything concluded lately; a handler's day of work shows on the
   dashboard within five minutes.
 * Both also replace the NOW rows: how many open cases are past a deadline
-  at this moment, per village and breakdown (the list itself is read live).
+  at this moment, per village and breakdown (the list itself is read live),
+  and the states now (open cases past a resolve deadline: `open_overdue`).
+* States (statistics.STATE_FIELDS) are never summed over days: day rows hold 0,
+  each month row holds the state at the month's end (the month in progress: at
+  the refresh), from the Deadline rows (`_states_sql`); the readers take the
+  period's last month, or the NOW rows for a period not yet over.
+* Every rebuild records its time with the rollups' version (`refreshed_at`, the
+  dashboard's "数据截至").
 * `rebuild_all` (beat, nightly, and `manage.py rebuild_rollups`) rebuilds
   everything from scratch. It costs well under a minute at a million cases and
   repairs what the window cannot see: a colour raised or a case reopened long
@@ -41,6 +48,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -48,16 +56,22 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 
 from core import caching
-from disputes.models import DisputeRollup
-from disputes.rules.enums import OPEN_STATUSES, Outcome
-from disputes.statistics import COUNT_FIELDS, DAY_BUCKETS, DAY_SECONDS, HISTOGRAM_FIELDS
+from disputes.models import CallbackAttempt, DisputeRollup, Party
+from disputes.rules.enums import OPEN_STATUSES, Outcome, PartyRole, Status
+from disputes.statistics import COUNT_FIELDS, DAY_BUCKETS, DAY_SECONDS, HISTOGRAM_FIELDS, STATE_FIELDS
 from grids.models import Area, AreaLevel
 
 RECENT_DAYS = 14
 ADVISORY_LOCK = 60_0608  # any constant, the same for every rebuild
 
-CONCLUDED = (Outcome.AGREEMENT, Outcome.RESOLVED_OTHERWISE, Outcome.LITIGATION, Outcome.POLICE)
-RESOLVED = (Outcome.AGREEMENT, Outcome.RESOLVED_OTHERWISE)
+CONCLUDED = (
+    Outcome.AGREEMENT,
+    Outcome.ORAL_AGREEMENT,
+    Outcome.RESOLVED_OTHERWISE,
+    Outcome.LITIGATION,
+    Outcome.POLICE,
+)
+RESOLVED = (Outcome.AGREEMENT, Outcome.ORAL_AGREEMENT, Outcome.RESOLVED_OTHERWISE)
 REACHED = ("satisfied", "basically_satisfied", "dissatisfied")
 SATISFIED = ("satisfied", "basically_satisfied")
 REPEAT_RULES = ("repeat_dispute", "prior_incident_same_parties")
@@ -65,12 +79,20 @@ DIMENSIONS = ("all", "department", "category", "colour", "channel")
 
 # The measures, in table order (statistics.COUNT_FIELDS); every contribution row below yields them all.
 MEASURES = COUNT_FIELDS
+# The states (statistics.STATE_FIELDS): 0 in day rows, read at the end of a month in month rows and at the
+# refresh in NOW rows; never summed over days.
+STATES = STATE_FIELDS
+# Every column a row is inserted with, after (grain, day, area_path, dimension, value).
+COLUMNS = ", ".join(("grain", "day", "area_path", "dimension", "value", *MEASURES, *STATES, "overdue"))
+ZERO_STATES = ", ".join("0" for _ in STATES)
 
 TABLE = DisputeRollup._meta.db_table
 DISPUTE = "disputes_dispute"
 DEADLINE = "disputes_deadline"
 EVENT = "disputes_caseevent"
 RETURN = "disputes_routingreturn"
+ATTEMPT = CallbackAttempt._meta.db_table
+PARTY = Party._meta.db_table
 
 
 @dataclass
@@ -153,10 +175,21 @@ def _contributions(d: _Dialect, vendor: str) -> str:
         f"EXISTS (SELECT 1 FROM {DEADLINE} dl WHERE dl.dispute_id = c.id AND dl.kind = 'resolve' "  # nosec B608
         "AND dl.cancelled_at IS NULL AND dl.done_at > dl.due_at)"
     )
+    # 受理口径: registered = submitted, less the withdrawn and the duplicates merged into an earlier case
+    # (both closed with outcome "withdrawn"), by the case's state now.
+    registered = f"(c.outcome <> '{Outcome.WITHDRAWN}' AND c.status <> '{Status.WITHDRAWN}')"
     submitted = select(
         d.local_day("c.submitted_at"),
         "c.lead_department_id",
-        {"submitted": "1", "repeat": f"CASE WHEN {repeat} THEN 1 ELSE 0 END"},
+        {
+            "submitted": "1",
+            "repeat": f"CASE WHEN {repeat} THEN 1 ELSE 0 END",
+            "registered": f"CASE WHEN {registered} THEN 1 ELSE 0 END",
+            "registered_resolved": f"CASE WHEN {registered} AND {resolved} THEN 1 ELSE 0 END",
+            "registered_open": (
+                f"CASE WHEN {registered} AND c.status IN ({_quote(sorted(OPEN_STATUSES))}) THEN 1 ELSE 0 END"
+            ),
+        },
         f"{DISPUTE} c WHERE c.submitted_at >= %(start)s AND c.submitted_at < %(end)s",
     )
     concluded = f"c.outcome IN ({_quote(CONCLUDED)})"
@@ -167,6 +200,7 @@ def _contributions(d: _Dialect, vendor: str) -> str:
             "concluded": f"CASE WHEN {concluded} THEN 1 ELSE 0 END",
             "resolved": f"CASE WHEN {resolved} THEN 1 ELSE 0 END",
             "agreement": f"CASE WHEN c.outcome = '{Outcome.AGREEMENT}' THEN 1 ELSE 0 END",
+            "oral_agreement": f"CASE WHEN c.outcome = '{Outcome.ORAL_AGREEMENT}' THEN 1 ELSE 0 END",
             "litigation": f"CASE WHEN c.outcome = '{Outcome.LITIGATION}' THEN 1 ELSE 0 END",
             "police": f"CASE WHEN c.outcome = '{Outcome.POLICE}' THEN 1 ELSE 0 END",
             "on_time": f"CASE WHEN {concluded} AND NOT {late_deadline} THEN 1 ELSE 0 END",
@@ -179,6 +213,27 @@ def _contributions(d: _Dialect, vendor: str) -> str:
         },
         f"{DISPUTE} c WHERE c.reported_at >= %(start)s AND c.reported_at < %(end)s "
         f"AND ({concluded} OR c.callback_result <> '')",
+    )
+    # 满意率 by parties: each party's latest attempt since the case's latest report-back, on that day. An
+    # attempt that names no party (recorded before parties were told apart, or the resident's own rating)
+    # is the first applicant's.
+    applicant = f"(SELECT MIN(p.id) FROM {PARTY} p WHERE p.dispute_id = c.id AND p.role = '{PartyRole.APPLICANT}')"  # nosec B608
+    latest = (
+        f"(SELECT a.dispute_id, a.reached, a.satisfaction, ROW_NUMBER() OVER (PARTITION BY a.dispute_id, "  # nosec B608
+        f"COALESCE(a.party_id, {applicant}, 0) ORDER BY a.at DESC, a.id DESC) AS rank FROM {ATTEMPT} a "
+        f"JOIN {DISPUTE} c ON c.id = a.dispute_id WHERE c.reported_at >= %(start)s AND c.reported_at < %(end)s "
+        "AND a.at >= c.reported_at)"
+    )
+    reached_party = f"la.reached AND la.satisfaction IN ({_quote(REACHED)})"
+    parties = select(
+        d.local_day("c.reported_at"),
+        "c.lead_department_id",
+        {
+            "parties_reached": f"CASE WHEN {reached_party} THEN 1 ELSE 0 END",
+            "parties_satisfied": f"CASE WHEN {reached_party} AND la.satisfaction IN ({_quote(SATISFIED)}) "
+            "THEN 1 ELSE 0 END",
+        },
+        f"{latest} la JOIN {DISPUTE} c ON c.id = la.dispute_id WHERE la.rank = 1",
     )
     closed = select(
         d.local_day("c.closed_at"),
@@ -204,7 +259,7 @@ def _contributions(d: _Dialect, vendor: str) -> str:
         {"returned": "1"},
         f"{RETURN} r JOIN {DISPUTE} c ON c.id = r.dispute_id WHERE r.at >= %(start)s AND r.at < %(end)s",
     )
-    return " UNION ALL ".join((submitted, reported, closed, dispatched, returned))
+    return " UNION ALL ".join((submitted, reported, parties, closed, dispatched, returned))
 
 
 def _insert_days_sql(d: _Dialect, vendor: str) -> str:
@@ -221,12 +276,12 @@ def _insert_days_sql(d: _Dialect, vendor: str) -> str:
         "channel": "channel",
     }
     groups = " UNION ALL ".join(
-        f"SELECT {DisputeRollup.Grain.DAY}, day, area, '{dim}', {value[dim]}, {sums}, 0 FROM fine "  # nosec B608
+        f"SELECT {DisputeRollup.Grain.DAY}, day, area, '{dim}', {value[dim]}, {sums}, {ZERO_STATES}, 0 FROM fine "  # nosec B608
         f"GROUP BY day, area{'' if dim == 'all' else ', ' + value[dim]}"
         for dim in DIMENSIONS
     )
     materialized = "MATERIALIZED " if vendor == "postgresql" else ""
-    columns = ", ".join(("grain", "day", "area_path", "dimension", "value", *MEASURES, "overdue"))
+    columns = COLUMNS
     return (
         f"WITH fine AS {materialized}(SELECT day, area, dept, category, colour, channel, {fine_sums} "  # nosec B608
         f"FROM ({_contributions(d, vendor)}) x GROUP BY day, area, dept, category, colour, channel) "
@@ -251,22 +306,86 @@ def _insert_days_sql_grouping_sets(d: _Dialect) -> str:
     # Columns left out of a grouping set are NULL, so the first non-NULL is the grouped one;
     # a NULL department (not yet dispatched) falls through to ''.
     value = "COALESCE(CAST(dept AS text), CAST(category AS text), CAST(colour AS text), channel, '')"
-    columns = ", ".join(("grain", "day", "area_path", "dimension", "value", *MEASURES, "overdue"))
+    columns = COLUMNS
     return (
         f"INSERT INTO {TABLE} ({columns}) SELECT {DisputeRollup.Grain.DAY}, day, area, {dimension}, {value}, "  # nosec B608
-        f"{sums}, 0 FROM ({_contributions(d, 'postgresql')}) x GROUP BY GROUPING SETS "
+        f"{sums}, {ZERO_STATES}, 0 FROM ({_contributions(d, 'postgresql')}) x GROUP BY GROUPING SETS "
         "((day, area), (day, area, dept), (day, area, category), (day, area, colour), (day, area, channel))"
     )
 
 
-def _insert_months_sql(d: _Dialect) -> str:
-    sums = ", ".join(f"SUM({m})" for m in MEASURES)
-    columns = ", ".join(("grain", "day", "area_path", "dimension", "value", *MEASURES, "overdue"))
+def _insert_months_sql(d: _Dialect, vendor: str, months: int) -> str:
+    """The villages' month rows: the day rows summed, and the states at each month's end (`_states_sql`)."""
+    sums = ", ".join(f"SUM({m})" for m in (*MEASURES, *STATES))
     month = d.month_start("day")
+    days = (
+        f"SELECT {month} AS day, area_path, dimension, value, {', '.join(MEASURES)}, "  # nosec B608
+        f"{', '.join(f'0 AS {name}' for name in STATES)} "
+        f"FROM {TABLE} WHERE grain = {DisputeRollup.Grain.DAY} AND day >= %(first)s"
+    )
+    zeros = ", ".join(f"0 AS {m}" for m in MEASURES)
+    states = (
+        f"SELECT day, area AS area_path, dimension, value, {zeros}, {', '.join(STATES)} "  # nosec B608
+        f"FROM ({_states_sql(d, vendor, months, 'month')}) s"
+    )
     return (
-        f"INSERT INTO {TABLE} ({columns}) SELECT {DisputeRollup.Grain.MONTH}, {month}, area_path, dimension, value, "  # nosec B608
-        f"{sums}, 0 FROM {TABLE} WHERE grain = {DisputeRollup.Grain.DAY} AND day >= %(first)s "
-        f"GROUP BY {month}, area_path, dimension, value"
+        f"INSERT INTO {TABLE} ({COLUMNS}) SELECT {DisputeRollup.Grain.MONTH}, day, area_path, dimension, value, "  # nosec B608
+        f"{sums}, 0 FROM ({days} UNION ALL {states}) m GROUP BY day, area_path, dimension, value"
+    )
+
+
+def _states_sql(d: _Dialect, vendor: str, moments: int, prefix: str) -> str:
+    """The states at given moments, per village × each breakdown: rows (day, area, dimension, value, *STATES).
+
+    The `moments` instants are parameters %(<prefix>_day_N)s and %(<prefix>_at_N)s (`_moments`): a month's
+    first day and the month's end (now, for the month in progress), or today and now for the NOW rows.
+
+    open_overdue (按期办结率's open part): cases with a resolve deadline (办结时限) due before the
+    instant that was neither done (reported back) nor cancelled (transferred, returned, withdrawn,
+    merged) before it, nor paused (waiting on a party) when it fell due. Read from the Deadline rows:
+    a case's resolve clock runs exactly while it is being handled (accepted, in mediation, reopened),
+    so its rows are its status history as far as this figure needs. The approximation: a deadline
+    paused and resumed later has its due date moved on by the pause, so at an instant before the pause
+    it reads as due later than it was (a case late before a pause counts as late from its moved date).
+    """
+    if not moments:
+        return (
+            "SELECT CAST(NULL AS date) AS day, NULL AS area, NULL AS dimension, NULL AS value, "
+            + ", ".join(f"0 AS {s}" for s in STATES)
+            + " WHERE 1 = 0"
+        )
+    n = village_path_length()
+    if vendor == "postgresql":
+        pair = "(CAST(%({p}_day_{i})s AS date), CAST(%({p}_at_{i})s AS timestamptz))"
+    else:
+        pair = "(%({p}_day_{i})s, %({p}_at_{i})s)"
+    values = ", ".join(pair.format(p=prefix, i=i) for i in range(moments))
+    late = (
+        f"SELECT DISTINCT t.day, dl.dispute_id FROM t JOIN {DEADLINE} dl ON dl.kind = 'resolve' "  # nosec B608
+        "AND dl.due_at < t.at AND (dl.done_at IS NULL OR dl.done_at >= t.at) "
+        "AND (dl.cancelled_at IS NULL OR dl.cancelled_at >= t.at) "
+        "AND (dl.paused_at IS NULL OR dl.paused_at > t.at OR dl.paused_at > dl.due_at) "
+        # Only deadlines ever late can be late at an instant: the join reads those few.
+        "WHERE (dl.done_at IS NULL OR dl.done_at > dl.due_at) "
+        "AND (dl.cancelled_at IS NULL OR dl.cancelled_at > dl.due_at)"
+    )
+    value = {
+        "all": "''",
+        "department": f"COALESCE({d.text('dept')}, '')",
+        "category": d.text("category"),
+        "colour": d.text("colour"),
+        "channel": "channel",
+    }
+    groups = " UNION ALL ".join(
+        f"SELECT day, area, '{dim}' AS dimension, {value[dim]} AS value, SUM(n) AS open_overdue FROM o "  # nosec B608
+        f"GROUP BY day, area{'' if dim == 'all' else ', ' + value[dim]}"
+        for dim in DIMENSIONS
+    )
+    return (
+        f"WITH t(day, at) AS (VALUES {values}), o AS (SELECT l.day, substr(c.area_path, 1, {n}) AS area, "  # nosec B608
+        "c.lead_department_id AS dept, c.category_id AS category, c.colour AS colour, c.channel AS channel, "
+        f"COUNT(*) AS n FROM ({late}) l JOIN {DISPUTE} c ON c.id = l.dispute_id GROUP BY 1, 2, 3, 4, 5, 6) "
+        f"SELECT * FROM ({groups}) g"
     )
 
 
@@ -280,8 +399,8 @@ def _insert_upper_months_sql(length: int) -> str:
     rows of cases filed straight at a higher level sit under that level's path and
     are read (summed) with it.
     """
-    sums = ", ".join(f"SUM({m})" for m in MEASURES)
-    columns = ", ".join(("grain", "day", "area_path", "dimension", "value", *MEASURES, "overdue"))
+    sums = ", ".join(f"SUM({m})" for m in (*MEASURES, *STATES))
+    columns = COLUMNS
     step = length + Area.steplen
     return (
         f"INSERT INTO {TABLE} ({columns}) SELECT {DisputeRollup.Grain.MONTH}, day, substr(area_path, 1, {length}), "  # nosec B608
@@ -291,7 +410,8 @@ def _insert_upper_months_sql(length: int) -> str:
 
 
 def _insert_now_sql(d: _Dialect, vendor: str) -> str:
-    """The NOW rows: unfinished cases past their nearest deadline, per village × each breakdown.
+    """The NOW rows: unfinished cases past their nearest deadline, per village × each breakdown, and the
+    states now (open_overdue: past a resolve deadline, `_states_sql`).
 
     "Unfinished" is the open statuses (OPEN_STATUSES: not yet reported back), the same
     condition as the overdue list, which reads the queue's partial index.
@@ -306,19 +426,51 @@ def _insert_now_sql(d: _Dialect, vendor: str) -> str:
     }
     zeros = ", ".join("0" for _ in MEASURES)
     groups = " UNION ALL ".join(
-        f"SELECT {DisputeRollup.Grain.NOW}, %(today)s, area, '{dim}', {value[dim]}, {zeros}, SUM(n) FROM o "  # nosec B608
-        f"GROUP BY area{'' if dim == 'all' else ', ' + value[dim]}"
+        f"SELECT {DisputeRollup.Grain.NOW}, %(today)s, area, '{dim}', {value[dim]}, {zeros}, {ZERO_STATES}, "  # nosec B608
+        f"SUM(n) FROM o GROUP BY area{'' if dim == 'all' else ', ' + value[dim]}"
         for dim in DIMENSIONS
     )
+    states = (
+        f"SELECT {DisputeRollup.Grain.NOW}, %(today)s, area, dimension, value, {zeros}, {', '.join(STATES)}, 0 "  # nosec B608
+        f"FROM ({_states_sql(d, vendor, 1, 'now')}) s"
+    )
     materialized = "MATERIALIZED " if vendor == "postgresql" else ""
-    columns = ", ".join(("grain", "day", "area_path", "dimension", "value", *MEASURES, "overdue"))
     return (
         f"WITH o AS {materialized}(SELECT substr(area_path, 1, {n}) AS area, lead_department_id AS dept, "  # nosec B608
         "category_id AS category, colour, channel, COUNT(*) AS n "
         f"FROM {DISPUTE} WHERE status IN ({_quote(sorted(OPEN_STATUSES))}) AND next_due_at < %(now)s "
         "GROUP BY 1, 2, 3, 4, 5) "
-        f"INSERT INTO {TABLE} ({columns}) {groups}"
+        f"INSERT INTO {TABLE} ({COLUMNS}) {groups} UNION ALL {states}"
     )
+
+
+def _moments(prefix: str, moments: list[tuple[date, datetime]], ops) -> dict[str, Any]:
+    """The parameters of `_states_sql`'s instants."""
+    params: dict[str, Any] = {}
+    for i, (day, at) in enumerate(moments):
+        params[f"{prefix}_day_{i}"] = ops.adapt_datefield_value(day)
+        params[f"{prefix}_at_{i}"] = ops.adapt_datetimefield_value(at)
+    return params
+
+
+def _month_ends(cursor, first_month: date, now: datetime) -> list[tuple[date, datetime]]:
+    """(month, its end) for each month from `first_month` to the current one: the instants at which the
+    month rows read their states; the month in progress ends now. A full rebuild starts at the month of
+    the earliest resolve deadline (no case was late before it)."""
+    cursor.execute(f"SELECT MIN(due_at) FROM {DEADLINE} WHERE kind = 'resolve'")  # nosec B608
+    earliest = cursor.fetchone()[0]
+    if earliest is None:
+        return []
+    if isinstance(earliest, str):  # SQLite
+        earliest = datetime.fromisoformat(earliest).replace(tzinfo=ZoneInfo("UTC"))
+    month = max(first_month, timezone.localtime(earliest).date().replace(day=1))
+    current = timezone.localdate(now).replace(day=1)
+    result = []
+    while month <= current:
+        following = (month + timedelta(days=32)).replace(day=1)
+        result.append((month, min(_local_midnight(following), now)))
+        month = following
+    return result
 
 
 def _local_midnight(day: date) -> datetime:
@@ -362,9 +514,15 @@ def _rebuild(since: date | None, *, using: str | None = None, now: datetime | No
                     DisputeRollup.Grain.NOW,
                 ],
             )
-        cursor.execute(_insert_now_sql(d, connection.vendor), params)
+        cursor.execute(
+            _insert_now_sql(d, connection.vendor),
+            {**params, **_moments("now", [(timezone.localdate(now), now)], ops)},
+        )
         cursor.execute(_insert_days_sql(d, connection.vendor), params)
-        cursor.execute(_insert_months_sql(d), params)
+        months = _month_ends(cursor, first_month, now)
+        cursor.execute(
+            _insert_months_sql(d, connection.vendor, len(months)), {**params, **_moments("month", months, ops)}
+        )
         for level in range(AreaLevel.VILLAGE - 1, AreaLevel.CITY - 1, -1):
             cursor.execute(_insert_upper_months_sql(level * Area.steplen), params)
         # SQLite reports no row count for INSERT … WITH; count what this rebuild covers instead.
@@ -400,6 +558,20 @@ def version() -> str:
 
 def _bump_version() -> None:
     caching.set(VERSION_KEY, str(time.time_ns()), None)
+
+
+def refreshed_at() -> datetime | None:
+    """When the rollups were last rebuilt or refreshed (数据截至), aware; None if never (or the cache was
+    emptied since: the next refresh, within five minutes, records it again). Read from the version,
+    which is the refresh's time in nanoseconds."""
+    stamp = caching.get(VERSION_KEY)
+    try:
+        nanoseconds = int(stamp)
+    except (TypeError, ValueError):
+        return None
+    if nanoseconds <= 0:
+        return None
+    return datetime.fromtimestamp(nanoseconds / 1e9, tz=ZoneInfo("UTC"))
 
 
 def rebuild_all(*, using: str | None = None, now: datetime | None = None) -> RebuildResult:

@@ -17,26 +17,29 @@ from django.db import connections, router, transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.masking import mask_name
-from disputes.dashboard.periods import Period
+from disputes.dashboard.periods import Period, month_start
+from disputes.dashboard.ranking import RANKING_LEVELS, RankRow, ranking_rows  # noqa: F401 - 排名通报, re-exported
 from disputes.dashboard.rollups import village_path_length
 from disputes.models import Category, Dispute, DisputeRollup, JudicialConfirmation, Party
 from disputes.rules.enums import OPEN_STATUSES, Channel, Colour, PartyRole, Status, WithdrawalVia
 from disputes.selectors import disputes_visible_to, staff_profile
 from disputes.selectors.queue import DueKey
 from disputes.selectors.withdrawal import WITHDRAWN_LIST_LIMIT, approved_requests, withdrawn_in_period
-from disputes.statistics import COUNT_FIELDS, Figures
-from grids.models import Area, AreaLevel, Department, Role
+from disputes.statistics import COUNT_FIELDS, STATE_FIELDS, Figures
+from grids.models import Area, Department, Role
 
 DASHBOARD_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
 OVERDUE_LIMIT = 50
 SUMS = {name: Sum(name) for name in COUNT_FIELDS}
+STATE_SUMS = {name: Sum(name) for name in STATE_FIELDS}
 
 
 def _counts(row: dict) -> dict:
-    return {name: row.get(name) or 0 for name in COUNT_FIELDS}
+    return {name: row.get(name) or 0 for name in (*COUNT_FIELDS, *STATE_FIELDS)}
 
 
 # --- Jurisdiction ---------------------------------------------------------------------------------------
@@ -101,14 +104,43 @@ def _now_rows(area_path: str, dimension: str = "all") -> QuerySet[DisputeRollup]
     )
 
 
+def state_rows(area_path: str, period: Period, month_paths=None) -> QuerySet[DisputeRollup]:
+    """Where a period's states (statistics.STATE_FIELDS: open_overdue) are read, never summed over days:
+    the NOW rows under `area_path` for a period that has not ended (it ends today or later), else the
+    month rows (of exactly `month_paths`, default the area's own) of the period's last month, which hold
+    the state at that month's end. A custom range ending inside a past month reads that month's end."""
+    if ongoing(period):
+        return DisputeRollup.objects.filter(grain=DisputeRollup.Grain.NOW, area_path__startswith=area_path)
+    paths = month_paths or [area_path]
+    return DisputeRollup.objects.filter(
+        grain=DisputeRollup.Grain.MONTH, day=month_start(period.last_day), area_path__in=paths
+    )
+
+
+def ongoing(period: Period) -> bool:
+    """Whether the period has not ended: its states are read from the NOW rows (with the overdue count)."""
+    return period.end > timezone.localdate()
+
+
+def _states(area_path: str, period: Period) -> dict:
+    return _counts(state_rows(area_path, period).filter(dimension="all").aggregate(**STATE_SUMS))
+
+
+def _with_states(counts: dict, states: dict) -> dict:
+    return {**counts, **{name: states.get(name) or 0 for name in STATE_FIELDS}}
+
+
 def area_figures(area: Area, period: Period) -> Figures:
     """The headline figures of an area (and below) over a period, and its overdue cases now."""
-    overdue = _now_rows(area.path).aggregate(n=Sum("overdue"))["n"] or 0
-    return Figures(_counts(_rollups(area.path, period).aggregate(**SUMS)), area.population, overdue)
+    now = _now_rows(area.path).aggregate(n=Sum("overdue"), **(STATE_SUMS if ongoing(period) else {}))
+    states = now if ongoing(period) else _states(area.path, period)
+    counts = _with_states(_counts(_rollups(area.path, period).aggregate(**SUMS)), states)
+    return Figures(counts, area.population, now["n"] or 0)
 
 
 def figures_for_path(area_path: str, period: Period, population: int = 0) -> Figures:
-    return Figures(_counts(_rollups(area_path, period).aggregate(**SUMS)), population)
+    counts = _with_states(_counts(_rollups(area_path, period).aggregate(**SUMS)), _states(area_path, period))
+    return Figures(counts, population)
 
 
 def can_drill(area: Area) -> bool:
@@ -130,24 +162,42 @@ def child_rows(area: Area, period: Period) -> list[tuple[Area, Figures]]:
         .annotate(**SUMS)
         .order_by()
     }
-    overdue = dict(
-        _now_rows(area.path)
+    now_rows = {
+        row["prefix"]: row
+        for row in _now_rows(area.path)
         .annotate(prefix=Substr("area_path", 1, length))
         .values("prefix")
-        .annotate(n=Sum("overdue"))
+        .annotate(n=Sum("overdue"), **(STATE_SUMS if ongoing(period) else {}))
         .order_by()
-        .values_list("prefix", "n")
+    }
+    overdue = {prefix: row["n"] for prefix, row in now_rows.items()}
+    states = (
+        now_rows
+        if ongoing(period)
+        else {
+            row["prefix"]: row
+            for row in state_rows(area.path, period, month_paths=[c.path for c in children] or [area.path + "-"])
+            .filter(dimension="all")
+            .annotate(prefix=Substr("area_path", 1, length))
+            .values("prefix")
+            .annotate(**STATE_SUMS)
+            .order_by()
+        }
     )
     return [
         (
             child,
-            Figures(grouped.get(child.path) or Figures.empty().counts, child.population, overdue.get(child.path, 0)),
+            Figures(
+                _with_states(grouped.get(child.path) or Figures.empty().counts, states.get(child.path, {})),
+                child.population,
+                overdue.get(child.path, 0),
+            ),
         )
         for child in children
     ]
 
 
-def _dimension_labels(dimension: str, values: list[str]) -> dict[str, str]:
+def dimension_labels(dimension: str, values: list[str]) -> dict[str, str]:
     if dimension == "department":
         ids = [int(v) for v in values if v.isdigit()]
         return {str(d.pk): d.display_name for d in Department.objects.filter(pk__in=ids)}
@@ -172,7 +222,8 @@ BREAKDOWNS = ("department", "category", "colour", "channel")
 
 
 def breakdown_rows(area: Area, period: Period, dimensions=BREAKDOWNS) -> dict[str, list[DimensionRow]]:
-    """Rows by lead department, category, colour and channel (two queries for all four); most cases first."""
+    """Rows by lead department, category, colour and channel (two queries for all four, three for a period
+    that has ended: its states); most cases first."""
     dimensions = tuple(dimensions)
     rows: dict[str, dict[str, dict]] = {d: {} for d in dimensions}
     period_rows = (
@@ -183,21 +234,36 @@ def breakdown_rows(area: Area, period: Period, dimensions=BREAKDOWNS) -> dict[st
     )
     for row in period_rows:
         rows[row["dimension"]][row["value"]] = _counts(row)
-    overdue: dict[tuple[str, str], int] = {
-        (dimension, value): n
-        for dimension, value, n in DisputeRollup.objects.filter(
+    now_rows = list(
+        DisputeRollup.objects.filter(
             grain=DisputeRollup.Grain.NOW, dimension__in=dimensions, area_path__startswith=area.path
         )
         .values("dimension", "value")
-        .annotate(n=Sum("overdue"))
+        .annotate(n=Sum("overdue"), **(STATE_SUMS if ongoing(period) else {}))
         .order_by()
-        .values_list("dimension", "value", "n")
-    }
-    for dimension, value in overdue:
-        rows[dimension].setdefault(value, Figures.empty().counts)
+    )
+    overdue: dict[tuple[str, str], int] = {(row["dimension"], row["value"]): row["n"] or 0 for row in now_rows}
+    for (dimension, value), n in overdue.items():
+        if n:
+            rows[dimension].setdefault(value, Figures.empty().counts)
+    # The period's states: from the NOW rows just read, or its last month's rows.
+    state_source = (
+        now_rows
+        if ongoing(period)
+        else state_rows(area.path, period)
+        .filter(dimension__in=dimensions)
+        .values("dimension", "value")
+        .annotate(**STATE_SUMS)
+        .order_by()
+    )
+    for row in state_source:
+        states = {name: row[name] or 0 for name in STATE_FIELDS}
+        if any(states.values()):
+            counts = rows[row["dimension"]].setdefault(row["value"], Figures.empty().counts)
+            counts.update(states)
     result = {}
     for dimension, by_value in rows.items():
-        labels = _dimension_labels(dimension, list(by_value))
+        labels = dimension_labels(dimension, list(by_value))
         items = [
             DimensionRow(value, labels.get(value, value or "—"), Figures(counts, 0, overdue.get((dimension, value), 0)))
             for value, counts in by_value.items()
@@ -224,64 +290,10 @@ def trend_rows(area: Area, period: Period, months: int = 12) -> list[tuple[date,
             dimension="all", grain=DisputeRollup.Grain.MONTH, day__in=wanted, area_path=area.path
         )
         .values("day")
-        .annotate(**SUMS)
+        .annotate(**SUMS, **STATE_SUMS)
         .order_by()
     }
     return [(month, Figures(grouped.get(month) or Figures.empty().counts, area.population)) for month in wanted]
-
-
-@dataclass(frozen=True)
-class RankRow:
-    rank: int | None
-    area: Area
-    figures: Figures
-
-
-def ranking_rows(area: Area, period: Period, level: int) -> list[RankRow]:
-    """排名通报: the townships (or villages) in the area ranked by on-time rate for the period's last month.
-
-    Ties share a rank; areas with nothing concluded come last, unranked. Ties on the
-    rate are listed by cases concluded (more first), then by name.
-    """
-    candidates = list(Area.objects.filter(path__startswith=area.path, level=level).order_by("path"))
-    if not candidates:
-        return []
-    month = period.ranking_month()
-    grouped = {
-        row["prefix"]: _counts(row)
-        for row in DisputeRollup.objects.filter(
-            dimension="all", grain=DisputeRollup.Grain.MONTH, day=month, area_path__in=[a.path for a in candidates]
-        )
-        .values(prefix=F("area_path"))
-        .annotate(**SUMS)
-        .order_by()
-    }
-    scored = [(a, Figures(grouped.get(a.path) or Figures.empty().counts, a.population)) for a in candidates]
-    scored.sort(
-        key=lambda item: (
-            item[1].on_time_rate.value is None,
-            -(item[1].on_time_rate.value or 0),
-            -item[1]["concluded"],
-            item[0].name,
-        )
-    )
-    rows: list[RankRow] = []
-    previous_rate = None
-    rank = 0
-    for position, (a, figures) in enumerate(scored, start=1):
-        rate = figures.on_time_rate
-        if rate.value is None:
-            rows.append(RankRow(None, a, figures))
-            continue
-        key = (rate.numerator * 1.0) / rate.denominator
-        if key != previous_rate:
-            rank = position
-            previous_rate = key
-        rows.append(RankRow(rank, a, figures))
-    return rows
-
-
-RANKING_LEVELS = (AreaLevel.TOWNSHIP, AreaLevel.VILLAGE)
 
 
 # --- The overdue list ---------------------------------------------------------------------------------

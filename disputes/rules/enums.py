@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Status(models.TextChoices):
@@ -11,10 +12,11 @@ class Status(models.TextChoices):
     RETURNED = "returned", _("Returned to dispatch")
     ACCEPTED = "accepted", _("Accepted")
     IN_MEDIATION = "in_mediation", _("In mediation")
-    REPORTED = "reported", _("Reported back")
+    # 办结 is the report-back (已办结（待回访）); the close after the callback is 归档 (已归档): two words, two states.
+    REPORTED = "reported", pgettext_lazy("case status", "Reported back")
     AWAITING_CALLBACK = "awaiting_callback", _("Awaiting callback")
     REOPENED = "reopened", _("Reopened")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("case status", "Closed")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
@@ -55,7 +57,7 @@ class Outcome(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn by the parties")
 
 
-RESOLVED_OUTCOMES = frozenset({Outcome.AGREEMENT, Outcome.RESOLVED_OTHERWISE})
+RESOLVED_OUTCOMES = frozenset({Outcome.AGREEMENT, Outcome.ORAL_AGREEMENT, Outcome.RESOLVED_OTHERWISE})
 
 
 class Channel(models.TextChoices):

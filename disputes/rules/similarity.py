@@ -55,7 +55,14 @@ MIN_SHOWN = 3
 RANK_SIMILARITY = 0.6
 RANK_WORKED = 0.4
 
-OUTCOME_WORKED = {"agreement": 1.0, "resolved_otherwise": 1.0, "withdrawn": 0.3, "litigation": 0.0, "police": 0.0}
+OUTCOME_WORKED = {
+    "agreement": 1.0,
+    "oral_agreement": 1.0,
+    "resolved_otherwise": 1.0,
+    "withdrawn": 0.3,
+    "litigation": 0.0,
+    "police": 0.0,
+}
 PERFORMED_WORKED = {"performed": 1.0, "not_performed": 0.0}
 CALLBACK_WORKED = {"satisfied": 1.0, "basically_satisfied": 0.7, "dissatisfied": 0.0}
 UNKNOWN = 0.5

@@ -30,7 +30,12 @@ from disputes.services.assignment import (
     dispute_assign,
     dispute_request_assistance,
 )
-from disputes.services.callbacks import callback_record_attempt, callback_record_resident_rating, spot_check_record
+from disputes.services.callbacks import (
+    callback_further_parties,
+    callback_record_attempt,
+    callback_record_resident_rating,
+    spot_check_record,
+)
 from disputes.services.casefile import (
     check_department_serves,
     check_handler,
@@ -154,6 +159,7 @@ __all__ = [
     "agreement_save",
     "agreement_sign",
     "agreement_update",
+    "callback_further_parties",
     "callback_record_attempt",
     "callback_record_resident_rating",
     "channel_intake",

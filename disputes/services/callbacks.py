@@ -9,8 +9,8 @@ from core.actors import Actor
 from core.casework.callbacks import CallbackResult, Satisfaction, spread_rule, unanswered_counted
 from core.exceptions import ApplicationError, PermissionDeniedError
 from disputes.callbacks import MAX_REMARKS, SPOT_CHECK_ROLES, callback_attempt_check, callback_verdict
-from disputes.models import CallbackAttempt, Dispute, SpotCheck
-from disputes.rules.enums import EventKind, Status
+from disputes.models import CallbackAttempt, Dispute, Party, SpotCheck
+from disputes.rules.enums import EventKind, PartyRole, Status
 from disputes.selectors.callbacks import rating_refusal, resident_already_rated, unanswered_times
 from disputes.services.casefile import DisputeRef, dispute_pk, event_record, lock_visible, notify_applicants
 from disputes.services.transitions import dispute_transition
@@ -41,15 +41,41 @@ def callback_record_resident_rating(*, dispute: DisputeRef, satisfaction: str, r
         )
 
 
+def callback_party(case: Dispute, party: int | None) -> Party | None:
+    """The party a caller called: one of the case's own (None: the first applicant, as before parties were
+    told apart). A party of another case is refused."""
+    if party is None:
+        return case.parties.filter(role=PartyRole.APPLICANT).order_by("pk").first()
+    found = case.parties.filter(pk=party).first()
+    if found is None:
+        raise ApplicationError(
+            _("Choose one of this case's parties."), code="party_not_on_case", extra={"field": "party"}
+        )
+    return found
+
+
 def callback_record_attempt(
-    *, dispute: DisputeRef, actor: Actor, reached: bool, satisfaction: str = "", remarks: str = ""
+    *,
+    dispute: DisputeRef,
+    actor: Actor,
+    reached: bool,
+    satisfaction: str = "",
+    remarks: str = "",
+    party: int | None = None,
 ) -> CallbackAttempt:
     """One phone call of the 回访 by a caller, supervisor or admin, on a case awaiting its callback. Atomic.
+
+    `party` is the party called (a Party's id on this case; the first applicant if None): 满意率 counts
+    each party's latest answer (`disputes.statistics.callback_satisfaction`). The case's verdict is the
+    latest answer's, whoever gave it, as before.
 
     Not reached: recorded, and it counts towards "unreachable" only when spread
     out (`core.casework.callbacks.unanswered_counted`: hours apart, over more than
     one day); the third counted call closes the case as unreachable. Reached: the
     party's satisfaction closes or reopens the case.
+
+    After the verdict closed the case, the other parties (`callback_further_parties`, named by `party`)
+    may still be called: their answers are recorded for 满意率 and change nothing on the case.
     """
     satisfaction = callback_attempt_check(role=actor.role, reached=reached, satisfaction=satisfaction)
     remarks = (remarks or "").strip()[:MAX_REMARKS]
@@ -57,7 +83,18 @@ def callback_record_attempt(
         # A case outside the caller's area is not found: the answer does not confirm it exists.
         case = lock_visible(dispute, actor)
         if case.status != Status.AWAITING_CALLBACK:
+            further = callback_further_parties(case)
+            if party is not None and any(p.pk == party for p in further):
+                return _record_further_party(
+                    case=case,
+                    actor=actor,
+                    party=next(p for p in further if p.pk == party),
+                    reached=reached,
+                    satisfaction=satisfaction,
+                    remarks=remarks,
+                )
             raise ApplicationError(_("This case is not awaiting its callback."), code="not_awaiting_callback")
+        called = callback_party(case, party)
         return _record_outcome(
             case=case,
             source=CallbackAttempt.Source.CALLER,
@@ -66,11 +103,67 @@ def callback_record_attempt(
             reached=reached,
             satisfaction=satisfaction,
             remarks=remarks,
+            party=called,
         )
 
 
+def callback_further_parties(case: Dispute) -> list[Party]:
+    """The parties still to be asked after the callback's verdict closed the case: a case closed since its
+    latest report-back on a party's answer, and its parties with no answer (a reached call) since then.
+    Their answers count in 满意率 by parties and leave the case and its verdict as they are."""
+    if case.status != Status.CLOSED or case.reported_at is None or case.closed_at is None:
+        return []
+    if case.closed_at < case.reported_at:
+        return []
+    applicant = case.parties.filter(role=PartyRole.APPLICANT).order_by("pk").values_list("pk", flat=True).first()
+    answered = {
+        party_id or applicant
+        for party_id in CallbackAttempt.objects.filter(
+            dispute=case, at__gte=case.reported_at, reached=True
+        ).values_list("party_id", flat=True)
+    }
+    if not answered:
+        return []  # not closed by a party's answer (unreachable, or closed by a supervisor): nothing to add to
+    return [p for p in case.parties.order_by("pk") if p.pk not in answered]
+
+
+def _record_further_party(
+    *, case: Dispute, actor: Actor, party: Party, reached: bool, satisfaction: str, remarks: str
+) -> CallbackAttempt:
+    """Another party's answer after the verdict: recorded with its CALLBACK event, nothing else changes."""
+    now = timezone.now()
+    attempt = CallbackAttempt.objects.create(
+        dispute=case,
+        at=now,
+        caller=actor.user,
+        source=CallbackAttempt.Source.CALLER,
+        reached=reached,
+        satisfaction=satisfaction if reached else "",
+        remarks=remarks,
+        party=party,
+    )
+    data = {
+        "source": CallbackAttempt.Source.CALLER,
+        "reached": reached,
+        "satisfaction": attempt.satisfaction,
+        "attempt": attempt.pk,
+        "party": party.pk,
+        "after_verdict": True,
+    }
+    event_record(case, actor, EventKind.CALLBACK, reason=remarks, data=data, now=now)
+    return attempt
+
+
 def _record_outcome(
-    *, case: Dispute, source: str, actor: Actor, closer: Actor, reached: bool, satisfaction: str, remarks: str
+    *,
+    case: Dispute,
+    source: str,
+    actor: Actor,
+    closer: Actor,
+    reached: bool,
+    satisfaction: str,
+    remarks: str,
+    party: Party | None = None,
 ) -> CallbackAttempt:
     """The attempt, its CALLBACK event and what follows from it. `case` is locked by the caller."""
     now = timezone.now()
@@ -82,6 +175,7 @@ def _record_outcome(
         reached=reached,
         satisfaction=satisfaction if reached else "",
         remarks=remarks,
+        party=party,
     )
     data: dict[str, object] = {
         "source": source,
@@ -89,6 +183,8 @@ def _record_outcome(
         "satisfaction": attempt.satisfaction,
         "attempt": attempt.pk,
     }
+    if party is not None:
+        data["party"] = party.pk
     unanswered = 0
     if not reached:
         # This call is among the round's times (created above); the rule says which of them count.

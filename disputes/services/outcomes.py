@@ -434,6 +434,9 @@ def outcome_apply(
       that day. The window is the parties' (they apply to the court together),
       not a task of the handler, so the sweeper's reminder ladder does not run on
       it (`escalate_at` is empty); the page shows the time left.
+    - oral_agreement (口头调解协议, People's Mediation Law art. 28): no written agreement; what the parties
+      agreed is required, as the report-back's remarks (data["remarks"], the transition's reason, kept on
+      its event), and copied into the event's data ("oral_terms") so the record says what it was.
     - litigation / police: the court's case number or the police's reference is
       required and stored in `referral_reference`.
     Deadlines of an earlier agreement (a reopened case reported again) have made way
@@ -474,6 +477,15 @@ def outcome_apply(
             deadline_open(dispute=case, kind=DeadlineKind.PERFORMANCE, due_at=perform_by_due(agreement.perform_by))
         event_data["agreement"] = agreement.pk
         event_data["agreement_version"] = version.version
+    elif outcome == Outcome.ORAL_AGREEMENT:
+        terms = (data.get("remarks") or "").strip()
+        if not terms:
+            raise ApplicationError(
+                _("Write down what the parties agreed orally: it is the record of the oral agreement."),
+                code="oral_terms_required",
+                extra={"field": "reason"},
+            )
+        event_data["oral_terms"] = terms[:MAX_TEXT]
     elif outcome in (Outcome.LITIGATION, Outcome.POLICE):
         case.referral_reference = clean_referral_reference(data.get("referral_reference"), outcome=outcome)
         event_data["referral_reference"] = case.referral_reference

@@ -248,8 +248,10 @@ def _effect_report_back(ctx: TransitionContext) -> None:
     # A new report-back awaits its own callback: an earlier "dissatisfied" no longer stands.
     case.callback_result = ""
     ctx.event_data["outcome"] = outcome
-    # The outcome's own rules (an agreement for "agreement", the court's or police's number for a referral).
-    outcome_apply(case=case, outcome=outcome, data=ctx.data, now=ctx.now, event_data=ctx.event_data, actor=ctx.actor)
+    # The outcome's own rules (an agreement for "agreement", what was agreed for an oral agreement: the
+    # report-back's remarks; the court's or police's number for a referral).
+    data = {**ctx.data, "remarks": ctx.reason}
+    outcome_apply(case=case, outcome=outcome, data=data, now=ctx.now, event_data=ctx.event_data, actor=ctx.actor)
 
 
 def _effect_close(ctx: TransitionContext) -> None:

@@ -16,9 +16,8 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
-from django.utils.timesince import timesince, timeuntil
-from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -26,6 +25,7 @@ from core.actors import Actor
 from core.audit import phones_for_callback
 from core.casework.callbacks import Counted, next_counting_at, spread_rule, unanswered_counted
 from core.casework.forms import CallbackAttemptForm
+from core.durations import time_left_words
 from core.exceptions import ApplicationError, NotFoundError, as_page_errors
 from core.masking import mask_name, mask_phone
 from disputes import callbacks, selectors, services, visibility
@@ -37,6 +37,22 @@ PAGE_SIZE = 25
 
 
 # --- Forms -----------------------------------------------------------------------------------------------
+
+
+class CaseCallbackForm(CallbackAttemptForm):
+    """A case's callback call: which party was called (the first applicant unless chosen), then the
+    shared fields. 满意率 counts each party's latest answer."""
+
+    party = forms.TypedChoiceField(
+        label=_("Who did you call?"), coerce=int, empty_value=None, required=False, widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, parties: list[tuple[int, str]], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["party"].choices = parties
+        if parties:
+            self.fields["party"].initial = parties[0][0]
+        self.order_fields(["party", "reached", "satisfaction", "remarks"])
 
 
 class SpotCheckPeriodForm(forms.Form):
@@ -115,10 +131,9 @@ def items_html(items: list[dict], *, now, max_unanswered: int) -> str:
         link = e(record.replace("NUMBER", case.tracking_number))
         due = case.callback_due
         if item["overdue"]:
-            late = gettext("Overdue by %(when)s") % {"when": timesince(due, now)}
-            when = f"<strong>{e(late)}</strong>"
+            when = f"<strong>{e(time_left_words(due, now))}</strong>"
         else:
-            when = e(gettext("Due in %(when)s") % {"when": timeuntil(due, now)})
+            when = e(time_left_words(due, now))
         applicant = item["applicant"]
         who = e(applicant["name"] or "—")
         if applicant["phone"]:
@@ -224,7 +239,27 @@ def callback_record(request, tracking_number: str):
     rule = spread_rule()
     counted = unanswered_counted(selectors.unanswered_times(case), rule=rule) if awaiting else Counted()
     next_at = next_counting_at(counted, rule=rule)
-    form = CallbackAttemptForm(request.POST if posted else None, next_counting_at=next_at) if awaiting else None
+    parties = list(case.parties.order_by("pk"))
+    applicants = [p for p in parties if p.role == PartyRole.APPLICANT]
+    # A caller sees this page before the report-back too: then they do not work the case, and its
+    # description, names and agreement are masked or left out as on the case page (disputes.visibility).
+    lens = visibility.case_lens(request.user, case, parties=parties)
+    # The applicants first (the first is the default), then the others, named as in "Who to call" below.
+    called = [
+        (p.pk, f"{p.get_role_display()}: {lens.party_name(p) if p.role == PartyRole.APPLICANT else mask_name(p.name)}")
+        for p in [*applicants, *(p for p in parties if p.role != PartyRole.APPLICANT)]
+    ]
+    # After the verdict closed the case, the parties not yet asked may still be called (for 满意率 by parties).
+    further = [] if awaiting else services.callback_further_parties(case)
+    if further:
+        called = [(p.pk, f"{p.get_role_display()}: {mask_name(p.name)}") for p in further]
+    form = (
+        CaseCallbackForm(request.POST if posted else None, next_counting_at=next_at, parties=called)
+        if awaiting or further
+        else None
+    )
+    if further and form is not None:
+        form.fields["party"].required = True
     status = 200
     if posted and form is not None:
         if form.is_valid():
@@ -235,6 +270,7 @@ def callback_record(request, tracking_number: str):
                     reached=form.cleaned_data["reached"] == "yes",
                     satisfaction=form.cleaned_data["satisfaction"],
                     remarks=form.cleaned_data["remarks"],
+                    party=form.cleaned_data.get("party"),
                 )
             except ApplicationError as exc:
                 exc.add_to_form(form)
@@ -244,15 +280,19 @@ def callback_record(request, tracking_number: str):
         status = 400
     elif posted:
         status = 409
-    parties = list(case.parties.order_by("pk"))
-    applicants = [p for p in parties if p.role == PartyRole.APPLICANT]
-    # A caller sees this page before the report-back too: then they do not work the case, and its
-    # description, names and agreement are masked or left out as on the case page (disputes.visibility).
-    lens = visibility.case_lens(request.user, case, parties=parties)
     agreement = _agreement_of(case)
     lens.log_full_reads(user=request.user, agreement=agreement, page="callback_record")
     in_clear, held_back = False, ""
-    if awaiting:
+    if further:
+        # The caller works this callback still: the parties left to ask, their phones in clear, logged.
+        in_clear, held_back = phones_for_callback(
+            user=request.user,
+            people=further,
+            what="party.phone",
+            case_ref=case.tracking_number,
+            page="callback_record",
+        )
+    elif awaiting:
         # The caller works this callback: the applicants' phones are shown in clear, and each view is logged.
         in_clear, held_back = phones_for_callback(
             user=request.user,
@@ -268,6 +308,10 @@ def callback_record(request, tracking_number: str):
             "case": case,
             "form": form,
             "awaiting": awaiting,
+            "further": [
+                {"party": p, "name": mask_name(p.name), "phone": p.phone if in_clear else mask_phone(p.phone)}
+                for p in further
+            ],
             "held_back": held_back,
             "description": lens.text("description", case.description),
             "applicants": [
@@ -280,7 +324,7 @@ def callback_record(request, tracking_number: str):
                 if p.role != PartyRole.APPLICANT
             ],
             "agreement": lens.agreement(agreement) if agreement is not None else None,
-            "attempts": list(case.callback_attempts.select_related("caller").order_by("at", "pk")),
+            "attempts": list(case.callback_attempts.select_related("caller", "party").order_by("at", "pk")),
             "unanswered": counted.count,
             "max_unanswered": callbacks.MAX_UNANSWERED,
             "callback_due": case.deadlines.open()

@@ -13,6 +13,7 @@ from disputes import selectors, services
 from disputes.forms import MAX_DESCRIPTION
 from disputes.models import Agreement, Dispute, JudicialConfirmation
 from disputes.rules.enums import Colour, Outcome, WithdrawalVia
+from disputes.rules.pauses import PauseReason
 from disputes.selectors import supervision as order_selectors
 from disputes.services import leader as leader_service
 from disputes.staff.options import QuickSelect, cached_options
@@ -57,6 +58,18 @@ class EmptyForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=REASON_MAX, widget=_textarea(2))
+
+
+class PauseForm(forms.Form):
+    """Pause the clock: why (a category the resident is told) and the details (for staff only)."""
+
+    category = forms.ChoiceField(
+        label=_("Why the clock is paused"),
+        # No default: a preselected reason would be told to every resident whatever the wait.
+        choices=[("", _("Choose…")), *PauseReason.choices],
+        help_text=_("The resident's tracking page shows this, never the reason written below."),
+    )
     reason = forms.CharField(label=_("Reason"), max_length=REASON_MAX, widget=_textarea(2))
 
 
@@ -165,7 +178,11 @@ class ReportBackForm(forms.Form):
         help_text=_("Required when the case goes to litigation or to the police."),
     )
     reason = forms.CharField(
-        label=_("Summary of the handling"), max_length=REASON_MAX, required=False, widget=_textarea(3)
+        label=_("Summary of the handling"),
+        max_length=REASON_MAX,
+        required=False,
+        widget=_textarea(3),
+        help_text=_("For an oral agreement, write down what the parties agreed: it is the agreement's record."),
     )
     # 签署 / 生效: for an agreement whose current version is not signed yet (today unless given).
     signed_on = forms.DateField(
@@ -184,6 +201,10 @@ class ReportBackForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         outcome = cleaned.get("outcome")
+        if outcome == Outcome.ORAL_AGREEMENT and not (cleaned.get("reason") or "").strip():
+            self.add_error(
+                "reason", _("Write down what the parties agreed orally: it is the record of the oral agreement.")
+            )
         if outcome in (Outcome.LITIGATION, Outcome.POLICE):
             try:
                 cleaned["referral_reference"] = services.clean_referral_reference(

@@ -1,6 +1,6 @@
 """The admin for reference tables, and the read-only view of cases."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.contrib import admin
@@ -17,9 +17,11 @@ from disputes.models import (
     Dispute,
     DiversionRule,
     IdempotencyRecord,
+    RankingNotice,
     ServiceLevelSetting,
 )
 from disputes.rules.enums import Colour, DeadlineKind, EventKind, PartyRole, Status
+from grids.models import Area
 from tests.disputes.cases import case_in
 from tests.factories import CategoryFactory, PartyFactory, UserFactory
 
@@ -78,7 +80,7 @@ def url(model, name, *args) -> str:
 
 DISPUTES_MODELS = [model for model in admin.site._registry if model._meta.app_label == "disputes"]
 # Written only by the services: the admin may look, never add, change or delete.
-VIEW_ONLY = {Dispute, CaseEvent, Deadline, IdempotencyRecord, Attachment}
+VIEW_ONLY = {Dispute, CaseEvent, Deadline, IdempotencyRecord, Attachment, RankingNotice}
 # Made in the admin, revoked rather than deleted (their idempotency records stay).
 NO_DELETE = {ChannelKey}
 
@@ -106,6 +108,17 @@ EXTRA_MODELS = {
         content_type="image/png",
         size=68,
         sha256="0" * 64,
+    ),
+    "rankingnotice": lambda m: m.objects.create(
+        area=Area.objects.get_first_root_node(),
+        month=date(2026, 11, 1),
+        basis="area",
+        year=2026,
+        number=1,
+        number_text="西湖矛调通〔2026〕1号",
+        office_code="西湖矛调通",
+        office_name="西湖区矛盾纠纷多元化解中心",
+        snapshot={},
     ),
 }
 

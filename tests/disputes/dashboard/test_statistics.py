@@ -9,7 +9,7 @@ from disputes.dashboard.periods import Period, PeriodForm, month_period, quarter
 
 
 def counts(**given):
-    base = dict.fromkeys(st.COUNT_FIELDS, 0)
+    base = dict.fromkeys(st.COUNT_FIELDS + st.STATE_FIELDS, 0)
     base.update(given)
     return base
 
@@ -28,42 +28,75 @@ def test_rate_display(numerator, denominator, shown):
 def test_rates_take_their_own_numerator_and_denominator():
     c = counts(
         submitted=40,
+        registered=36,
+        registered_resolved=30,
+        registered_open=5,
         repeat=4,
         concluded=20,
         resolved=18,
         agreement=15,
+        oral_agreement=2,
         police=1,
         on_time=17,
         reopened=2,
         reached=10,
         satisfied=9,
+        parties_reached=16,
+        parties_satisfied=13,
         dispatched=25,
         returned=5,
+        open_overdue=3,
     )
-    assert st.resolution_rate(c) == st.Rate(18, 20)
-    assert st.mediation_success_rate(c) == st.Rate(15, 20)
-    assert st.callback_satisfaction(c) == st.Rate(9, 10)
-    assert st.on_time_rate(c) == st.Rate(17, 20)
-    assert st.turned_criminal(c) == st.Rate(1, 20)
+    assert st.resolution_rate(c) == st.Rate(30, 36)
+    assert st.in_progress(c) == 5
+    assert st.resolution_rate_concluded(c) == st.Rate(18, 20)
+    assert st.mediation_success_rate(c) == st.Rate(17, 20)  # written and oral
+    assert st.callback_satisfaction(c) == st.Rate(13, 16)  # by parties
+    assert st.callback_satisfaction_cases(c) == st.Rate(9, 10)
+    assert st.on_time_rate(c) == st.Rate(17, 23)  # the open overdue cases count against it
+    assert st.referred_to_police(c) == 1
     assert st.repeat_disputes(c) == st.Rate(4, 40)
     assert st.reopened_share(c) == st.Rate(2, 20)
     assert st.return_rate(c) == st.Rate(5, 25)
     assert st.cases_per_10k(c, 80_000) == 5.0
     assert st.cases_per_10k(c, 0) is None
+    figures = st.Figures(c)
+    assert figures.resolution_rate.display() == "83.3%" and figures.in_progress == 5
+    assert figures.on_time_rate.display() == "73.9%"
+
+
+def test_the_seeds_example():
+    """排查受理343件，调处成功341件，99.4%."""
+    assert st.resolution_rate(counts(registered=343, registered_resolved=341)).display() == "99.4%"
+
+
+def test_open_overdue_keeps_the_on_time_rate_below_100():
+    """西湖区 in December: every concluded case on time, 19 open cases overdue."""
+    figures = st.Figures(counts(concluded=40, on_time=40, open_overdue=19))
+    assert figures.on_time_rate.percent < 100
+    assert figures.on_time_rate.fraction() == "40 / 59"
+    # Nothing concluded, only overdue open cases: 0%, not a dash.
+    assert st.on_time_rate(counts(open_overdue=2)).display() == "0.0%"
+
+
+def test_open_overdue_is_a_state_not_a_count():
+    assert "open_overdue" in st.STATE_FIELDS and "open_overdue" not in st.COUNT_FIELDS
 
 
 def test_nothing_counted_shows_a_dash_everywhere():
     figures = st.Figures.empty()
     for name in (
         "resolution_rate",
+        "resolution_rate_concluded",
         "mediation_success_rate",
         "callback_satisfaction",
+        "callback_satisfaction_cases",
         "on_time_rate",
-        "turned_criminal",
         "repeat_disputes",
         "return_rate",
     ):
         assert getattr(figures, name).display() == "—"
+    assert figures.referred_to_police == 0 and figures.in_progress == 0
     assert figures.average_days_display() == "—"
     assert figures.median_days_display() == "—"
     assert figures.per_10k_display() == "—"

@@ -69,9 +69,11 @@ def test_an_unanswered_call_is_counted_and_the_case_keeps_waiting(awaiting, call
         "reached": False,
         "satisfaction": "",
         "attempt": attempt.pk,
+        "party": attempt.party_id,  # no party named: the first applicant
         "unanswered": 1,
         "counted": 1,
     }
+    assert attempt.party == awaiting.parties.filter(role="applicant").order_by("pk").first()
     assert (event.actor, event.actor_role, event.reason) == (
         staff_a[Role.CALLBACK_CALLER],
         Role.CALLBACK_CALLER,
