@@ -38,4 +38,8 @@ MENU = (
         staff_in(roles.SUPERVISOR, roles.ADMIN, roles.MEDIATOR, roles.DEPARTMENT_STAFF),
     ),
     MenuEntry("disputes:dashboard", _("Dashboard"), 150, staff_in(roles.SUPERVISOR, roles.ADMIN)),
+    # 民转刑 / 刑转命 台账 (disputes.staff.conversions).
+    MenuEntry(
+        "disputes:conversions", _("Disputes turned criminal: register"), 155, staff_in(roles.SUPERVISOR, roles.ADMIN)
+    ),
 )

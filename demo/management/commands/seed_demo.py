@@ -31,8 +31,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from demo import agreements as agreements_demo
+from demo import callback_parties, places, worker
+from demo import conversions as conversions_demo
 from demo import leaders as leaders_demo
-from demo import places, worker
 from demo import supervision as supervision_demo
 from demo.cases import (
     ASSIST_FIELDS,
@@ -123,6 +124,14 @@ class Command(BaseCommand):
             signed = agreements_demo.seed_agreements()
             if signed:
                 self.stdout.write(f"Agreements: {signed} signed, on cases of 西湖区 reported back by agreement.")
+            # 回访到人: the parties' answers behind each callback verdict (满意率 counts parties).
+            answered = callback_parties.seed_callback_attempts()
+            if answered:
+                self.stdout.write(f"Callbacks: {answered} parties' answers recorded.")
+            # 民转刑 / 刑转命: a few disputes of 西湖区 that later became crimes (demo/conversions.py).
+            turned = conversions_demo.seed_conversions()
+            if turned:
+                self.stdout.write(f"Disputes turned criminal: {turned} recorded in 西湖区.")
 
         self.stdout.write(f"Done in {time.perf_counter() - started:.1f} s.")
         self._print_logins(logins, handler_accounts=len(seeder.departments))

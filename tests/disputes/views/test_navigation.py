@@ -19,7 +19,8 @@ CALLBACKS = ["disputes:callbacks"]
 # 督办 (disputes:orders): supervisors' issued orders, handlers' orders to them; between spot checks and the dashboard.
 ORDERS = ["disputes:orders"]
 # 撤回审批 (disputes:withdrawals): the pending withdrawal requests, for supervisors and administrators.
-SUPERVISION = ["disputes:spot_checks", "disputes:withdrawals", *ORDERS, "disputes:dashboard"]
+# 民转刑 / 刑转命 台账 (disputes:conversions): after the dashboard, for supervisors and administrators.
+SUPERVISION = ["disputes:spot_checks", "disputes:withdrawals", *ORDERS, "disputes:dashboard", "disputes:conversions"]
 EXPECTED = {
     "anonymous": PUBLIC,
     "no_role": EVERY_SIGNED_IN,
