@@ -16,7 +16,9 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.admin_filters import labelled_filter
 from core.masking import mask_address, mask_id_number, mask_name, mask_phone
+from core.staff_names import person_name
 from disputes.api.keys import MACHINE_CHANNELS, channel_key_revoke, hash_key, new_raw_key
 from disputes.models import (
     Attachment,
@@ -28,6 +30,7 @@ from disputes.models import (
     DiversionRule,
     IdempotencyRecord,
     Party,
+    RankingNotice,
     ServiceLevelSetting,
     TriageKeyword,
 )
@@ -36,6 +39,11 @@ from disputes.rules.tracking import normalise_tracking_number
 from grids.models import Role
 
 ROLE_LABELS = {lifecycle.SYSTEM: _("System"), lifecycle.RESIDENT: _("Resident"), **dict(Role.choices)}
+
+
+def action_choices() -> list[tuple[str, str]]:
+    """(code, label) of every action on the lifecycle table."""
+    return [(key, str(lifecycle.TRANSITIONS[key].label)) for key in lifecycle.TRANSITIONS]
 
 
 class ViewOnlyMixin:
@@ -104,6 +112,11 @@ class DiversionRuleAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("assisting_departments")
 
+    @admin.display(description=_("mediator"))
+    def mediator(self, obj) -> str:
+        # A person by their name, not their login (core.staff_names).
+        return person_name(obj.assigned_mediator) or "-"
+
     @admin.display(description=_("assisting departments"))
     def assisting(self, obj) -> str:
         return "、".join(d.display_name for d in obj.assisting_departments.all())
@@ -148,7 +161,7 @@ class PartyInline(ViewOnlyMixin, admin.TabularInline):
 
 
 class CaseEventDisplay:
-    """Translated column labels for the timeline (the event model has no verbose names)."""
+    """Translated column labels for the timeline's method columns (read-only displays of the event's fields)."""
 
     @admin.display(description=_("time"), ordering="at")
     def event_at(self, obj) -> str:
@@ -158,7 +171,7 @@ class CaseEventDisplay:
     @admin.display(description=_("by"))
     def actor_display(self, obj) -> str:
         role = ROLE_LABELS.get(obj.actor_role, obj.actor_role)
-        return f"{obj.actor} ({role})" if obj.actor_id else str(role)
+        return f"{person_name(obj.actor)} ({role})" if obj.actor_id else str(role)
 
     @admin.display(description=_("event"))
     def kind_display(self, obj) -> str:
@@ -204,7 +217,7 @@ class CaseEventInline(ViewOnlyMixin, CaseEventDisplay, admin.TabularInline):
     verbose_name_plural = _("timeline")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
+        return super().get_queryset(request).select_related("actor__staff")
 
 
 class DeadlineInline(ViewOnlyMixin, admin.TabularInline):
@@ -235,7 +248,7 @@ DISPUTE_FIELDSETS = (
         {"fields": ("description", "occurred_at", "occurred_place", "amount", "people_involved")},
     ),
     (_("Intake"), {"fields": ("grid", "channel", "source_id")}),
-    (_("Handling"), {"fields": ("lead_department", "assisting", "assigned_mediator")}),
+    (_("Handling"), {"fields": ("lead_department", "assisting", "mediator")}),
     (
         _("Dates"),
         {"fields": ("submitted_at", "reported_at", "closed_at", "next_due_at", "reopened_count")},
@@ -260,7 +273,11 @@ class DisputeAdmin(ViewOnlyMixin, admin.ModelAdmin):
     inlines = (PartyInline, CaseEventInline, DeadlineInline)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("category", "grid", "lead_department", "assigned_mediator")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("category", "grid", "lead_department", "assigned_mediator__staff")
+        )
 
     def get_search_results(self, request, queryset, search_term):
         return super().get_search_results(request, queryset, normalise_tracking_number(search_term))
@@ -268,6 +285,11 @@ class DisputeAdmin(ViewOnlyMixin, admin.ModelAdmin):
     @admin.display(description=_("tracking number"), ordering="tracking_number")
     def tracking(self, obj) -> str:
         return obj.tracking_number_display
+
+    @admin.display(description=_("mediator"))
+    def mediator(self, obj) -> str:
+        # A person by their name, not their login (core.staff_names).
+        return person_name(obj.assigned_mediator) or "-"
 
     @admin.display(description=_("assisting departments"))
     def assisting(self, obj) -> str:
@@ -279,8 +301,13 @@ class CaseEventAdmin(ViewOnlyMixin, CaseEventDisplay, admin.ModelAdmin):
     """The append-only timeline across all cases, for audit: nothing here can be added, changed or deleted."""
 
     list_display = ("event_at", "dispute", "actor_display", "kind_display", "action_display", "status_change")
-    list_filter = ("kind", "actor_role", "action")
-    list_select_related = ("dispute", "actor")
+    # Labels, never codes: the role and action columns store codes without choices.
+    list_filter = (
+        "kind",
+        labelled_filter("actor_role", _("role"), ROLE_LABELS.items),
+        labelled_filter("action", _("action"), action_choices),
+    )
+    list_select_related = ("dispute", "actor__staff")
     search_fields = ("=dispute__tracking_number",)
     show_full_result_count = False
     fields = (
@@ -433,3 +460,32 @@ class AttachmentAdmin(ViewOnlyMixin, admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         return super().get_search_results(request, queryset, normalise_tracking_number(search_term))
+
+
+@admin.register(RankingNotice)
+class RankingNoticeAdmin(ViewOnlyMixin, admin.ModelAdmin):
+    """排名通报 as issued: number, office, month, who issued it and when, and the figures it printed."""
+
+    list_display = ("number_text", "office_name", "month", "basis", "issuer", "issued_at")
+    list_select_related = ("issued_by", "issued_by__staff")
+    list_filter = ("year",)
+    search_fields = ("=number_text", "office_name")
+    date_hierarchy = "issued_at"
+    fields = (
+        "number_text",
+        "office_code",
+        "office_name",
+        "area",
+        "month",
+        "basis",
+        "year",
+        "number",
+        "issuer",
+        "issued_at",
+        "snapshot",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("issued by"))
+    def issuer(self, obj: RankingNotice) -> str:
+        return person_name(obj.issued_by) or obj.issued_by_name or "—"
