@@ -55,8 +55,8 @@ def naive_figures(city_path: str, start, end) -> None:
     late = Deadline.objects.filter(
         dispute=OuterRef("pk"), kind="resolve", cancelled_at__isnull=True, done_at__gt=F("due_at")
     )
-    concluded = Q(outcome__in=["agreement", "resolved_otherwise", "litigation", "police"])
-    resolved = Q(outcome__in=["agreement", "resolved_otherwise"])
+    concluded = Q(outcome__in=["agreement", "oral_agreement", "resolved_otherwise", "litigation", "police"])
+    resolved = Q(outcome__in=["agreement", "oral_agreement", "resolved_otherwise"])
     reported = cases.filter(reported_at__gte=start, reported_at__lt=end).annotate(late=Exists(late))
     counts = {
         "submitted": Count("pk"),
@@ -85,13 +85,16 @@ def naive_figures(city_path: str, start, end) -> None:
     list(RoutingReturn.objects.filter(at__gte=start, at__lt=end).values("department").annotate(n=Count("pk")))
 
 
-def time_page(client, url: str, params: dict, requests: int) -> list[float]:
+def time_page(client, url: str, params: dict, requests: int, before=None) -> list[float]:
+    """`before` runs ahead of each timed request, untimed (e.g. a new rollup version: a cold cache)."""
     for _ in range(3):
         response = client.get(url, params, secure=True)
         if response.status_code != 200:
             sys.exit(f"{url} answered {response.status_code}")
     timings = []
     for _ in range(requests):
+        if before is not None:
+            before()
         started = time.perf_counter()
         response = client.get(url, params, secure=True)
         timings.append(time.perf_counter() - started)
@@ -155,6 +158,18 @@ def main() -> None:
     _common.log(f"City dashboard ({city.name}, {period.label}), {args.requests} requests…")
     city_times = time_page(client, reverse("disputes:dashboard"), params, args.requests)
 
+    # The same figures through the REST API (disputes/dashboard/api.py): the headline figures, the
+    # children for the big screen and the 12-month trend, cached as the page is, then each from a
+    # cold cache (a new rollup version before every request, as after a refresh).
+    api_urls = [
+        reverse("api:dashboard-area", args=[city.code]),
+        reverse("api:dashboard-children", args=[city.code]),
+        reverse("api:dashboard-table", args=[city.code, "trend"]),
+    ]
+    _common.log(f"City dashboard through the API ({len(api_urls)} endpoints), {args.requests} requests each…")
+    api_times = {url: time_page(client, url, params, args.requests) for url in api_urls}
+    api_cold = {url: time_page(client, url, params, args.requests, before=rollups._bump_version) for url in api_urls}
+
     client = Client()
     client.force_login(supervisor.user)
     _common.log(f"Township dashboard ({supervisor.area.name}), {args.requests} requests…")
@@ -186,6 +201,10 @@ def main() -> None:
         "naive_ms": round(naive_ms, 1),
         "ratio": round(naive_ms / (p50 * 1000), 1),
     }
+    for url in api_urls:
+        name = url.rstrip("/").split("/")[-1] if "tables" in url or "children" in url else "area"
+        figures[f"api_{name}_p95_ms"] = _common.ms(_common.percentile(api_times[url], 95))
+        figures[f"api_{name}_cold_p95_ms"] = _common.ms(_common.percentile(api_cold[url], 95))
     _common.emit(figures)
 
 

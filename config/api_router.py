@@ -42,8 +42,12 @@ urlpatterns = [
     path("", include("disputes.api.judicial")),
     path("", include("disputes.api.leader")),
     path("", include("disputes.api.supervision")),
+    # 民转刑 / 刑转命 register.
+    path("", include("disputes.api.conversions")),
     # Petitions (信访): the staff API.
     path("", include("petitions.api.urls")),
     # 收件箱: every staff member's inbox (core/inbox_api.py).
     path("", include("core.inbox_api")),
+    # 仪表盘: the dashboard's figures, tables and drill-down (disputes/dashboard/api.py).
+    path("", include("disputes.dashboard.api")),
 ]
