@@ -182,12 +182,15 @@ audit: setup
 
 # The README's pictures: the Chinese browser journey (tests/browser/test_journeys.py) runs with a
 # live worker on whatever DATABASE_URL / CELERY_BROKER_URL say (SQLite and the embedded broker by
-# default), saving its screens; the chosen few are copied into docs/screenshots/.
-SCREENSHOTS := form tracking queue case agreement dashboard
+# default), saving its screens; then the dashboard and the big screen (大屏) are taken at 1920×1080
+# with the demo city (tests/browser/test_dashboard_charts.py, seed_demo), replacing the journey's
+# dashboard; the chosen few are copied into docs/screenshots/.
+SCREENSHOTS := form tracking queue case agreement dashboard bigscreen
 .PHONY: screenshots
 screenshots: setup
 	@rm -rf var/screenshots
 	SCREENSHOT_DIR=$(CURDIR)/var/screenshots $(PY) -m pytest -q -p no:cacheprovider tests/browser/test_journeys.py -k zh-hans
+	SCREENSHOT_DIR=$(CURDIR)/var/screenshots $(PY) -m pytest -q -p no:cacheprovider tests/browser/test_dashboard_charts.py -k pictures
 	@mkdir -p docs/screenshots
 	@for name in $(SCREENSHOTS); do cp var/screenshots/$$name.png docs/screenshots/$$name.png; done
 	@ls -l $(foreach name,$(SCREENSHOTS),docs/screenshots/$(name).png)

@@ -19,9 +19,10 @@ from django.views.decorators.http import require_GET
 from core import caching
 from core.replica import reporting_reads
 from disputes import links
-from disputes.dashboard import exports, rollups, selectors, tables
+from disputes.dashboard import drilldown, exports, ledger, rollups, selectors, tables
 from disputes.dashboard.periods import PeriodForm
 from disputes.selectors.overdue import long_overdue_cases, long_overdue_days
+from disputes.staff import bigscreen, ranking_notice
 
 EXPORT_FORMATS = ("csv", "xlsx")
 
@@ -60,6 +61,8 @@ def _section(key: str, table, area, query: str) -> dict:
         "table": table,
         "csv": export.replace("FMT", "csv") + f"?{query}",
         "xlsx": export.replace("FMT", "xlsx") + f"?{query}",
+        # 排名通报: the ranking section links to the printable monthly notice (disputes.staff.ranking_notice).
+        "notice": ranking_notice.notice_link(key, area, query),
     }
 
 
@@ -115,10 +118,18 @@ def dashboard(request, code: str | None = None):
         else shared["tables"][name]
         for name in tables.TABLE_KEYS
     ]
+    # The compact layout: the trend, the ranking one level down and the overdue list on the first
+    # screen beside the headline cards (bigscreen.first_screen), the other tables below.
+    first_screen, other_sections = bigscreen.first_screen(area, dict(zip(tables.TABLE_KEYS, sections, strict=True)))
     return render(
         request,
         "disputes/staff/dashboard.html",
         {
+            "first_screen": first_screen,
+            "other_sections": other_sections,
+            "as_of": bigscreen.data_as_of(),
+            "chart_words": bigscreen.chart_words(),
+            "screen_url": f"{reverse('disputes:dashboard_screen_area', args=[area.code])}?{query}",
             "area": area,
             "trail": trail,
             "trail_query": query,
@@ -127,6 +138,8 @@ def dashboard(request, code: str | None = None):
             "figures": shared["figures"],
             "judicial": shared["judicial"],
             "withdrawn_url": f"{reverse('disputes:dashboard_withdrawn', args=[area.code])}?{query}",
+            # 下钻: the case list behind each headline count, e.g. {{ drill.registered_open }} (drilldown.Links).
+            "drill": drilldown.Links(area, period),
             # HTML from render_to_string: safe strings, still safe after the cache's round trip.
             "sections": sections,
             "petitions": shared["petitions"],
@@ -148,13 +161,18 @@ def dashboard_export(request, code: str, table: str, fmt: str):
         raise Http404
     with reporting_reads():
         _home, area, _form, period, _query, area_link, case_link = _context(request, code)
-        built = tables.build_table(
-            table, user=request.user, area=area, period=period, area_link=area_link, case_link=case_link
-        )
-    filename = f"{area.name}_{area.code}_{period.slug}_{table}"
-    if fmt == "csv":
-        return exports.csv_response(built, filename)
-    return exports.xlsx_response(built, filename)
+        if table == OVERDUE:
+            # Every overdue case of the area, streamed in pages (the page lists the most urgent few).
+            built = tables.Table(OVERDUE, str(tables.OVERDUE_TITLE), tables.overdue_columns())
+            rows = (tables.overdue_cells(r) for r in ledger.overdue_rows(request.user, area))
+            sheet = exports.table_sheet(built, key=table, area_name=area.display_name, period=period, rows=rows)
+        else:
+            built = tables.build_table(
+                table, user=request.user, area=area, period=period, area_link=area_link, case_link=case_link
+            )
+            sheet = exports.table_sheet(built, key=table, area_name=area.display_name, period=period)
+    filename = exports.file_name(area.display_name, period, sheet.name)
+    return exports.response(sheet, fmt, filename, fallback=f"{area.code}_{period.slug}_{table}")
 
 
 @login_required

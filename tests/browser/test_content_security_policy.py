@@ -50,12 +50,15 @@ def test_pages_run_under_the_policy_without_a_violation(
     page.wait_for_load_state("load")
     assert page.locator("form").count() >= 1
 
-    # The dashboard: charts drawn. (The vendored echarts.simple build has no tooltip component,
-    # so there is no HTML tooltip whose style attributes the policy would block.)
+    # The dashboard: charts drawn. (Their tooltips are drawn on the canvas, renderMode "richText",
+    # so there is no HTML tooltip whose style attributes the policy would block: hovered below.)
     sign_in(page, base, supervisor.username)
     page.goto(f"{base}/work/dashboard/")
     page.wait_for_selector("#trend .dash-chart canvas")
     assert page.locator(".dash-chart canvas").count() >= 5
+    chart = page.locator("#trend .dash-chart").bounding_box()
+    page.mouse.move(chart["x"] + chart["width"] - 80, chart["y"] + chart["height"] / 2)
+    page.wait_for_selector("#trend .dash-chart[data-tip]")
 
     # A QR poster (its SVG code is an image; poster.js prints).
     page.goto(f"{base}/places/{tree.town_a.code}/poster/")

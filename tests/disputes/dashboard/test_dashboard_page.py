@@ -55,10 +55,14 @@ def test_hand_made_cases_give_the_expected_figures(cases, tree):
     period = month_period(timezone.localtime(cases["resolved"].reported_at).date())
     figures = selectors.area_figures(tree.town_a, period)
     assert figures["concluded"] == 3  # resolved, late (resolved otherwise), police
-    assert figures.resolution_rate.fraction() == "2 / 3"
+    # 受理口径: the four registered, two resolved, one still in mediation (在办).
+    assert figures.resolution_rate.fraction() == "2 / 4"
+    assert figures.in_progress == 1
+    assert figures.resolution_rate_concluded.fraction() == "2 / 3"
     assert figures.on_time_rate.fraction() == "2 / 3"  # the late one is not on time
-    assert figures.callback_satisfaction.fraction() == "1 / 2"
-    assert figures.turned_criminal.numerator == 1
+    assert figures.callback_satisfaction_cases.fraction() == "1 / 2"
+    assert figures.callback_satisfaction.fraction() == "0 / 0"  # no party's answer recorded
+    assert figures.referred_to_police == 1
     town_b = selectors.area_figures(tree.town_b, period)
     assert town_b.resolution_rate.fraction() == "1 / 1"
 
@@ -209,7 +213,9 @@ def test_exports_equal_the_table(client, cases, staff_a, tree, key):
     assert response.status_code == 200 and response.streaming
     assert tree.town_a.code in response["Content-Disposition"]
     text = b"".join(response.streaming_content).decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text)))
+    # A title line (title, area, period, 数据截至), the header, then the rows.
+    title, *rows = list(csv.reader(io.StringIO(text)))
+    assert table.title in title[0] and tree.town_a.display_name in title[0]
     assert rows[0] == table.columns
     assert rows[1:] == [[tables.cell_text(v) for v in row] for row in table.rows]
     if key in ("figures", "areas", "trend", "overdue"):
@@ -218,18 +224,22 @@ def test_exports_equal_the_table(client, cases, staff_a, tree, key):
     response = client.get(reverse("disputes:dashboard_export", args=[tree.town_a.code, key, "xlsx"]))
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).active
-    values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    values = [list(r) for r in sheet.iter_rows(values_only=True)][1:]  # after the title line
     assert values[0] == table.columns
     assert len(values) - 1 == len(table.rows)
     for got, row in zip(values[1:], table.rows, strict=True):
         for cell, value in zip(got, row, strict=True):
             text = tables.cell_text(value)
             if hasattr(value, "percent"):
-                assert (cell == "—") if value.percent is None else cell == pytest.approx(float(value.percent))
+                assert (cell == "—") if value.percent is None else cell == pytest.approx(value.value)
             elif isinstance(value, int | float) and not isinstance(value, bool):
                 assert cell == pytest.approx(value)
-            elif value is None:
+            elif value is None or (isinstance(value, tables.Number) and value.value is None):
                 assert cell == "—"
+            elif isinstance(value, tables.Number):
+                assert cell == pytest.approx(value.rounded())
+            elif hasattr(value, "tzinfo"):
+                assert cell == timezone.localtime(value).replace(tzinfo=None, microsecond=0)
             else:
                 assert str(cell) == text
 
@@ -239,7 +249,7 @@ def test_xlsx_rate_cells_are_numbers_with_a_percent_format(cases, staff_a, tree)
 
     table = _table(staff_a[Role.SUPERVISOR], tree.town_a, "figures")
     book = load_workbook(xlsx_file(table, title="figures"))
-    resolution = next(r for r in book.active.iter_rows(min_row=2) if r[0].value == table.rows[1][0])
+    resolution = next(r for r in book.active.iter_rows(min_row=3) if r[0].value == table.rows[1][0])
     assert isinstance(resolution[1].value, float) and "%" in resolution[1].number_format
 
 
@@ -284,7 +294,9 @@ def test_the_page_reads_a_bounded_number_of_queries(client, cases, staff_a, djan
 
     On PostgreSQL the overdue list adds four statements of its own (a savepoint, the planner setting
     and its restoration, the release): 28 at most. Issue 19 adds the judicial-confirmation counts (2), the
-    inbox badge's unread count (1) and the city's 久拖未决 list (1: its cases; their orders only when there are any)."""
+    inbox badge's unread count (1) and the city's 久拖未决 list (1: its cases; their orders only when there are any).
+    Issue 20: ranking townships by the handling department's area reads the departments' areas (1); the
+    民转刑 / 刑转命 cards count the register, this period and last year's, in one indexed query (1)."""
     login(client, staff_a[Role.ADMIN])
-    with django_assert_max_num_queries(32):
+    with django_assert_max_num_queries(34):
         assert client.get(reverse("disputes:dashboard"), {"kind": "year", "year": "2026"}).status_code == 200
