@@ -367,8 +367,14 @@ def test_one_dispute_from_the_qr_code_to_the_monthly_export(
         boss.click(f"nav.site-nav a:text-is('{t('Dashboard')}')")
     boss.wait_for_selector("#trend .dash-chart canvas")
     concluded, rate = column(boss, "areas", t("Cases concluded")), column(boss, "areas", t("Resolution rate"))
+    working = column(boss, "areas", t("Still being worked"))
+    by_report = column(boss, "areas", t("Resolution rate (by report-back)"))
     town_a = row_cells(boss, "areas", tree.town_a.name)
-    assert (town_a[concluded], town_a[rate]) == ("1", "100.0%"), town_a
+    # 受理口径: of the two disputes registered in the township one is resolved and one still worked (在办);
+    # by report-back (办结口径) the one concluded is resolved.
+    assert (town_a[concluded], town_a[rate], town_a[working], town_a[by_report]) == ("1", "50.0%", "1", "100.0%"), (
+        town_a
+    )
     assert row_cells(boss, "areas", tree.town_b.name)[concluded] == "0"
     check_accessible(boss, f"dashboard, {language}")
     boss.evaluate("window.scrollTo(0, document.querySelector('.breadcrumb').offsetTop - 8)")
@@ -384,10 +390,10 @@ def test_one_dispute_from_the_qr_code_to_the_monthly_export(
         boss.click("#figures a[href*='/export/figures.xlsx']")
     path = tmp_path / download.value.suggested_filename
     download.value.save_as(path)
-    assert f"{tree.town_a.code}_{timezone.localdate():%Y-%m}_figures" in path.name
+    assert path.name.startswith(f"{tree.town_a.name}_") and path.suffix == ".xlsx"
     rows = {r[0]: r[1:] for r in load_workbook(path, read_only=True).active.iter_rows(values_only=True)}
-    value, resolved, concluded = rows[t("Resolution rate")][:3]
-    assert (f"{value:.1f}%", resolved, concluded) == ("100.0%", 1, 1), rows
+    value, resolved, registered = rows[t("Resolution rate")][:3]
+    assert (f"{value * 100:.1f}%", resolved, registered) == ("50.0%", 1, 2), rows
 
     lap("supervisor")
     print(f"\njourney ({language}): {', '.join(laps)}")

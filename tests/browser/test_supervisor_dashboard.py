@@ -63,8 +63,10 @@ def test_a_supervisor_drills_down_switches_the_period_and_downloads_the_xlsx(
         page.click("#figures a[href*='/export/figures.xlsx']")
     path = tmp_path / download.value.suggested_filename
     download.value.save_as(path)
-    assert tree.town_a.code in path.name and str(timezone.localdate().year) in path.name
+    # Filed under the area's name, the period and the sheet's Chinese name (西湖区_2026年_主要指标.xlsx).
+    assert tree.town_a.name in path.name and f"{timezone.localdate().year}年" in path.name
     rows = list(load_workbook(path, read_only=True).active.iter_rows(values_only=True))
     resolution = next(r for r in rows if r[0] == "化解率")
-    assert f"{resolution[1]:.1f}%" == shown_rate == "75.0%"
+    # A rate is stored as a fraction and shown by Excel's percent format.
+    assert f"{resolution[1] * 100:.1f}%" == shown_rate == "75.0%"
     assert str(resolution[3]) == shown_concluded == "4"

@@ -27,7 +27,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from core.actors import Actor
 from disputes.callbacks import rating_token
-from disputes.models import Attachment
+from disputes.models import Attachment, CriminalConversion
 from disputes.rules.enums import Status
 from disputes.services.supervision import OrderSpec, orders_issue
 from disputes.views import SUBMITTED_SALT
@@ -86,7 +86,7 @@ class Decision:
 
     cells: str
     method: str = "GET"
-    extra: dict = field(default_factory=dict)  # the POST body
+    extra: dict = field(default_factory=dict)  # the POST body, or the GET's query
 
     def expected(self) -> dict[str, tuple[str, ...]]:
         codes = self.cells.split()
@@ -101,6 +101,8 @@ class Decision:
 
 D = Decision
 REVEAL = {"field": "phone"}
+MEASURE = {"measure": "submitted"}  # a drill-down names its count (the query string of a GET)
+DIMENSION = {"dimension": "department", "value": ""}  # a breakdown value: cases not yet dispatched
 
 # Columns:       anonymous resident mediator department_staff dispatcher callback_caller supervisor admin superuser
 # The staff in a row all work in township A; "inside" is a case, area or department there, "outside"
@@ -261,6 +263,26 @@ DECISIONS: dict[str, Decision] = {
     "work/withdrawals/": D("302L 403 403 403 403 403 200 200 200"),
     "work/withdrawals/<int:pk>/decide/": D("302L 403 403 403 403 403 404 404 404", "POST"),
     "work/dashboard/<str:code>/export/<str:table>.<str:fmt>": D("302L 403 403 403 403 403 200/404 200 200"),
+    # Issue 20's pages: the big screen (大屏), the definitions (口径说明), the case ledger (台账), the drill-down
+    # case lists and the ranking notice (排名通报): as the dashboard, supervisors (their area and below) and
+    # administrators. The notice is read with GET (its POST, when it is sent, is in the writes matrix).
+    "work/dashboard/screen/": D("302L 403 403 403 403 403 200 200 200"),
+    "work/dashboard/<str:code>/screen/": D("302L 403 403 403 403 403 200/404 200 200"),
+    "work/dashboard/definitions/": D("302L 403 403 403 403 403 200 200 200"),
+    "work/dashboard/<str:code>/ledger.<str:fmt>": D("302L 403 403 403 403 403 200/404 200 200"),
+    "work/dashboard/<str:code>/cases/": D("302L 403 403 403 403 403 200/404 200 200", extra=MEASURE),
+    "work/dashboard/<str:code>/by/": D("302L 403 403 403 403 403 200/404 200 200", extra=DIMENSION),
+    "work/dashboard/<str:code>/notice/": D("302L 403 403 403 403 403 200/404 200 200"),
+    # 民转刑 / 刑转命 register (disputes.staff.conversions): supervisors and administrators read it (their area and
+    # below); a record of a case outside is 404. Recording one on a case: an empty form is refused (400) to a
+    # supervisor whose area covers the case, or an administrator; the other roles 403, 404 outside.
+    "work/conversions/": D("302L 403 403 403 403 403 200 200 200"),
+    "work/conversions/area/<str:code>/": D("302L 403 403 403 403 403 200/404 200 200"),
+    "work/conversions/<int:pk>/": D("302L 403 403 403 403 403 200/404 200 200"),
+    "work/conversions/<int:pk>/print/": D("302L 403 403 403 403 403 200/404 200 200"),
+    "work/case/<str:tracking_number>/conversion/": D(
+        "302L 404 403/404 403/404 403/404 403/404 400/404 400 400", "POST"
+    ),
     "areas/<int:pk>/children.json": D("200 200 200 200 200 200 200 200 200"),
     "places/": D("302L 404 200 200 200 200 200 200 200"),
     "places/<str:code>/poster/": D("302L 404 200/404 200/404 200/404 200/404 200/404 200 200"),
@@ -310,6 +332,17 @@ DECISIONS: dict[str, Decision] = {
     "api/v1/inbox/": D("403 200 200 200 200 200 200 200 200"),
     "api/v1/inbox/read/": D("403 400 400 400 400 400 400 400 400", "POST"),
     "api/v1/inbox/summary/": D("403 200 200 200 200 200 200 200 200"),
+    # 仪表盘 API (disputes.dashboard.api): the dashboard's doors, supervisors (their area and below) and administrators.
+    "api/v1/dashboard/areas/": D("403 403 403 403 403 403 200 200 200"),
+    "api/v1/dashboard/areas/<str:code>/": D("403 403 403 403 403 403 200/404 200 200"),
+    "api/v1/dashboard/areas/<str:code>/cases/": D("403 403 403 403 403 403 200/404 200 200", extra=MEASURE),
+    "api/v1/dashboard/areas/<str:code>/children/": D("403 403 403 403 403 403 200/404 200 200"),
+    "api/v1/dashboard/areas/<str:code>/tables/<str:key>/": D("403 403 403 403 403 403 200/404 200 200"),
+    # 民转刑 register API (disputes.api.conversions): as its pages.
+    "api/v1/conversions/": D("403 403 403 403 403 403 200 200 200"),
+    "api/v1/conversions/counts/": D("403 403 403 403 403 403 200 200 200"),
+    "api/v1/conversions/<int:pk>/": D("403 404 404 404 404 404 200/404 200 200"),
+    "api/v1/conversions/<int:pk>/review/": D("403 404 404 404 404 404 400/404 400 400", "POST"),
 }
 
 
@@ -327,6 +360,7 @@ class World:
     category: object
     petitions: dict  # "in" / "out" -> (Petition, PetitionLetter)
     orders: dict = field(default_factory=dict)  # "in" / "out" -> SupervisionOrder (督办单)
+    conversions: dict = field(default_factory=dict)  # "in" / "out" -> CriminalConversion (民转刑)
 
 
 @pytest.fixture
@@ -375,7 +409,25 @@ def world(tree, category, departments, staff_a, settings, tmp_path, django_user_
     users.update({role.value: user for role, user in staff_a.items()})
     found = World(users, cases, parties, attachments, tree, departments, category, petitions)
     found.orders = _orders(tree, cases, departments)
+    found.conversions = _conversions(cases)
     return found
+
+
+def _conversions(cases) -> dict:
+    """A 民转刑 record on each case (written directly: who may record one is in test_authorization_writes.py)."""
+    day = cases["in"].created_at.date()
+    return {
+        where: CriminalConversion.objects.create(
+            dispute=case,
+            kind=CriminalConversion.Kind.CRIMINAL,
+            area_path=case.area_path,
+            police_case_number=f"A33010{index}",
+            occurred_on=day,
+            reported_on=day,
+            summary="纠纷升级为故意伤害案件",
+        )
+        for index, (where, case) in enumerate(cases.items())
+    }
 
 
 def _orders(tree, cases, departments) -> dict:
@@ -416,6 +468,9 @@ def _petitions(tree, category, departments) -> dict:
     return found
 
 
+CONVERSION_PAGES = ("disputes:conversion", "disputes:conversion_print")
+
+
 def kwargs_for(name: str, route: str, world: World, where: str) -> dict:
     """URL arguments naming a thing inside ("in") or outside ("out") township A."""
     case = world.cases[where]
@@ -427,6 +482,7 @@ def kwargs_for(name: str, route: str, world: World, where: str) -> dict:
         "token": case.pk,
         "action": "session",
         "table": "figures",
+        "key": "figures",
         "fmt": "csv",
         "service_code": world.category.code,
         "request_id": case.tracking_number,
@@ -445,6 +501,8 @@ def kwargs_for(name: str, route: str, world: World, where: str) -> dict:
         values["tracking_number"], values["pk"] = petition.tracking_number, letter.pk
         if name.endswith(("petitioner_reveal", "petitioner-reveal")):
             values["pk"] = petition.petitioners.first().pk
+    elif name.startswith("api:conversion-") and name != "api:conversion-counts" or name in CONVERSION_PAGES:
+        values["pk"] = world.conversions[where].pk
     elif name.startswith(("api:order-", "disputes:order_")) or name == "disputes:order":
         values["pk"] = world.orders[where].pk
     elif name == "disputes:withdrawal_decide":
@@ -488,7 +546,7 @@ def request_cell(client, world: World, name: str, route: str, decision: Decision
         else:
             response = client.post(url, decision.extra)
     else:
-        response = client.get(url)
+        response = client.get(url, decision.extra)
     return status_class(response)
 
 

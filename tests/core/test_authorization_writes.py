@@ -117,6 +117,17 @@ def _held_at_iso(world: WriteWorld) -> dict:
     }
 
 
+def _conversion_page(world: WriteWorld) -> dict:
+    today = timezone.localdate().isoformat()
+    return {
+        "kind": "criminal",
+        "police_case_number": "A3301062026120001",
+        "occurred_on": today,
+        "reported_on": today,
+        "summary": "纠纷升级为故意伤害案件",
+    }
+
+
 def _held_at_page(world: WriteWorld) -> dict:
     held = timezone.localtime() - timedelta(hours=1)
     return {
@@ -487,7 +498,7 @@ WRITES: dict[str, Write] = dict(
         _page("note", Status.ACCEPTED, EVERY_STAFF, {"note-text": "已电话联系"}),
         _page("description", Status.ACCEPTED, CASE_STAFF, {"description-description": "对方说要砍死我全家。"}),
         _page("assistance", Status.ACCEPTED, CASE_STAFF, lambda w: {"assistance-department": _county(w)}),
-        _page("pause", Status.ACCEPTED, CASE_STAFF, {"pause-reason": "等待伤情鉴定"}),
+        _page("pause", Status.ACCEPTED, CASE_STAFF, {"pause-reason": "等待伤情鉴定", "pause-category": "appraisal"}),
         _page("resume_clock", Status.ACCEPTED, CASE_STAFF, paused=True),
         _page("colour", Status.ACCEPTED, CASE_STAFF, {"colour-colour": "1", "colour-reason": REASON}),
         _page("dispatch", Status.TRIAGED, DISPATCH, lambda w: {"dispatch-department": _county(w)}),
@@ -532,6 +543,17 @@ WRITES: dict[str, Write] = dict(
                 Status.ACCEPTED,
                 frozenset(CASE_STAFF),
                 {"scale-people_band": "10-29", "scale-amount": "280000"},
+                ok="303",
+            ),
+        ),
+        # 民转刑 (disputes.services.conversions): a supervisor whose area covers the case, or an administrator.
+        (
+            "page:conversion",
+            Write(
+                "work/case/<str:tracking_number>/conversion/",
+                Status.ACCEPTED,
+                frozenset(DECIDERS),
+                _conversion_page,
                 ok="303",
             ),
         ),
@@ -608,6 +630,9 @@ NOT_CASE_WRITES = {
     # 撤回审批 from the supervisors' list names a request, not a case (tests/disputes/workbench/test_withdrawals_page.py
     # and the read matrix's row).
     "work/withdrawals/<int:pk>/decide/",
+    # 民转刑 review (复盘倒查) names the record, not the case: a supervisor above the case's place
+    # (tests/disputes/conversions/test_service.py, and the read matrix's row).
+    "api/v1/conversions/<int:pk>/review/",
 }
 
 
@@ -769,4 +794,4 @@ def test_every_staff_write_has_a_row():
 def test_the_write_matrix_size():
     """The number of cells (users × places × writes): a figure to quote; it grows with every write."""
     cells = len(WRITES) * len(ROLES) * 2
-    assert cells == 65 * 9 * 2
+    assert cells == 66 * 9 * 2

@@ -213,7 +213,7 @@ def _request(client, world, route: str, name: str):
         if route.startswith("api/"):
             return client.post(url, data=json.dumps(decision.extra), content_type="application/json")
         return client.post(url, decision.extra)
-    return client.get(url)
+    return client.get(url, decision.extra)  # a GET's extra is its query (a drill-down's measure)
 
 
 def test_the_route_list_is_the_url_configuration():
