@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import router
-from django.db.models import BooleanField, Exists, F, OuterRef, Q, Value
+from django.db.models import BooleanField, Exists, OuterRef, Q, Value
 from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -35,12 +35,11 @@ from core.casework.callbacks import CallbackResult
 from core.i18n import localized_name
 from core.masking import mask_address, mask_name, mask_numbers, mask_phone
 from disputes.dashboard.periods import Period
-from disputes.dashboard.selectors import OverdueRow
+from disputes.dashboard.selectors import OverdueRow, overdue_query
 from disputes.models import Deadline, Dispute, DisputeAssist, Party
 from disputes.rules.enums import OPEN_STATUSES, Channel, Colour, DeadlineKind, Outcome, PartyRole, Status
 from disputes.rules.tracking import format_tracking_number
-from disputes.selectors import disputes_visible_to, staff_profile
-from disputes.selectors.queue import DueKey
+from disputes.selectors import staff_profile
 from disputes.selectors.withdrawal import local_midnight
 from grids.models import Area
 
@@ -308,26 +307,18 @@ def overdue_rows(user, area: Area, *, now: datetime | None = None) -> Iterator[O
     `ledger_rows`, the database is chosen at the call and the rows read as the response streams."""
     now = now or timezone.now()
     alias = router.db_for_read(Dispute)
-    base = (
-        disputes_visible_to(user)
-        .using(alias)
-        .filter(status__in=OPEN_STATUSES, area_path__startswith=area.path)
-        .annotate(due=DueKey(F("next_due_at")))
-        .filter(due__lt=now)
-        .order_by("colour", "due", "pk")
-        .values_list(
-            "pk",
-            "tracking_number",
-            "status",
-            "colour",
-            "next_due_at",
-            "category__name",
-            "category__name_en",
-            "lead_department__name",
-            "lead_department__name_en",
-            "leader__username",
-            "leader__staff__display_name",
-        )
+    base = overdue_query(user, area, now=now, alias=alias).values_list(
+        "pk",
+        "tracking_number",
+        "status",
+        "colour",
+        "next_due_at",
+        "category__name",
+        "category__name_en",
+        "lead_department__name",
+        "lead_department__name_en",
+        "leader__username",
+        "leader__staff__display_name",
     )
     return _overdue_pages(base, alias)
 

@@ -336,6 +336,20 @@ def _without_bitmap_scans(alias: str) -> Iterator[None]:
             cursor.execute("SELECT set_config('enable_bitmapscan', %s, true)", [before])
 
 
+def overdue_query(user, area: Area, *, now: datetime, alias: str) -> QuerySet[Dispute]:
+    """The open cases of the area the user may see whose nearest deadline has passed, red first, then the
+    most overdue, then by id (`due` annotated): the order of the queue's partial index (migration 0007).
+    The page's short list (`overdue_cases`) and the export's full one (`ledger.overdue_rows`) read it."""
+    return (
+        disputes_visible_to(user)
+        .using(alias)
+        .filter(status__in=OPEN_STATUSES, area_path__startswith=area.path)
+        .annotate(due=DueKey(F("next_due_at")))
+        .filter(due__lt=now)
+        .order_by("colour", "due", "pk")
+    )
+
+
 def overdue_cases(user, area: Area, *, now: datetime, limit: int = OVERDUE_LIMIT) -> list[OverdueRow]:
     """Open cases in the area whose nearest deadline has passed: red first, then the most overdue.
 
@@ -348,11 +362,7 @@ def overdue_cases(user, area: Area, *, now: datetime, limit: int = OVERDUE_LIMIT
     """
     alias = router.db_for_read(Dispute)
     query = (
-        disputes_visible_to(user)
-        .using(alias)
-        .filter(status__in=OPEN_STATUSES, area_path__startswith=area.path)
-        .annotate(due=DueKey(F("next_due_at")))
-        .filter(due__lt=now)
+        overdue_query(user, area, now=now, alias=alias)
         .select_related("category", "lead_department", "leader__staff")
         .only(
             "tracking_number",
@@ -365,8 +375,7 @@ def overdue_cases(user, area: Area, *, now: datetime, limit: int = OVERDUE_LIMIT
             "lead_department__name_en",
             "leader__username",
             "leader__staff__display_name",
-        )
-        .order_by("colour", "due", "pk")[:limit]
+        )[:limit]
     )
     with _without_bitmap_scans(alias):
         cases = list(query)
