@@ -262,19 +262,24 @@ def _contributions(d: _Dialect, vendor: str) -> str:
     return " UNION ALL ".join((submitted, reported, parties, closed, dispatched, returned))
 
 
-def _insert_days_sql(d: _Dialect, vendor: str) -> str:
-    """Groups the contributions per day × village × each breakdown and inserts them (grain = day)."""
-    if vendor == "postgresql":
-        return _insert_days_sql_grouping_sets(d)
-    sums = ", ".join(f"SUM({m})" for m in MEASURES)
-    fine_sums = ", ".join(f"SUM({m}) AS {m}" for m in MEASURES)
-    value = {
+def _dimension_values(d: _Dialect) -> dict[str, str]:
+    """Each breakdown's value column, as text ("" for the totals and for a case not yet dispatched)."""
+    return {
         "all": "''",
         "department": f"COALESCE({d.text('dept')}, '')",
         "category": d.text("category"),
         "colour": d.text("colour"),
         "channel": "channel",
     }
+
+
+def _insert_days_sql(d: _Dialect, vendor: str) -> str:
+    """Groups the contributions per day × village × each breakdown and inserts them (grain = day)."""
+    if vendor == "postgresql":
+        return _insert_days_sql_grouping_sets(d)
+    sums = ", ".join(f"SUM({m})" for m in MEASURES)
+    fine_sums = ", ".join(f"SUM({m}) AS {m}" for m in MEASURES)
+    value = _dimension_values(d)
     groups = " UNION ALL ".join(
         f"SELECT {DisputeRollup.Grain.DAY}, day, area, '{dim}', {value[dim]}, {sums}, {ZERO_STATES}, 0 FROM fine "  # nosec B608
         f"GROUP BY day, area{'' if dim == 'all' else ', ' + value[dim]}"
@@ -369,13 +374,7 @@ def _states_sql(d: _Dialect, vendor: str, moments: int, prefix: str) -> str:
         "WHERE (dl.done_at IS NULL OR dl.done_at > dl.due_at) "
         "AND (dl.cancelled_at IS NULL OR dl.cancelled_at > dl.due_at)"
     )
-    value = {
-        "all": "''",
-        "department": f"COALESCE({d.text('dept')}, '')",
-        "category": d.text("category"),
-        "colour": d.text("colour"),
-        "channel": "channel",
-    }
+    value = _dimension_values(d)
     groups = " UNION ALL ".join(
         f"SELECT day, area, '{dim}' AS dimension, {value[dim]} AS value, SUM(n) AS open_overdue FROM o "  # nosec B608
         f"GROUP BY day, area{'' if dim == 'all' else ', ' + value[dim]}"
@@ -417,13 +416,7 @@ def _insert_now_sql(d: _Dialect, vendor: str) -> str:
     condition as the overdue list, which reads the queue's partial index.
     """
     n = village_path_length()
-    value = {
-        "all": "''",
-        "department": f"COALESCE({d.text('dept')}, '')",
-        "category": d.text("category"),
-        "colour": d.text("colour"),
-        "channel": "channel",
-    }
+    value = _dimension_values(d)
     zeros = ", ".join("0" for _ in MEASURES)
     groups = " UNION ALL ".join(
         f"SELECT {DisputeRollup.Grain.NOW}, %(today)s, area, '{dim}', {value[dim]}, {zeros}, {ZERO_STATES}, "  # nosec B608
