@@ -368,7 +368,9 @@ class Definition:
     example: Any = ""
 
     def text(self) -> str:
-        """The definition in one sentence (the API's "definition" field)."""
+        """The definition in one sentence (the API's "definition" field); a count has no "÷"."""
+        if self.denominator is A_COUNT:
+            return str(COUNT_SENTENCE) % {"numerator": self.numerator, "counted_by": self.counted_by}
         return str(DEFINITION_SENTENCE) % {
             "numerator": self.numerator,
             "denominator": self.denominator,
@@ -377,6 +379,7 @@ class Definition:
 
 
 DEFINITION_SENTENCE = _("%(numerator)s ÷ %(denominator)s; counted by %(counted_by)s.")
+COUNT_SENTENCE = _("%(numerator)s; counted by %(counted_by)s.")
 A_COUNT = _("— (a count)")
 SUBMISSION_DAY = _("the day the case was submitted, by the case's state now")
 REPORT_BACK_DAY = _("the day of the case's latest report-back")
