@@ -173,8 +173,14 @@ def test_jurisdiction(client, ranked, make_staff, month):
     assert notices.notice_issued(ranked.county, month) is None
     # A village has nothing below it to rank.
     assert client.get(url(ranked.village_a)).status_code == 404
-    client.force_login(make_staff(Role.MEDIATOR, area=ranked.county))
-    assert client.get(url(ranked.county)).status_code == 403
+    # Issuing (POST) is refused to every role without a dashboard, inside the area too, and issues nothing.
+    for role in (Role.MEDIATOR, Role.DEPARTMENT_STAFF, Role.DISPATCHER, Role.CALLBACK_CALLER):
+        client.force_login(make_staff(role, area=ranked.county))
+        assert client.get(url(ranked.county)).status_code == 403
+        assert client.post(url(ranked.county), {"month": f"{month:%Y-%m}", "basis": "area"}).status_code == 403
+    client.logout()
+    assert client.post(url(ranked.county), {"month": f"{month:%Y-%m}", "basis": "area"}).status_code == 302
+    assert notices.notice_issued(ranked.county, month) is None
 
 
 def test_the_dashboards_ranking_section_links_to_the_notice(client, ranked, make_staff, month):
