@@ -28,9 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core import signing
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum, TextField
 from django.db.models.functions import Cast, Substr
@@ -48,6 +46,7 @@ from disputes.models import CaseEvent, Deadline, Dispute, DisputeRollup, Party, 
 from disputes.rules.enums import OPEN_STATUSES, Colour, Outcome, PartyRole, Status
 from disputes.selectors import disputes_visible_to
 from disputes.selectors.access import cases_worked_by
+from disputes.selectors.withdrawal import local_midnight
 from disputes.statistics import COUNT_FIELDS, LABELS, STATE_FIELDS, Figures, Rate
 from grids.models import Area
 
@@ -103,10 +102,6 @@ REPORT_BACK = (
 CLOSING = ("closed", "withdrawn")
 EVENTS = ("dispatched", "returned")
 STATES = ("overdue", "open_overdue")
-
-
-def local_midnight(day: date) -> datetime:
-    return datetime.combine(day, datetime.min.time(), tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
 def order_field(measure: str) -> str:
